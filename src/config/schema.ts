@@ -1,0 +1,142 @@
+/**
+ * The schema of `preflight.config.ts` / `.mjs` / `.json`. Parsed once at the boundary
+ * ({@link loadConfig}) into a frozen, fully defaulted {@link ResolvedConfig}. Unknown keys are
+ * errors, so a typo never silently disables a check.
+ */
+import { z } from 'zod';
+
+const urlString = z.url({ protocol: /^https?$/, error: 'an absolute http(s) URL, e.g. http://127.0.0.1:5050' });
+const path = z.string().startsWith('/', 'a path starting with "/", e.g. /login');
+
+/** An exact redirect URL, or an anchored regular expression `^...$` as registered with SuperOffice. */
+const redirectEntry = z.string().refine(
+  (v) => {
+    if (v.startsWith('^')) {
+      if (!v.endsWith('$')) return false;
+      try {
+        new RegExp(v);
+        return true;
+      } catch {
+        return false;
+      }
+    }
+    return URL.canParse(v);
+  },
+  { error: 'an absolute URL, or a regular expression written ^...$' },
+);
+
+const probe = z.strictObject({
+  path,
+  expect: z
+    .strictObject({
+      status: z.int().min(100).max(599).optional(),
+      text: z.string().min(1).optional(),
+    })
+    .refine((e) => e.status !== undefined || e.text !== undefined, {
+      error: 'give expect.status, expect.text or both',
+    })
+    .default({ status: 200 }),
+});
+
+const start = z.strictObject({
+  /** Shell command that starts the app, e.g. `node server.js`. */
+  command: z.string().min(1),
+  /** Working directory, relative to the config file. */
+  cwd: z.string().optional(),
+  /** Extra environment; values may use `${superid.url}`, `${client.id}`, ... placeholders. */
+  env: z.record(z.string(), z.string()).default({}),
+  /** Path (on baseURL) or absolute URL that answers once the app is ready. */
+  ready: z.string().min(1).default('/'),
+  /** Milliseconds to wait for `ready`; bounded. */
+  timeout: z.int().min(1000).max(300_000).default(30_000),
+});
+
+const signIn = z.union([
+  z.strictObject({ path }),
+  z.strictObject({
+    /** Page to open first, then the locator to click, e.g. `role=button[name="Sign in"]`. */
+    page: path.default('/'),
+    click: z.string().min(1),
+  }),
+  /** Native apps: the app opens the system browser through `BROWSER`; the harness drives it. */
+  z.strictObject({ browserEnv: z.literal(true) }),
+]);
+
+const user = z.strictObject({
+  username: z.string().min(1),
+  password: z.string().min(1),
+});
+
+export const configSchema = z.strictObject({
+  app: z
+    .strictObject({
+      name: z.string().min(1),
+      vendor: z.string().min(1).optional(),
+      type: z.enum(['web', 'native', 'server-to-server']),
+      certification: z.enum(['standard', 'custom']).default('standard'),
+      baseURL: urlString,
+      start: start.optional(),
+      signIn,
+      /** Tells a signed-in browser from a signed-out one. */
+      session: probe,
+      /** A page that makes the app call the tenant API with the user's token (default: session.path). */
+      apiAction: z.strictObject({ path }).optional(),
+      /** Where the app signs out (optional). */
+      signOut: z.strictObject({ path }).optional(),
+      /** Query parameters the app uses to return after sign-in, probed for open redirects. */
+      returnParams: z.array(z.string().min(1)).default(['returnUrl', 'returnTo', 'next', 'redirect']),
+      redirectUris: z.array(redirectEntry).min(1, 'register at least one redirect URL'),
+      postLogoutRedirectUris: z.array(redirectEntry).default([]),
+      /** Origins the app's browser code calls NetServer from (CORS allow-list). */
+      corsOrigins: z.array(urlString).default([]),
+      /** The app's tenant state-change webhook (standard apps must have one). */
+      stateChangeUrl: urlString.optional(),
+      /** Optional source tree to scan for hard-coded secrets and tenant URLs. */
+      sourceDir: z.string().optional(),
+      /** Files the app writes its logs to (relative to the config file), scanned for secrets. */
+      logFiles: z.array(z.string()).default([]),
+    })
+    .superRefine((app, ctx) => {
+      if (app.type === 'native' && !('browserEnv' in app.signIn) && app.start === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['start'],
+          message: 'native apps need app.start, so the harness can give them BROWSER',
+        });
+      }
+    }),
+  superoffice: z
+    .strictObject({
+      environment: z.enum(['sod', 'qaonline', 'online']).default('sod'),
+      tenant: z
+        .string()
+        .regex(/^Cust\d+$/, 'a context identifier such as Cust12345')
+        .default('Cust12345'),
+      users: z.strictObject({ admin: user.optional(), user: user.optional() }).default({}),
+    })
+    .default({ environment: 'sod', tenant: 'Cust12345', users: {} }),
+  harness: z
+    .strictObject({
+      /** Bounded wait for "must reject" judgements, in ms (default 5 s, as the OIDF suite). */
+      rejectTimeout: z.int().min(500).max(60_000).default(5_000),
+      /** Per-test timeout in ms. */
+      testTimeout: z.int().min(5_000).max(600_000).default(60_000),
+      /** Fixed emulator ports (0 = free port). */
+      superidPort: z.int().min(0).max(65535).default(0),
+      tenantPort: z.int().min(0).max(65535).default(0),
+    })
+    .default({ rejectTimeout: 5_000, testTimeout: 60_000, superidPort: 0, tenantPort: 0 }),
+});
+
+/** What a config file may contain (defaults optional). */
+export type PreflightConfig = z.input<typeof configSchema>;
+
+/** The parsed config, with defaults applied and paths resolved. */
+export type ParsedConfig = z.output<typeof configSchema>;
+
+export interface ResolvedConfig extends ParsedConfig {
+  /** Absolute path of the config file. */
+  configFile: string;
+  /** Absolute folder of the config file (relative paths resolve against it). */
+  configDir: string;
+}

@@ -1,0 +1,285 @@
+/**
+ * Public contract of the embedded SuperID + NetServer emulator. Fixtures, suites, the CLI and the
+ * benchmark depend on these types only; the implementation lives beside this file.
+ *
+ * Two origins, both HTTPS with certificates from a CA the emulator generates:
+ * - SuperID: `superidUrl` (the issuer; OIDC under `/login`, tenant state under `/api/state`,
+ *   PartnerSystemUser under `/Login/api/PartnerSystemUser/Authenticate`); tenant API paths here
+ *   answer 421 "Wrong subdomain used to access tenant".
+ * - NetServer: `tenantOrigin`, REST under `/{ctx}/api/v1/...` (`webapiUrl` = `${tenantOrigin}/${ctx}/api/`).
+ *
+ * Flows: a browser starts a flow by carrying the flow cookie ({@link Flow.cookie}) on the SuperID
+ * origin. The emulator binds the flow to the authorization code it issues, then to the tokens
+ * minted for that code, then to every token/refresh/API exchange made with those tokens, so that
+ * parallel tests each see only their own traffic ({@link Flow.exchanges}).
+ */
+import type { AppType } from '../rules/types.ts';
+
+export type EnvironmentSlug = 'sod' | 'qaonline' | 'online';
+
+/** Tenant states of the state API (REFERENCE.md 1.10), with their numeric values. */
+export const TENANT_STATES = {
+  Unknown: 0,
+  Provisioning: 1,
+  Running: 2,
+  Deleted: 3,
+  Suspended: 4,
+  OnlineMaintenance: 5,
+  OfflineMaintenance: 6,
+  ProvisioningFailed: 8,
+  Deleting: 10,
+  DeleteFailed: 11,
+  MigrationPending: 12,
+} as const;
+export type TenantState = keyof typeof TENANT_STATES;
+
+/**
+ * Faults applied to one flow's id_token (as returned by the token endpoint, and by the
+ * authorize response in implicit/hybrid flows). `valid` is the control.
+ */
+export const ID_TOKEN_SCENARIOS = [
+  'valid',
+  'sig-payload-edited',
+  'sig-stripped',
+  'sig-truncated',
+  'sig-unknown-key-unknown-kid',
+  'sig-unknown-key-real-kid',
+  'alg-none',
+  'alg-None',
+  'alg-NONE',
+  'alg-nOnE',
+  'alg-none-no-dot',
+  'alg-hs256-public-key-pem',
+  'alg-hs256-public-key-jwk',
+  'alg-hs256-client-secret',
+  'embedded-jwk',
+  'jku-header',
+  'x5u-header',
+  'kid-absent-single-key',
+  'kid-injection',
+  'crit-unknown',
+  'env-key',
+  'iss-foreign',
+  'iss-other-env',
+  'iss-trailing-slash',
+  'iss-case',
+  'aud-wrong',
+  'aud-missing',
+  'aud-untrusted-extra',
+  'aud-single-element-array',
+  'exp-past',
+  'exp-missing',
+  'nbf-future',
+  'iat-missing',
+  'nonce-mismatch',
+  'nonce-missing',
+  'sub-missing',
+  'ctx-other-tenant',
+  'malformed-two-segments',
+  'malformed-garbage-base64',
+] as const;
+export type IdTokenScenario = (typeof ID_TOKEN_SCENARIOS)[number];
+
+/** Faults applied to NetServer/SuperID answers for one flow's credentials. */
+export interface FlowApiFaults {
+  /** Access tokens of this flow are rejected with 401 after this many successful API calls (0 = at once). */
+  accessTokenExpiresAfterCalls?: number;
+  /** Refresh grants for this flow's refresh tokens fail with `invalid_grant`. */
+  refreshRevoked?: boolean;
+  /** The next N API calls of this flow get 429 with `Retry-After: retryAfterSeconds`. */
+  throttle?: { calls: number; retryAfterSeconds: number };
+  /** The next N API calls of this flow get 503. */
+  unavailable?: { calls: number };
+  /** API calls of this flow get 500 with a NetServer-style error body. */
+  serverError?: boolean;
+}
+
+export interface FlowOptions {
+  /** id_token fault; default `valid`. */
+  idToken?: IdTokenScenario;
+  api?: FlowApiFaults;
+  /** Which emulated user the login page expects; the driver reads {@link Flow.user}. Default `admin`. */
+  user?: 'admin' | 'user' | 'multiTenant';
+  /** XSS payloads in claims (`company_name`, names) and in tenant data returned to this flow. */
+  xssPayloads?: boolean;
+  /**
+   * Point `webapi_url`/`netserver_url` claims of this flow at another origin (token exfiltration
+   * check); the emulator records whatever reaches it there.
+   */
+  webapiUrlOverride?: string;
+}
+
+export interface EmulatedUser {
+  username: string;
+  password: string;
+  associateId: string;
+  isAdministrator: boolean;
+  tenants: string[];
+}
+
+export type EndpointName =
+  | 'discovery'
+  | 'authorize'
+  | 'interaction'
+  | 'token'
+  | 'jwks'
+  | 'logout'
+  | 'revoke'
+  | 'legacy-login'
+  | 'system-user'
+  | 'state'
+  | 'api'
+  | 'api-wrong-host'
+  | 'cors-preflight'
+  | 'harness-probe'
+  | 'certificate'
+  | 'other';
+
+export type CredentialKind = 'bearer' | 'soticket' | 'basic' | 'client-secret' | 'refresh-token' | 'none';
+
+export interface Exchange {
+  seq: number;
+  /** ISO time the request arrived. */
+  time: string;
+  durationMs: number;
+  origin: 'superid' | 'tenant';
+  endpoint: EndpointName;
+  method: string;
+  /** Full URL as received (may contain secrets: redact before writing anywhere). */
+  url: string;
+  path: string;
+  query: Record<string, string>;
+  requestHeaders: Record<string, string>;
+  /** Request body as text, truncated to 64 KiB. Form bodies stay url-encoded. */
+  requestBody: string;
+  status: number;
+  responseHeaders: Record<string, string>;
+  responseBody: string;
+  /** Flow this exchange belongs to, when the emulator could bind it. */
+  flowId?: string;
+  credential: CredentialKind;
+  /** `browser` when the request carries browser fetch metadata (`Sec-Fetch-*`, `Origin`). */
+  from: 'browser' | 'server';
+  /** Protocol observations, e.g. `client_secret in query string`, `response_type=token (deprecated)`. */
+  notes: string[];
+}
+
+export interface Recorder {
+  all(): readonly Exchange[];
+  forFlow(flowId: string): Exchange[];
+  since(seq: number): Exchange[];
+  /** Highest seq so far (0 when empty). */
+  lastSeq(): number;
+  /** Resolves with the first matching exchange recorded after the call, or null after `timeoutMs`. */
+  waitFor(predicate: (e: Exchange) => boolean, timeoutMs: number): Promise<Exchange | null>;
+  clear(): void;
+}
+
+export interface FlowTokens {
+  codes: string[];
+  accessTokens: string[];
+  refreshTokens: string[];
+  /** id_tokens exactly as delivered (forged ones included). */
+  idTokens: string[];
+}
+
+export interface ForgedToken {
+  scenario: IdTokenScenario;
+  token: string;
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+  /** Header/payload member names that the scenario changed. */
+  tampered: string[];
+}
+
+export interface Flow {
+  id: string;
+  options: Required<Pick<FlowOptions, 'idToken' | 'user'>> & FlowOptions;
+  user: EmulatedUser;
+  /** Cookie for `BrowserContext.addCookies`; binds the browser's next authorize request to this flow. */
+  cookie: { name: string; value: string; url: string };
+  exchanges(): Exchange[];
+  tokens(): FlowTokens;
+  /** id_tokens the scenario forged for this flow. */
+  forged(): ForgedToken[];
+}
+
+export interface EmulatorAppRegistration {
+  name: string;
+  vendor?: string;
+  type: AppType;
+  /** Generated (32 hex) when absent. */
+  clientId?: string;
+  /** Generated, unique per run, when absent; never for native apps. */
+  clientSecret?: string;
+  /** Exact URLs, or regular expressions written `^...$`. */
+  redirectUris: string[];
+  postLogoutRedirectUris?: string[];
+  /** Origins allowed to call NetServer from a browser. */
+  corsOrigins?: string[];
+}
+
+export interface EmulatorOptions {
+  environment: EnvironmentSlug;
+  /** Context identifier, `Cust` + digits. */
+  tenant: string;
+  app: EmulatorAppRegistration;
+  /** Folder for the CA file, certificates and (server-to-server) the app's private key. */
+  dataDir: string;
+  /** Loopback address to bind; default `127.0.0.1`. */
+  host?: string;
+  /** 0 or absent: a free port. */
+  superidPort?: number;
+  tenantPort?: number;
+  accessTokenTtlSeconds?: number;
+  idTokenTtlSeconds?: number;
+  /** Called with one line per notable event (startup, errors); never with secrets. */
+  log?: (line: string) => void;
+}
+
+export interface GlobalFaults {
+  tenantState?: TenantState;
+  /** JWKS answers 503 (fail-closed check). */
+  jwksUnavailable?: boolean;
+  /** The tenant moved: the old tenant origin answers 421; the state API names the new one. */
+  tenantMoved?: boolean;
+  consentRevoked?: boolean;
+  /** Forge the JWT returned by PartnerSystemUser. */
+  systemUserJwt?: 'valid' | 'bad-signature' | 'wrong-issuer' | 'wrong-audience' | 'expired' | 'alg-none';
+  /** System-user tickets are rejected with 401 after this many API calls. */
+  ticketExpiresAfterCalls?: number;
+}
+
+export interface Emulator {
+  readonly environment: EnvironmentSlug;
+  readonly tenant: string;
+  /** Issuer and SuperID origin, e.g. `https://127.0.0.1:41234` (no trailing slash). */
+  readonly superidUrl: string;
+  readonly tenantOrigin: string;
+  /** `webapi_url` claim value, with trailing slash. */
+  readonly webapiUrl: string;
+  readonly caFile: string;
+  readonly caPem: string;
+  readonly client: { id: string; secret: string | undefined };
+  /** PEM file of the app's RSA private key (server-to-server apps); its public key is registered. */
+  readonly privateKeyFile: string | undefined;
+  readonly users: { admin: EmulatedUser; user: EmulatedUser; multiTenant: EmulatedUser };
+  readonly recorder: Recorder;
+  createFlow(options?: FlowOptions): Flow;
+  getFlow(id: string): Flow | undefined;
+  /** Current global faults; {@link reset} clears them. */
+  setFaults(faults: GlobalFaults): void;
+  /** Generate a new signing key, publish it in JWKS (old key kept unless `dropOld`). */
+  rotateSigningKey(options?: { dropOld?: boolean }): Promise<{ kid: string }>;
+  /** Clear global faults and the tenant state back to Running (keys and recorded traffic stay). */
+  reset(): void;
+  /**
+   * Every secret value issued or known so far: client secret, private key PEM (and its base64
+   * body), user passwords, codes, access/refresh tokens, id_tokens, system tokens and tickets.
+   * The redactor uses this list; it grows as the run goes on.
+   */
+  secrets(): string[];
+  stop(): Promise<void>;
+}
+
+export type StartEmulator = (options: EmulatorOptions) => Promise<Emulator>;
