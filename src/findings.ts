@@ -45,7 +45,7 @@ export const evidenceSchema = z.discriminatedUnion('kind', [
 export type Evidence = z.infer<typeof evidenceSchema>;
 
 export const findingSchema = z.object({
-  rule: z.string().regex(/^[A-Z0-9]+(-[A-Z0-9]+)*$/, 'a rule ID such as TOKEN-SIGNATURE'),
+  rule: z.string().regex(/^[A-Z0-9]+(-[A-Z0-9.]+)*$/, 'a rule ID such as TOKEN-SIGNATURE'),
   /** Short stable name of the check within the rule, e.g. `payload-edited-after-signing`. */
   check: z.string().min(1),
   /** What the check did, in one sentence a reviewer understands. */

@@ -62,11 +62,6 @@ const signIn = z.union([
   z.strictObject({ browserEnv: z.literal(true) }),
 ]);
 
-const user = z.strictObject({
-  username: z.string().min(1),
-  password: z.string().min(1),
-});
-
 export const configSchema = z.strictObject({
   app: z
     .strictObject({
@@ -74,11 +69,12 @@ export const configSchema = z.strictObject({
       vendor: z.string().min(1).optional(),
       type: z.enum(['web', 'native', 'server-to-server']),
       certification: z.enum(['standard', 'custom']).default('standard'),
-      baseURL: urlString,
+      /** Where the app is served (web and server-to-server apps). */
+      baseURL: urlString.optional(),
       start: start.optional(),
       signIn,
       /** Tells a signed-in browser from a signed-out one. */
-      session: probe,
+      session: probe.optional(),
       /** A page that makes the app call the tenant API with the user's token (default: session.path). */
       apiAction: z.strictObject({ path }).optional(),
       /** Where the app signs out (optional). */
@@ -97,6 +93,11 @@ export const configSchema = z.strictObject({
       logFiles: z.array(z.string()).default([]),
     })
     .superRefine((app, ctx) => {
+      if (app.type !== 'native') {
+        if (app.baseURL === undefined) ctx.addIssue({ code: 'custom', path: ['baseURL'], message: 'required for web and server-to-server apps' });
+        if (app.session === undefined)
+          ctx.addIssue({ code: 'custom', path: ['session'], message: 'required for web and server-to-server apps: a path that tells signed-in from signed-out, e.g. { path: "/me", expect: { status: 200 } }' });
+      }
       if (app.type === 'native' && !('browserEnv' in app.signIn) && app.start === undefined) {
         ctx.addIssue({
           code: 'custom',
@@ -112,9 +113,8 @@ export const configSchema = z.strictObject({
         .string()
         .regex(/^Cust\d+$/, 'a context identifier such as Cust12345')
         .default('Cust12345'),
-      users: z.strictObject({ admin: user.optional(), user: user.optional() }).default({}),
     })
-    .default({ environment: 'sod', tenant: 'Cust12345', users: {} }),
+    .default({ environment: 'sod', tenant: 'Cust12345' }),
   harness: z
     .strictObject({
       /** Bounded wait for "must reject" judgements, in ms (default 5 s, as the OIDF suite). */

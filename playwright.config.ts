@@ -1,0 +1,40 @@
+/**
+ * The package's own Playwright config, used by `so-preflight check` (which passes the user's
+ * resolved config through PREFLIGHT_* environment variables). Not meant to be edited by users.
+ */
+import { defineConfig, type ReporterDescription } from '@playwright/test';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { findBrowser } from './src/browser.ts';
+
+const env = process.env;
+const out = resolve(env['PREFLIGHT_OUT'] ?? 'preflight-report');
+const artifacts = env['PREFLIGHT_ARTIFACTS'] ?? join(tmpdir(), `so-preflight-artifacts-${process.pid}`);
+const browser = findBrowser();
+
+const reporters: ReporterDescription[] = [[resolve(import.meta.dirname, 'reporters/readiness.ts')]];
+if (env['PREFLIGHT_BLOB_DIR']) reporters.push(['blob', { outputDir: env['PREFLIGHT_BLOB_DIR'] }]);
+if (env['PREFLIGHT_ALLURE_DIR']) reporters.push(['allure-playwright', { resultsDir: env['PREFLIGHT_ALLURE_DIR'], detail: false }]);
+
+export default defineConfig({
+  testDir: resolve(import.meta.dirname, 'suites'),
+  testMatch: '**/*.spec.ts',
+  timeout: Number(env['PREFLIGHT_TEST_TIMEOUT'] ?? 60_000),
+  workers: Number(env['PREFLIGHT_WORKERS'] ?? 1),
+  fullyParallel: false,
+  retries: 0,
+  forbidOnly: true,
+  outputDir: artifacts,
+  preserveOutput: 'always',
+  reporter: reporters,
+  metadata: { out },
+  use: {
+    // Traces and videos would hold tokens in clear; evidence is recorded and redacted by the harness.
+    trace: 'off',
+    video: 'off',
+    screenshot: 'off',
+    actionTimeout: 15_000,
+    navigationTimeout: 15_000,
+    launchOptions: { executablePath: browser.executablePath, args: browser.args },
+  },
+});

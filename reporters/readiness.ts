@@ -1,0 +1,168 @@
+/**
+ * The readiness reporter: Playwright results -> report model -> files. Implements only the
+ * public Reporter interface; the verdict is derived in onEnd from the whole suite, including
+ * tests that never ran. Prints one progress line per finding and a closing summary.
+ */
+import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestResult, TestError } from '@playwright/test/reporter';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { FINDING_CONTENT_TYPE, decodeFinding, type Finding } from '../src/findings.ts';
+import { loadConfig } from '../src/config/load.ts';
+import { RULES } from '../src/rules/index.ts';
+import { buildReport, writeReport, loadBaseline } from '../src/report/index.ts';
+import { createRedactor } from '../src/evidence/redact.ts';
+import { summaryLines } from '../src/report/terminal.ts';
+import { TOOL_VERSION } from '../src/version.ts';
+
+export const RUN_ERROR_PREFIX = 'so-preflight run error: ';
+
+export interface TestRecord {
+  test: string;
+  ruleIds: string[];
+  outcome: 'passed' | 'failed' | 'skipped' | 'timedOut' | 'interrupted';
+  error?: string;
+  durationMs: number;
+  findings: Finding[];
+}
+
+function ruleTags(test: TestCase): string[] {
+  return test.tags.map((t) => t.replace(/^@/, '')).filter((t) => /^[A-Z0-9]+(-[A-Z0-9.]+)+$/.test(t));
+}
+
+function firstLine(error: TestError | undefined): string | undefined {
+  const msg = error?.message ?? error?.value;
+  if (!msg) return undefined;
+  // eslint-disable-next-line no-control-regex
+  return msg.replace(/\u001b\[[0-9;]*m/g, '').split('\n').find((l) => l.trim())?.trim();
+}
+
+export default class ReadinessReporter implements Reporter {
+  private suite: Suite | undefined;
+  private readonly records = new Map<TestCase, TestRecord>();
+  private readonly runErrors: string[] = [];
+  private readonly started = new Date();
+
+  printsToStdio(): boolean {
+    return true;
+  }
+
+  onBegin(_config: FullConfig, suite: Suite): void {
+    this.suite = suite;
+    const n = suite.allTests().length;
+    process.stdout.write(`so-preflight: running ${n} check${n === 1 ? '' : 's'}\n`);
+  }
+
+  onTestEnd(test: TestCase, result: TestResult): void {
+    const findings: Finding[] = [];
+    const errors: string[] = [];
+    for (const a of result.attachments) {
+      if (a.contentType === FINDING_CONTENT_TYPE && a.body) {
+        const decoded = decodeFinding(a.body);
+        if (decoded.ok) findings.push(decoded.finding);
+        else errors.push(decoded.error);
+      }
+    }
+    const err = firstLine(result.error);
+    if (err?.startsWith(RUN_ERROR_PREFIX) && !this.runErrors.includes(err.slice(RUN_ERROR_PREFIX.length))) {
+      this.runErrors.push(err.slice(RUN_ERROR_PREFIX.length));
+    }
+    const rec: TestRecord = {
+      test: test.titlePath().slice(1).join(' › '),
+      ruleIds: ruleTags(test),
+      outcome: result.status === 'passed' ? 'passed' : result.status,
+      durationMs: result.duration,
+      findings,
+    };
+    const errorText = [err, ...errors].filter(Boolean).join('; ');
+    if (errorText) rec.error = errorText;
+    this.records.set(test, rec);
+    for (const f of findings) {
+      const mark = f.status === 'pass' ? 'ok  ' : f.status === 'fail' ? 'FAIL' : f.status === 'warn' ? 'warn' : 'ERR ';
+      process.stdout.write(`  ${mark} ${f.rule.padEnd(28)} ${f.title}\n`);
+    }
+    if (findings.length === 0 && result.status !== 'passed' && result.status !== 'skipped') {
+      process.stdout.write(`  ERR  ${rec.ruleIds.join(',').padEnd(28)} ${test.title}: ${err ?? result.status}\n`);
+    }
+  }
+
+  onError(error: TestError): void {
+    const line = firstLine(error);
+    if (line) this.runErrors.push(line.startsWith(RUN_ERROR_PREFIX) ? line.slice(RUN_ERROR_PREFIX.length) : line);
+  }
+
+  async onEnd(result: FullResult): Promise<void> {
+    const out = resolve(process.env['PREFLIGHT_OUT'] ?? 'preflight-report');
+    const records: TestRecord[] = [];
+    for (const test of this.suite?.allTests() ?? []) {
+      records.push(
+        this.records.get(test) ?? {
+          test: test.titlePath().slice(1).join(' › '),
+          ruleIds: ruleTags(test),
+          outcome: 'skipped',
+          durationMs: 0,
+          findings: [],
+        },
+      );
+    }
+    if (result.status === 'interrupted') this.runErrors.push('the run was interrupted before all checks finished');
+    if (result.status === 'timedout') this.runErrors.push('the run hit its global time limit');
+
+    // Shards write raw records; `so-preflight report` merges and renders them.
+    mkdirSync(out, { recursive: true });
+    // Findings were redacted in the worker with the run's secret values; this pass catches
+    // token-shaped strings in error messages with the generic patterns.
+    const redactor = createRedactor([]);
+    writeFileSync(
+      join(out, 'results.json'),
+      redactor.redact(JSON.stringify({ startedAt: this.started.toISOString(), durationMs: Date.now() - this.started.getTime(), runErrors: this.runErrors, records }, null, 2)),
+    );
+    try {
+      const report = await renderFromRecords({
+        out,
+        startedAt: this.started.toISOString(),
+        durationMs: Date.now() - this.started.getTime(),
+        runErrors: this.runErrors,
+        records,
+      });
+      for (const line of summaryLines(report, out)) process.stdout.write(`${line}\n`);
+    } catch (e) {
+      process.stdout.write(`so-preflight: could not write the report: ${(e as Error).message}\n`);
+      process.exitCode = 3;
+    }
+  }
+}
+
+export interface RenderInput {
+  out: string;
+  startedAt: string;
+  durationMs: number;
+  runErrors: string[];
+  records: TestRecord[];
+}
+
+/** Build and write the report from raw records (also used by `so-preflight report` to merge shards). */
+export async function renderFromRecords(input: RenderInput) {
+  const config = await loadConfig(process.env['PREFLIGHT_CONFIG'], { appPort: 0 });
+  const baselineFile = process.env['PREFLIGHT_BASELINE'];
+  const selected = process.env['PREFLIGHT_RULES'];
+  const report = buildReport({
+    tool: { name: 'so-preflight', version: TOOL_VERSION },
+    app: {
+      name: config.app.name,
+      type: config.app.type,
+      certification: config.app.certification,
+      baseURL: (config.app.baseURL ?? '').replace(/:0(?=\/|$)/, ':${app.port}'),
+      environment: config.superoffice.environment,
+      tenant: config.superoffice.tenant,
+    },
+    startedAt: input.startedAt,
+    durationMs: input.durationMs,
+    rules: RULES,
+    ...(selected ? { selectedRules: selected.split(',').filter(Boolean) } : {}),
+    results: input.records,
+    runErrors: input.runErrors,
+    ...(baselineFile ? { baseline: loadBaseline(baselineFile, RULES) } : {}),
+  });
+  await writeReport(report, input.out);
+  return report;
+}

@@ -1,0 +1,246 @@
+/**
+ * `so-preflight check | emulator | rules | init | report`.
+ *
+ * Exit codes (a contract CI jobs depend on): 0 ready; 1 not ready (a blocking rule failed);
+ * 2 bad usage or config; 3 incomplete (app unreachable or not started, a check errored, browser
+ * missing). Every non-zero exit prints one line that says why and what to do.
+ */
+import { parseArgs } from 'node:util';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, copyFileSync, mkdtempSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig, findConfigFile } from '../config/load.ts';
+import { BrowserNotFoundError, findBrowser } from '../browser.ts';
+import { probeUrl } from '../target/process.ts';
+import { RULES, getRule } from '../rules/index.ts';
+import { loadBaseline } from '../report/index.ts';
+import { TOOL_VERSION } from '../version.ts';
+import { runEmulatorCommand } from './emulator.ts';
+import { initConfig } from './init.ts';
+import { printRules } from './rules.ts';
+
+export const EXIT = { ready: 0, notReady: 1, usage: 2, incomplete: 3 } as const;
+
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+}
+
+const PKG_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const REPORT_FILES = ['index.html', 'readiness.json', 'junit.xml', 'summary.md', 'results.json', 'evidence', 'blob'];
+
+const HELP = `so-preflight ${TOOL_VERSION}: readiness checks for SuperOffice CRM Online partner apps
+
+Usage:
+  so-preflight check [--config FILE] [--out DIR] [--rules ID,...] [--workers N] [--shard i/n] [--baseline FILE] [--allure DIR]
+  so-preflight emulator [--port N] [--config FILE]
+  so-preflight rules [--json]
+  so-preflight init [--force]
+  so-preflight report DIR... [--config FILE] [--out DIR] [--baseline FILE]
+
+Exit codes: 0 ready, 1 not ready, 2 bad usage or config, 3 incomplete.`;
+
+function fail(code: number, message: string): never {
+  throw Object.assign(new Error(message), { exitCode: code });
+}
+
+function parseRules(value: string | undefined): string[] | undefined {
+  if (!value) return undefined;
+  const ids = value.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+  const unknown = ids.filter((id) => !getRule(id));
+  if (unknown.length) {
+    fail(EXIT.usage, `unknown rule ID${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} in --rules; "so-preflight rules" lists them`);
+  }
+  return ids;
+}
+
+function playwrightCli(): string {
+  const require = createRequire(import.meta.url);
+  return require.resolve('@playwright/test/cli');
+}
+
+function runPlaywright(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolveExit) => {
+    const child = spawn(process.execPath, [playwrightCli(), ...args], { cwd: PKG_ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
+    const forward = (sig: NodeJS.Signals) => child.kill(sig);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    child.on('exit', (code) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      resolveExit(code ?? 1);
+    });
+  });
+}
+
+function clearReport(out: string): void {
+  for (const f of REPORT_FILES) rmSync(join(out, f), { recursive: true, force: true });
+}
+
+function exitForReport(out: string): number {
+  const file = join(out, 'readiness.json');
+  if (!existsSync(file)) {
+    console.error(`so-preflight: the run produced no report in ${out}; see the output above for why`);
+    return EXIT.incomplete;
+  }
+  const report = JSON.parse(readFileSync(file, 'utf8')) as { verdict: string; verdictReason: string };
+  if (report.verdict === 'ready') return EXIT.ready;
+  if (report.verdict === 'not-ready') {
+    console.error(`so-preflight: not ready: ${report.verdictReason}; fix the failed rules (see ${join(out, 'index.html')})`);
+    return EXIT.notReady;
+  }
+  console.error(`so-preflight: incomplete: ${report.verdictReason}; fix the run problem and check again`);
+  return EXIT.incomplete;
+}
+
+async function check(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      out: { type: 'string', default: 'preflight-report' },
+      rules: { type: 'string' },
+      workers: { type: 'string' },
+      shard: { type: 'string' },
+      baseline: { type: 'string' },
+      allure: { type: 'string' },
+    },
+    strict: true,
+  });
+  const config = await loadConfig(values.config);
+  const rules = parseRules(values.rules);
+  if (values.baseline) loadBaseline(resolve(values.baseline), RULES);
+  if (values.workers !== undefined && !/^[1-9]\d*$/.test(values.workers)) fail(EXIT.usage, '--workers takes a whole number of at least 1');
+  if (values.shard !== undefined && !/^[1-9]\d*\/[1-9]\d*$/.test(values.shard)) fail(EXIT.usage, '--shard takes i/n, e.g. --shard 1/2');
+  findBrowser();
+  if (!config.app.start && config.app.baseURL && config.app.type !== 'native') {
+    const status = await probeUrl(config.app.baseURL, 5_000);
+    if (status === undefined) {
+      fail(EXIT.incomplete, `the app at ${config.app.baseURL} does not answer; start it first or add app.start to ${config.configFile}`);
+    }
+  }
+  const out = resolve(values.out);
+  mkdirSync(out, { recursive: true });
+  clearReport(out);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PREFLIGHT_CONFIG: config.configFile,
+    PREFLIGHT_OUT: out,
+    PREFLIGHT_TEST_TIMEOUT: String(config.harness.testTimeout),
+    PREFLIGHT_ARTIFACTS: mkdtempSync(join(tmpdir(), 'so-preflight-artifacts-')),
+  };
+  if (rules) env['PREFLIGHT_RULES'] = rules.join(',');
+  if (values.baseline) env['PREFLIGHT_BASELINE'] = resolve(values.baseline);
+  if (values.workers) env['PREFLIGHT_WORKERS'] = values.workers;
+  if (values.allure) env['PREFLIGHT_ALLURE_DIR'] = resolve(values.allure);
+  const args = ['test', '--config', join(PKG_ROOT, 'playwright.config.ts')];
+  if (rules) args.push('--grep', `@(${rules.map((r) => r.replaceAll('.', '\\.')).join('|')})(?![-A-Z0-9.])`);
+  if (values.shard) {
+    args.push(`--shard=${values.shard}`);
+    env['PREFLIGHT_BLOB_DIR'] = join(out, 'blob');
+  }
+  await runPlaywright(args, env);
+  rmSync(env['PREFLIGHT_ARTIFACTS']!, { recursive: true, force: true });
+  return exitForReport(out);
+}
+
+async function report(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { config: { type: 'string' }, out: { type: 'string', default: 'preflight-report' }, baseline: { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length === 0) fail(EXIT.usage, 'give the shard report folders to merge: so-preflight report DIR...');
+  const configFile = findConfigFile(values.config);
+  await loadConfig(configFile);
+  if (values.baseline) loadBaseline(resolve(values.baseline), RULES);
+  const merged = mkdtempSync(join(tmpdir(), 'so-preflight-merge-'));
+  let blobs = 0;
+  for (const dir of positionals) {
+    const blobDir = join(resolve(dir), 'blob');
+    if (!existsSync(blobDir)) fail(EXIT.usage, `${dir} holds no shard results (no blob/ folder); run "so-preflight check --shard i/n --out ${dir}" first`);
+    for (const f of readdirSync(blobDir).filter((f) => f.endsWith('.zip'))) {
+      copyFileSync(join(blobDir, f), join(merged, f));
+      blobs++;
+    }
+  }
+  if (blobs === 0) fail(EXIT.usage, 'the given folders hold no shard results (.zip blobs)');
+  const out = resolve(values.out);
+  mkdirSync(out, { recursive: true });
+  clearReport(out);
+  const env: NodeJS.ProcessEnv = { ...process.env, PREFLIGHT_CONFIG: configFile, PREFLIGHT_OUT: out };
+  if (values.baseline) env['PREFLIGHT_BASELINE'] = resolve(values.baseline);
+  await runPlaywright(
+    ['merge-reports', '--config', join(PKG_ROOT, 'playwright.config.ts'), merged],
+    env,
+  );
+  rmSync(merged, { recursive: true, force: true });
+  return exitForReport(out);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'check':
+        return await check(rest);
+      case 'report':
+        return await report(rest);
+      case 'emulator':
+        return await runEmulatorCommand(rest);
+      case 'rules':
+        return printRules(rest);
+      case 'init':
+        return await initConfig(rest);
+      case '--version':
+      case '-v':
+        console.log(TOOL_VERSION);
+        return EXIT.ready;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(HELP);
+        return command === undefined ? EXIT.usage : EXIT.ready;
+      default:
+        fail(EXIT.usage, `unknown command "${command}"; run "so-preflight --help" for the list`);
+    }
+  } catch (e) {
+    const err = e as Error & { exitCode?: number; code?: string };
+    if (err instanceof ConfigError) {
+      if (err.problems.length > 1) for (const p of err.problems) console.error(`  ✖ ${p}`);
+      console.error(
+        err.problems.length === 1
+          ? `so-preflight: config ${err.file}: ${err.problems[0]}`
+          : `so-preflight: config ${err.file} has ${err.problems.length} problems (listed above); fix them and run again`,
+      );
+      return EXIT.usage;
+    }
+    if (err instanceof BrowserNotFoundError) {
+      console.error(`so-preflight: ${err.message}`);
+      return EXIT.incomplete;
+    }
+    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      console.error(`so-preflight: ${err.message.split('\n')[0]}; run "so-preflight --help" for usage`);
+      return EXIT.usage;
+    }
+    if (err.code === 'BASELINE_INVALID' || err.name === 'BaselineError') {
+      console.error(`so-preflight: ${err.message}`);
+      return EXIT.usage;
+    }
+    if (typeof err.exitCode === 'number') {
+      console.error(`so-preflight: ${err.message}`);
+      return err.exitCode;
+    }
+    console.error(`so-preflight: unexpected error: ${err.message?.split('\n')[0] ?? String(e)}; please report it with the command you ran`);
+    return EXIT.incomplete;
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = await main(process.argv.slice(2));
+}
+

@@ -1,0 +1,182 @@
+/**
+ * How the app uses the tenant API once signed in: the claim URLs, refresh on 401, back-off on
+ * 429, tenant state before calls, escaping of tenant data, and error pages on NetServer faults.
+ * Each check signs in through its own flow, opens the app's API page (config `apiAction`) and
+ * judges by the NetServer traffic of that flow.
+ */
+import { test } from '../../fixtures/index.ts';
+import type { FlowSession, Preflight } from '../../fixtures/index.ts';
+import type { FlowOptions } from '../../src/emulator/types.ts';
+
+test.skip(({ harness }) => harness.config.app.type === 'native', 'native apps call the API once per run; judged in the sign-in suite');
+
+async function signedInFlow(preflight: Preflight, options: FlowOptions = {}): Promise<FlowSession | string> {
+  const control = await preflight.control();
+  if (!control.ok) return control.reason;
+  const session = await preflight.newFlow(options);
+  const r = await preflight.signIn(session);
+  if (r.outcome !== 'returned') return r.detail;
+  if (!(await preflight.probe(session)).signedIn) return 'the sign-in did not create a session';
+  return session;
+}
+
+async function error(preflight: Preflight, rule: string, check: string, title: string, why: string) {
+  await preflight.finding({ rule, check, title, status: 'error', message: `cannot judge: ${why}` });
+}
+
+test.describe('API usage', () => {
+  test('Calls the API at the webapi_url claim', { tag: ['@API-USE-CLAIM-URLS'] }, async ({ preflight }) => {
+    const check = 'api-base-from-claim';
+    const title = 'API calls go to the tenant host named by the webapi_url claim';
+    const session = await signedInFlow(preflight);
+    if (typeof session === 'string') return error(preflight, 'API-USE-CLAIM-URLS', check, title, session);
+    await preflight.visitApiAction(session);
+    const calls = preflight.apiCalls(session);
+    if (calls.length === 0) return error(preflight, 'API-USE-CLAIM-URLS', check, title, `the app made no API call on ${preflight.config.app.apiAction?.path ?? 'its API page'}`);
+    const wrong = calls.filter((e) => e.endpoint === 'api-wrong-host' || e.origin === 'superid');
+    await preflight.finding({
+      rule: 'API-USE-CLAIM-URLS',
+      check,
+      title,
+      status: wrong.length ? 'fail' : 'pass',
+      message: wrong.length
+        ? `${wrong.length} of ${calls.length} API calls went to SuperID's host (${wrong[0]!.method} ${wrong[0]!.path} -> ${wrong[0]!.status}); build API URLs from the webapi_url claim`
+        : `${calls.length} API call(s), all to ${preflight.emulator.webapiUrl}`,
+      evidence: wrong.slice(0, 1).map((e) => preflight.exchangeEvidence('API call to the wrong host', e)),
+    });
+  });
+
+  test('Refreshes the access token on 401 and retries', { tag: ['@API-TOKEN-REFRESH'] }, async ({ preflight }) => {
+    const check = 'refresh-on-401';
+    const title = 'After a 401 the app refreshes the access token once and retries';
+    const session = await signedInFlow(preflight, { api: { accessTokenExpiresAfterCalls: 0 } });
+    if (typeof session === 'string') return error(preflight, 'API-TOKEN-REFRESH', check, title, session);
+    await preflight.visitApiAction(session);
+    const calls = preflight.apiCalls(session);
+    if (calls.length === 0) return error(preflight, 'API-TOKEN-REFRESH', check, title, 'the app made no API call');
+    const refreshes = session.flow.exchanges().filter((e) => e.endpoint === 'token' && (new URLSearchParams(e.requestBody).get('grant_type') ?? e.query['grant_type']) === 'refresh_token');
+    const retriedOk = calls.some((e) => e.status < 300);
+    const ok = refreshes.length >= 1 && refreshes.length <= 3 && retriedOk;
+    await preflight.finding({
+      rule: 'API-TOKEN-REFRESH',
+      check,
+      title,
+      status: ok ? 'pass' : 'fail',
+      message: ok
+        ? `got 401, refreshed (${refreshes.length}x) and retried successfully`
+        : refreshes.length === 0
+          ? 'after a 401 the app did not use its refresh token; refresh it (grant_type=refresh_token) and retry instead of failing or signing the user in again'
+          : refreshes.length > 3
+            ? `the app refreshed ${refreshes.length} times for one expiry`
+            : 'the app refreshed but never retried the call successfully',
+      evidence: [await preflight.screenshot(session, 'after-401')],
+    });
+  });
+
+  test('Backs off when throttled', { tag: ['@ERR-THROTTLE-UX'] }, async ({ preflight }) => {
+    const check = 'backoff-on-429';
+    const title = 'On 429 the app honours Retry-After and tells the user, instead of a retry storm or a hang';
+    const retryAfter = 3;
+    const session = await signedInFlow(preflight, { api: { throttle: { calls: 50, retryAfterSeconds: retryAfter } } });
+    if (typeof session === 'string') return error(preflight, 'ERR-THROTTLE-UX', check, title, session);
+    const started = Date.now();
+    const status = await preflight.visitApiAction(session);
+    const elapsed = Date.now() - started;
+    const throttled = preflight.apiCalls(session).filter((e) => e.status === 429);
+    if (throttled.length === 0) return error(preflight, 'ERR-THROTTLE-UX', check, title, 'the app made no API call');
+    const first = Date.parse(throttled[0]!.time);
+    const inWindow = throttled.filter((e) => Date.parse(e.time) - first < retryAfter * 1000 - 250).length;
+    const storm = inWindow > 2;
+    const hang = status === undefined || elapsed > 20_000;
+    await preflight.finding({
+      rule: 'ERR-THROTTLE-UX',
+      check,
+      title,
+      status: storm || hang ? 'fail' : 'pass',
+      message: storm
+        ? `${inWindow} calls within the ${retryAfter} s Retry-After window (${throttled.length} throttled in all): wait Retry-After before retrying`
+        : hang
+          ? `the page took ${Math.round(elapsed / 1000)} s or never answered while throttled`
+          : `${inWindow} call(s) within Retry-After; the page answered in ${Math.round(elapsed / 100) / 10} s`,
+      evidence: [await preflight.screenshot(session, 'throttled')],
+    });
+  });
+
+  test('Shows tenant data escaped', { tag: ['@INPUT-VALIDATION'] }, async ({ preflight }) => {
+    const check = 'tenant-data-escaped';
+    const title = 'Claims and tenant data carrying script are shown inert';
+    const session = await signedInFlow(preflight, { xssPayloads: true });
+    if (typeof session === 'string') return error(preflight, 'INPUT-VALIDATION', check, title, session);
+    await preflight.visitApiAction(session);
+    const ran = await session.page.evaluate(() => (window as unknown as { __soPreflightXss?: number }).__soPreflightXss === 1).catch(() => false);
+    await preflight.finding({
+      rule: 'INPUT-VALIDATION',
+      check,
+      title,
+      status: ran || session.dialogs.length ? 'fail' : 'pass',
+      message: ran ? 'a script planted in company_name / contact names ran in the app page: escape all output' : 'the planted payloads did not run',
+      evidence: [await preflight.screenshot(session, 'xss-payloads')],
+    });
+  });
+
+  test('Shows a friendly page when NetServer fails', { tag: ['@ERROR-PAGE'] }, async ({ preflight }) => {
+    const session = await signedInFlow(preflight, { api: { serverError: true } });
+    if (typeof session === 'string') return error(preflight, 'ERROR-PAGE', 'netserver-500', 'Error page when NetServer answers 500', session);
+    await preflight.visitApiAction(session);
+    await preflight.checkErrorPage(session, 'netserver-500', 'Error page when NetServer answers 500');
+  });
+});
+
+test.describe('tenant state', () => {
+  test('Checks the tenant state and stops calling an unavailable tenant', { tag: ['@STATUS-CHECK-BEFORE-ACTION'] }, async ({ preflight }) => {
+    const rule = 'STATUS-CHECK-BEFORE-ACTION';
+    const title = 'The app checks the tenant state API and makes no API calls while the tenant is offline';
+    const session = await signedInFlow(preflight);
+    if (typeof session === 'string') return error(preflight, rule, 'state-checked', title, session);
+    const { emulator } = preflight;
+    const before = emulator.recorder.lastSeq();
+    await preflight.visitApiAction(session);
+    const stateCalls = emulator.recorder.all().filter((e) => e.endpoint === 'state');
+    if (stateCalls.length === 0) {
+      await preflight.finding({
+        rule,
+        check: 'state-checked',
+        title,
+        status: 'fail',
+        message: 'the app never called the tenant state API (GET /api/state/{ctx}); check it before calling the tenant, caching until ValidUntil',
+      });
+      return;
+    }
+    const lastValidUntil = stateCalls
+      .map((e) => {
+        try {
+          return Date.parse((JSON.parse(e.responseBody) as { ValidUntil?: string }).ValidUntil ?? '');
+        } catch {
+          return NaN;
+        }
+      })
+      .filter((t) => !Number.isNaN(t))
+      .reduce((a, b) => Math.max(a, b), 0);
+    emulator.setFaults({ tenantState: 'OfflineMaintenance' });
+    const wait = lastValidUntil - Date.now();
+    if (wait > 15_000) {
+      return error(preflight, rule, 'state-checked', title, `the emulator's ValidUntil lies ${Math.round(wait / 1000)} s ahead`);
+    }
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait + 100));
+    const mark = emulator.recorder.lastSeq();
+    await preflight.visitApiAction(session);
+    const afterCalls = preflight.apiCalls(session).filter((e) => e.seq > mark);
+    const checked = emulator.recorder.since(Math.max(before, mark)).some((e) => e.endpoint === 'state');
+    await preflight.finding({
+      rule,
+      check: 'no-calls-when-offline',
+      title,
+      status: afterCalls.length === 0 && checked ? 'pass' : 'fail',
+      message:
+        afterCalls.length === 0 && checked
+          ? 'the app re-checked the state and made no API call while the tenant was in OfflineMaintenance'
+          : `with the tenant in OfflineMaintenance the app made ${afterCalls.length} API call(s)${checked ? '' : ' without re-checking the state'}`,
+      evidence: [await preflight.screenshot(session, 'tenant-offline')],
+    });
+  });
+});

@@ -1,0 +1,143 @@
+/**
+ * The end-to-end matrix: the harness's verdicts, tested. For every example app:
+ * - the compliant app (no defects) must come out `ready` with no failed, warned or errored rule;
+ * - every seeded defect (examples/<app>/defects.json) must make exactly its declared rules fail.
+ * Each defect run selects its declared rules plus the rest of their categories (`--rules`), so a
+ * defect that bleeds into a neighbouring rule is caught while the matrix stays fast.
+ *
+ * Prints one line per case and writes test-results/matrix-results.json ({passed, failed, rows}).
+ * `node test/matrix/run-matrix.ts [app[:defect]]...` runs a subset.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { RULES, getRule } from '../../src/rules/index.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const CLI = join(ROOT, 'src/cli/main.ts');
+const CONCURRENCY = Number(process.env['MATRIX_CONCURRENCY'] ?? 2);
+
+interface Defect {
+  name: string;
+  rules: string[];
+  description: string;
+}
+
+interface Case {
+  app: string;
+  defect: string | undefined;
+  expected: string[];
+  rules: string[] | undefined;
+}
+
+interface Row {
+  app: string;
+  defect: string;
+  expected: string[];
+  flagged: string[];
+  errored: string[];
+  verdict: string;
+  exitCode: number;
+  ok: boolean;
+  seconds: number;
+  note: string;
+}
+
+function casesFor(app: string): Case[] {
+  const dir = join(ROOT, 'examples', app);
+  const file = join(dir, 'defects.json');
+  if (!existsSync(file)) return [];
+  const { defects } = JSON.parse(readFileSync(file, 'utf8')) as { defects: Defect[] };
+  const cases: Case[] = [{ app, defect: undefined, expected: [], rules: undefined }];
+  for (const d of defects) {
+    for (const id of d.rules) if (!getRule(id)) throw new Error(`${file}: defect ${d.name} names unknown rule ${id}`);
+    const categories = new Set(d.rules.map((id) => getRule(id)!.category));
+    const rules = new Set(d.rules);
+    for (const r of RULES) if (categories.has(r.category)) rules.add(r.id);
+    cases.push({ app, defect: d.name, expected: [...d.rules].sort(), rules: [...rules].sort() });
+  }
+  return cases;
+}
+
+function runCase(c: Case): Promise<Row> {
+  const out = mkdtempSync(join(tmpdir(), `matrix-${c.app}-`));
+  const args = [CLI, 'check', '--config', join(ROOT, 'examples', c.app, 'preflight.config.ts'), '--out', out];
+  if (c.rules) args.push('--rules', c.rules.join(','));
+  const env: NodeJS.ProcessEnv = { ...process.env, DEFECTS: c.defect ?? '' };
+  delete env['CI_PREFLIGHT_DEBUG'];
+  const started = Date.now();
+  return new Promise((resolveRow) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10 * 60_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      const seconds = Math.round((Date.now() - started) / 100) / 10;
+      const file = join(out, 'readiness.json');
+      let flagged: string[] = [];
+      let errored: string[] = [];
+      let verdict = 'none';
+      if (existsSync(file)) {
+        const report = JSON.parse(readFileSync(file, 'utf8')) as { verdict: string; rules: Array<{ id: string; status: string }> };
+        verdict = report.verdict;
+        flagged = report.rules.filter((r) => r.status === 'fail' || r.status === 'warn').map((r) => r.id).sort();
+        errored = report.rules.filter((r) => r.status === 'error').map((r) => r.id).sort();
+      }
+      const exitCode = code ?? -1;
+      const sameRules = flagged.join(',') === c.expected.join(',');
+      let ok = sameRules && errored.length === 0;
+      let note = '';
+      if (c.defect === undefined) {
+        ok = ok && verdict === 'ready' && exitCode === 0;
+        if (!ok) note = `compliant app: verdict ${verdict}, exit ${exitCode}`;
+      } else if (!ok) {
+        note = errored.length ? `errored: ${errored.join(',')}` : 'rule sets differ';
+      }
+      if (!ok) {
+        const tail = output.split('\n').filter((l) => /FAIL|ERR|error|RUN ERROR|so-preflight:/.test(l)).slice(-12).join('\n    ');
+        note += `\n    ${tail}`;
+      }
+      rmSync(out, { recursive: true, force: true });
+      resolveRow({ app: c.app, defect: c.defect ?? '(compliant)', expected: c.expected, flagged, errored, verdict, exitCode, ok, seconds, note });
+    });
+  });
+}
+
+async function main(): Promise<number> {
+  const filters = process.argv.slice(2);
+  const apps = readdirSync(join(ROOT, 'examples')).filter((a) => existsSync(join(ROOT, 'examples', a, 'defects.json'))).sort();
+  let cases = apps.flatMap(casesFor);
+  if (filters.length) {
+    cases = cases.filter((c) => filters.some((f) => {
+      const [app, defect] = f.split(':');
+      return c.app === app && (defect === undefined || (c.defect ?? 'compliant') === defect);
+    }));
+  }
+  console.log(`matrix: ${cases.length} cases over ${apps.join(', ')} (${CONCURRENCY} at a time)`);
+  const rows: Row[] = [];
+  const queue = [...cases];
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: Math.max(1, CONCURRENCY) }, async () => {
+      for (let c = queue.shift(); c; c = queue.shift()) {
+        const row = await runCase(c);
+        rows.push(row);
+        const name = `${row.app}:${row.defect}`.padEnd(44);
+        console.log(
+          `${row.ok ? 'ok      ' : 'MISMATCH'} ${name} expected [${row.expected.join(', ')}] flagged [${row.flagged.join(', ')}] ${row.seconds}s${row.note ? ` ${row.note}` : ''}`,
+        );
+      }
+    }),
+  );
+  const passed = rows.filter((r) => r.ok).length;
+  const failed = rows.length - passed;
+  mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+  writeFileSync(join(ROOT, 'test-results/matrix-results.json'), JSON.stringify({ passed, failed, seconds: (Date.now() - started) / 1000, rows }, null, 2));
+  console.log(`matrix: ${passed} passed, ${failed} failed in ${Math.round((Date.now() - started) / 1000)} s`);
+  return failed === 0 && rows.length > 0 ? 0 : 1;
+}
+
+process.exitCode = await main();
