@@ -190,6 +190,11 @@ export interface ForgedToken {
   payload: Record<string, unknown>;
   /** Header/payload member names that the scenario changed. */
   tampered: string[];
+  /**
+   * Added by the emulator: set when the scenario could not change anything for this token
+   * (e.g. `nonce-missing` when the app sent no nonce); such a token is NOT a fault.
+   */
+  ineffective?: string;
 }
 
 export interface Flow {
@@ -271,14 +276,30 @@ export interface Emulator {
   setFaults(faults: GlobalFaults): void;
   /** Generate a new signing key, publish it in JWKS (old key kept unless `dropOld`). */
   rotateSigningKey(options?: { dropOld?: boolean }): Promise<{ kid: string }>;
-  /** Clear global faults and the tenant state back to Running (keys and recorded traffic stay). */
-  reset(): void;
+  /**
+   * Clear global faults and the tenant state back to Running (keys and recorded traffic stay).
+   * Also forgets remembered consent (so an administrator sees the consent page again) unless
+   * `keepConsent` is true (option added by the emulator).
+   */
+  reset(options?: { keepConsent?: boolean }): void;
   /**
    * Every secret value issued or known so far: client secret, private key PEM (and its base64
    * body), user passwords, codes, access/refresh tokens, id_tokens, system tokens and tickets.
    * The redactor uses this list; it grows as the run goes on.
    */
   secrets(): string[];
+  /**
+   * A tenant state-change notification (REFERENCE.md 1.11) as SuperOffice would POST it to the
+   * app's State Change URL: `{ChangeType, ContextIdentifier, VersionName, FileVersion, Token,
+   * PublicEndpoint?}`. `Token` is a JWT signed with the environment key (kid in JWKS), `iss` =
+   * superidUrl (as the only SuperOffice sample validates), `aud` = client id, claim
+   * `http://schemes.superoffice.net/identity/ctx` = tenant, `exp` = now + 300 s. `forge` makes the
+   * token invalid in one way (the app must then not act and should answer 4xx).
+   */
+  stateChangeNotification(options: {
+    changeType: 0 | 1 | 2 | 3 | 4 | 5;
+    forge?: 'bad-signature' | 'wrong-issuer' | 'wrong-audience' | 'expired' | 'alg-none' | 'unknown-key';
+  }): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
 }
 

@@ -42,6 +42,16 @@ export interface RuleResult {
   remediation: string;
   /** Set when a baseline accepted this rule's failure. */
   baselined?: { reason: string };
+  /** What the harness does to judge the rule (the catalog's `check`), shown as "what was checked". */
+  howChecked?: string;
+}
+
+/** A manual attestation item shown in the report's checklist (besides the manual rules). */
+export interface AttestationItem {
+  id: string;
+  title: string;
+  requirement: string;
+  docs: { title: string; url: string }[];
 }
 
 export interface ReadinessReport {
@@ -68,10 +78,19 @@ export interface ReadinessReport {
     notApplicable: number;
     errors: number;
     notRun: number;
+    /** Failing rules accepted by the baseline (already counted in `failed`). */
+    baselined?: number;
   };
   /** Rules selected with `--rules`; absent when all rules were selected. */
   selectedRules?: string[];
   /** Problems of the run itself (app did not start, browser missing, reporter errors). */
   runErrors: string[];
   rules: RuleResult[];
+  /**
+   * Baseline entries whose rule no longer fails: the baseline is stale and must be updated.
+   * Non-empty makes the verdict `not-ready`.
+   */
+  staleBaseline?: string[];
+  /** Attestation items beyond the manual rules (the catalog's ATTESTATION_ITEMS). */
+  attestation?: AttestationItem[];
 }

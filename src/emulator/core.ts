@@ -1,0 +1,384 @@
+/**
+ * Shared state of one emulator: users, tenants, flows, issued credentials, consent, faults,
+ * keys and secrets. Both origins (SuperID, NetServer) read and write it.
+ */
+import { randomBytes } from 'node:crypto';
+import type {
+  EmulatedUser,
+  EmulatorOptions,
+  Exchange,
+  Flow,
+  FlowOptions,
+  FlowTokens,
+  ForgedToken,
+  GlobalFaults,
+  TenantState,
+} from './types.ts';
+import { MemoryRecorder } from './recorder.ts';
+import { createEnvironmentPki, type EnvironmentPki, type SigningKey } from './pki.ts';
+import { halfHash, mintIdToken, SO_CLAIM, type JsonObject } from './scenarios.ts';
+
+export const FLOW_COOKIE = 'so_preflight_flow';
+export type UserKey = 'admin' | 'user' | 'multiTenant';
+
+export interface TenantInfo {
+  ctx: string;
+  companyName: string;
+  serial: string;
+}
+
+export interface AccessRecord {
+  flowId: string | undefined;
+  userKey: UserKey;
+  tenant: string;
+  exp: number;
+  revoked: boolean;
+  issuedAt: number;
+}
+export interface RefreshRecord {
+  flowId: string | undefined;
+  userKey: UserKey;
+  tenant: string;
+  revoked: boolean;
+  issuedAt: number;
+}
+export interface TicketRecord {
+  flowId: string | undefined;
+  tenant: string;
+  /** Sliding expiry (ms). */
+  expiresAt: number;
+}
+
+export class FlowImpl implements Flow {
+  readonly id: string;
+  readonly options: Flow['options'];
+  readonly user: EmulatedUser;
+  readonly cookie: Flow['cookie'];
+  readonly issued: FlowTokens = { codes: [], accessTokens: [], refreshTokens: [], idTokens: [] };
+  readonly forgedTokens: ForgedToken[] = [];
+  /** Successful API calls so far. */
+  apiCalls = 0;
+  throttleLeft: number;
+  unavailableLeft: number;
+  readonly #recorder: MemoryRecorder;
+
+  constructor(
+    id: string,
+    options: FlowOptions,
+    user: EmulatedUser,
+    superidUrl: string,
+    recorder: MemoryRecorder,
+  ) {
+    this.id = id;
+    this.options = { ...options, idToken: options.idToken ?? 'valid', user: options.user ?? 'admin' };
+    this.user = user;
+    this.cookie = { name: FLOW_COOKIE, value: id, url: superidUrl };
+    this.throttleLeft = options.api?.throttle?.calls ?? 0;
+    this.unavailableLeft = options.api?.unavailable?.calls ?? 0;
+    this.#recorder = recorder;
+  }
+  exchanges(): Exchange[] {
+    return this.#recorder.forFlow(this.id);
+  }
+  tokens(): FlowTokens {
+    return {
+      codes: [...this.issued.codes],
+      accessTokens: [...this.issued.accessTokens],
+      refreshTokens: [...this.issued.refreshTokens],
+      idTokens: [...this.issued.idTokens],
+    };
+  }
+  forged(): ForgedToken[] {
+    return this.forgedTokens.map((f) => ({ ...f }));
+  }
+}
+
+function password(): string {
+  return `Pw-${randomBytes(12).toString('base64url')}`;
+}
+
+export function otherTenantOf(tenant: string): string {
+  const n = Number(tenant.replace(/^Cust/i, '')) || 12345;
+  return `Cust${n + 1}`;
+}
+
+export class EmulatorCore {
+  readonly options: EmulatorOptions;
+  readonly recorder = new MemoryRecorder();
+  readonly tenant: string;
+  readonly otherTenant: string;
+  readonly tenants = new Map<string, TenantInfo>();
+  readonly users: Record<UserKey, EmulatedUser>;
+  readonly client: { id: string; secret: string | undefined };
+  readonly accessTtl: number;
+  readonly idTtl: number;
+  pki!: EnvironmentPki;
+  /** Published keys; the last one signs. */
+  keys: SigningKey[] = [];
+  otherEnvPki: Promise<EnvironmentPki> | undefined;
+  superidUrl = '';
+  tenantOrigin = '';
+  /** Where the tenant lives after `tenantMoved`. */
+  movedTenantOrigin = '';
+  privateKeyFile: string | undefined;
+  appPublicKeyPem: string | undefined;
+
+  faults: GlobalFaults = {};
+  readonly flows = new Map<string, FlowImpl>();
+  readonly consents = new Set<string>();
+  readonly codes = new Map<string, string | undefined>();
+  readonly redeemedCodes = new Set<string>();
+  /** S256 challenge stored by the provider -> method the app asked for. */
+  readonly pkceMethods = new Map<string, 'plain' | 'S256'>();
+  readonly accessTokens = new Map<string, AccessRecord>();
+  readonly refreshTokens = new Map<string, RefreshRecord>();
+  readonly tickets = new Map<string, TicketRecord>();
+  readonly systemTokens = new Map<string, string>();
+  ticketCalls = 0;
+  readonly #secrets = new Set<string>();
+
+  constructor(options: EmulatorOptions) {
+    this.options = options;
+    this.tenant = options.tenant;
+    this.otherTenant = otherTenantOf(options.tenant);
+    this.accessTtl = options.accessTokenTtlSeconds ?? 3600;
+    this.idTtl = options.idTokenTtlSeconds ?? 300;
+    const serial = (t: string): string => String(1800000000 + (Number(t.replace(/\D/g, '')) % 99999999));
+    this.tenants.set(this.tenant, {
+      ctx: this.tenant,
+      companyName: 'Nordlys Consulting AS',
+      serial: serial(this.tenant),
+    });
+    this.tenants.set(this.otherTenant, {
+      ctx: this.otherTenant,
+      companyName: 'Fjellvind Trading AS',
+      serial: serial(this.otherTenant),
+    });
+    const domain = `${this.tenant.toLowerCase()}.so-preflight.test`;
+    this.users = {
+      admin: {
+        username: `admin@${domain}`,
+        password: password(),
+        associateId: '5',
+        isAdministrator: true,
+        tenants: [this.tenant],
+      },
+      user: {
+        username: `user@${domain}`,
+        password: password(),
+        associateId: '7',
+        isAdministrator: false,
+        tenants: [this.tenant],
+      },
+      multiTenant: {
+        username: `multi@${domain}`,
+        password: password(),
+        associateId: '9',
+        isAdministrator: true,
+        tenants: [this.tenant, this.otherTenant],
+      },
+    };
+    const isNative = options.app.type === 'native';
+    this.client = {
+      id: options.app.clientId ?? randomBytes(16).toString('hex'),
+      secret: isNative ? undefined : (options.app.clientSecret ?? randomBytes(32).toString('base64url')),
+    };
+    if (this.client.secret) this.addSecret(this.client.secret);
+    for (const u of Object.values(this.users)) this.addSecret(u.password);
+  }
+
+  async init(): Promise<void> {
+    this.pki = await createEnvironmentPki(this.options.environment);
+    this.keys = [this.pki.signing];
+  }
+
+  get signing(): SigningKey {
+    return this.keys[this.keys.length - 1]!;
+  }
+
+  log(line: string): void {
+    try {
+      this.options.log?.(line);
+    } catch {
+      // a failing logger must not break the emulator
+    }
+  }
+
+  addSecret(v: string | undefined): void {
+    if (v && v.length >= 6) this.#secrets.add(v);
+  }
+  secrets(): string[] {
+    return [...this.#secrets];
+  }
+
+  webapiUrlFor(tenant: string, origin = this.currentTenantOrigin()): string {
+    return `${origin}/${tenant}/api/`;
+  }
+  currentTenantOrigin(): string {
+    return this.faults.tenantMoved ? this.movedTenantOrigin : this.tenantOrigin;
+  }
+
+  tenantState(tenant: string): TenantState {
+    if (!this.tenants.has(tenant)) return 'Unknown';
+    if (tenant === this.tenant && this.faults.tenantState) return this.faults.tenantState;
+    return 'Running';
+  }
+
+  userByName(username: string): [UserKey, EmulatedUser] | undefined {
+    const lower = username.trim().toLowerCase();
+    for (const [k, u] of Object.entries(this.users) as [UserKey, EmulatedUser][]) {
+      if (u.username.toLowerCase() === lower) return [k, u];
+    }
+    return undefined;
+  }
+
+  createFlow(options: FlowOptions = {}): FlowImpl {
+    const id = `flow-${randomBytes(9).toString('base64url')}`;
+    const f = new FlowImpl(id, options, this.users[options.user ?? 'admin'], this.superidUrl, this.recorder);
+    this.flows.set(id, f);
+    return f;
+  }
+
+  flowOf(id: string | undefined): FlowImpl | undefined {
+    return id ? this.flows.get(id) : undefined;
+  }
+
+  /** Time `consentRevoked` was set (ms), or 0. */
+  consentRevokedAt = 0;
+
+  /** True when the app's consent was revoked after a credential issued at `issuedAt`. */
+  isRevokedByConsent(issuedAt: number): boolean {
+    return !!this.faults.consentRevoked && issuedAt <= this.consentRevokedAt;
+  }
+
+  setFaults(f: GlobalFaults): void {
+    if (f.consentRevoked && !this.faults.consentRevoked) {
+      this.consentRevokedAt = Date.now();
+      this.consents.delete(this.tenant);
+    }
+    if (f.ticketExpiresAfterCalls !== this.faults.ticketExpiresAfterCalls) this.ticketCalls = 0;
+    this.faults = { ...f };
+  }
+
+  systemTokenFor(tenant: string): string {
+    let t = this.systemTokens.get(tenant);
+    if (!t) {
+      t = `${this.options.app.name}-${randomBytes(8).toString('base64url')}`;
+      this.systemTokens.set(tenant, t);
+      this.addSecret(t);
+    }
+    return t;
+  }
+
+  /** Issues a NetServer access token (`8A:{ctx}.{random}`) bound to the flow. */
+  issueAccessToken(rec: Omit<AccessRecord, 'exp' | 'revoked'>): string {
+    const token = `8A:${rec.tenant}.${randomBytes(48).toString('base64')}`;
+    this.accessTokens.set(token, { ...rec, exp: Date.now() + this.accessTtl * 1000, revoked: false });
+    this.addSecret(token);
+    this.flowOf(rec.flowId)?.issued.accessTokens.push(token);
+    return token;
+  }
+
+  /** The correct SuperOffice id_token claims for a user on a tenant. */
+  idTokenClaims(args: {
+    userKey: UserKey;
+    tenant: string;
+    nonce?: string | undefined;
+    accessToken?: string | undefined;
+    code?: string | undefined;
+    flow?: FlowImpl | undefined;
+  }): JsonObject {
+    const u = this.users[args.userKey];
+    const t = this.tenants.get(args.tenant) ?? { ctx: args.tenant, companyName: 'Unknown', serial: '0' };
+    const xss = !!args.flow?.options.xssPayloads;
+    const override = args.flow?.options.webapiUrlOverride;
+    const origin = this.currentTenantOrigin();
+    const webapi = override ?? this.webapiUrlFor(t.ctx, origin);
+    const netserver = override
+      ? override.replace(/\/?$/, '/Remote/Services88/')
+      : `${origin}/${t.ctx}/Remote/Services88/`;
+    const iat = Math.floor(Date.now() / 1000);
+    const initials = u.username.slice(0, 2).toUpperCase();
+    const p: JsonObject = {
+      sub: u.username,
+      [`${SO_CLAIM}associateid`]: u.associateId,
+      [`${SO_CLAIM}identityprovider`]: 'central-superid',
+      [`${SO_CLAIM}email`]: u.username,
+      [`${SO_CLAIM}upn`]: u.username,
+      [`${SO_CLAIM}is_administrator`]: u.isAdministrator ? 'True' : 'False',
+      [`${SO_CLAIM}ctx`]: t.ctx,
+      [`${SO_CLAIM}company_name`]: xss ? `${t.companyName} ${XSS_PAYLOAD}` : t.companyName,
+      [`${SO_CLAIM}serial`]: t.serial,
+      [`${SO_CLAIM}netserver_url`]: netserver,
+      [`${SO_CLAIM}webapi_url`]: webapi,
+    };
+    if (this.options.app.type === 'server-to-server' && u.isAdministrator) {
+      p[`${SO_CLAIM}system_token`] = this.systemTokenFor(t.ctx);
+    }
+    Object.assign(p, {
+      iat,
+      [`${SO_CLAIM}initials`]: xss ? `${initials}${XSS_PAYLOAD}` : initials,
+      [`${SO_CLAIM}so_primary_email_address`]: u.username,
+    });
+    if (args.nonce !== undefined) p['nonce'] = args.nonce;
+    if (args.accessToken) p['at_hash'] = halfHash(args.accessToken);
+    if (args.code) p['c_hash'] = halfHash(args.code);
+    Object.assign(p, { nbf: iat - 60, exp: iat + this.idTtl, iss: this.superidUrl, aud: this.client.id });
+    return p;
+  }
+
+  async otherEnvKey(): Promise<SigningKey> {
+    const other = this.options.environment === 'online' ? 'sod' : 'online';
+    this.otherEnvPki ??= createEnvironmentPki(other, 'other-');
+    return (await this.otherEnvPki).signing;
+  }
+
+  otherEnvIssuer(): string {
+    return this.options.environment === 'online'
+      ? 'https://sod.superoffice.com'
+      : 'https://online.superoffice.com';
+  }
+
+  /** Builds, forges per the flow's scenario, records and returns the id_token. */
+  async issueIdToken(args: Parameters<EmulatorCore['idTokenClaims']>[0]): Promise<string> {
+    const payload = this.idTokenClaims(args);
+    const flow = args.flow;
+    const scenario = flow?.options.idToken ?? 'valid';
+    const other = this.otherTenant === args.tenant ? this.tenant : this.otherTenant;
+    const otherUser = args.userKey === 'user' ? this.users.admin : this.users.user;
+    const minted = await mintIdToken(scenario, payload, {
+      signing: this.signing,
+      otherEnvKey: () => this.otherEnvKey(),
+      issuer: this.superidUrl,
+      otherEnvIssuer: this.otherEnvIssuer(),
+      clientId: this.client.id,
+      clientSecret: this.client.secret,
+      superidUrl: this.superidUrl,
+      flowId: flow?.id ?? 'none',
+      otherTenant: {
+        ctx: other,
+        webapiUrl: this.webapiUrlFor(other),
+        netserverUrl: `${this.currentTenantOrigin()}/${other}/Remote/Services88/`,
+      },
+      otherUser: { sub: otherUser.username, associateId: otherUser.associateId },
+    });
+    this.addSecret(minted.token);
+    if (flow) {
+      flow.issued.idTokens.push(minted.token);
+      if (scenario !== 'valid') {
+        const f: ForgedToken = {
+          scenario,
+          token: minted.token,
+          header: minted.header,
+          payload: minted.payload,
+          tampered: minted.tampered,
+        };
+        if (minted.ineffective) f.ineffective = minted.ineffective;
+        flow.forgedTokens.push(f);
+      }
+    }
+    return minted.token;
+  }
+}
+
+export const XSS_PAYLOAD = '<img src=x onerror="window.__soPreflightXss=1">';

@@ -1,0 +1,205 @@
+/**
+ * The embedded SuperID + NetServer emulator. `startEmulator` starts both HTTPS origins (plus a
+ * standby tenant origin used by the `tenantMoved` fault) on free loopback ports and returns the
+ * {@link Emulator} handle; `describeEmulator` gives the lines a standalone runner prints.
+ */
+import { generateKeyPair } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { EmulatorCore } from './core.ts';
+import { createNetServerHandler } from './netserver/app.ts';
+import { rotateLeaf, environmentLabel } from './pki.ts';
+import { createSuperIdApp } from './superid/app.ts';
+import { NETSERVER_LABEL } from './superid/backchannel.ts';
+import { mintNotificationToken, SO_CLAIM } from './scenarios.ts';
+import type { Emulator, EmulatorOptions, GlobalFaults, StartEmulator } from './types.ts';
+
+export type * from './types.ts';
+export { ID_TOKEN_SCENARIOS, TENANT_STATES } from './types.ts';
+export { FLOW_COOKIE } from './core.ts';
+
+function urlFor(host: string, port: number): string {
+  return `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+function listen(server: https.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function appKeyPair(): Promise<{ privatePem: string; publicPem: string }> {
+  return new Promise((resolve, reject) => {
+    generateKeyPair(
+      'rsa',
+      {
+        modulusLength: 2048,
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      },
+      (e, publicPem, privatePem) => (e ? reject(e) : resolve({ privatePem, publicPem })),
+    );
+  });
+}
+
+export const startEmulator: StartEmulator = async (options: EmulatorOptions): Promise<Emulator> => {
+  if (!/^Cust\d+$/.test(options.tenant))
+    throw new TypeError(`emulator tenant must be Cust + digits, got ${JSON.stringify(options.tenant)}`);
+  const host = options.host ?? '127.0.0.1';
+  const core = new EmulatorCore(options);
+  const s2s = options.app.type === 'server-to-server';
+  const [, appKeys] = await Promise.all([
+    core.init(),
+    s2s ? appKeyPair() : Promise.resolve(undefined),
+    mkdir(options.dataDir, { recursive: true }),
+  ]);
+
+  let superidHandler: (req: IncomingMessage, res: ServerResponse) => void = (_q, r) => {
+    r.statusCode = 503;
+    r.end();
+  };
+  const tls = { key: core.pki.tlsKeyPem, cert: core.pki.tlsChainPem };
+  const superid = https.createServer(tls, (q, r) => superidHandler(q, r));
+  const primary = https.createServer(tls, createNetServerHandler(core, 'primary'));
+  const moved = https.createServer(tls, createNetServerHandler(core, 'moved'));
+  const servers = [superid, primary, moved];
+  for (const s of servers) {
+    s.requestTimeout = 30_000;
+    s.headersTimeout = 20_000;
+    s.keepAliveTimeout = 5_000;
+  }
+  try {
+    const [sp, tp, mp] = await Promise.all([
+      listen(superid, host, options.superidPort ?? 0),
+      listen(primary, host, options.tenantPort ?? 0),
+      listen(moved, host, 0),
+    ]);
+    core.superidUrl = urlFor(host, sp);
+    core.tenantOrigin = urlFor(host, tp);
+    core.movedTenantOrigin = urlFor(host, mp);
+  } catch (e) {
+    for (const s of servers) s.close();
+    throw e;
+  }
+  const { app } = createSuperIdApp(core);
+  superidHandler = app.callback();
+
+  const caFile = join(options.dataDir, 'superoffice-emulator-ca.pem');
+  await writeFile(caFile, core.pki.caPem);
+  await writeFile(join(options.dataDir, 'SuperOfficeFederatedLogin.crt'), core.signing.cert.pem);
+  let privateKeyFile: string | undefined;
+  if (appKeys) {
+    privateKeyFile = join(options.dataDir, 'app-private-key.pem');
+    await writeFile(privateKeyFile, appKeys.privatePem, { mode: 0o600 });
+    core.privateKeyFile = privateKeyFile;
+    core.appPublicKeyPem = appKeys.publicPem;
+    core.addSecret(appKeys.privatePem);
+    core.addSecret(appKeys.privatePem.trim());
+    core.addSecret(
+      appKeys.privatePem
+        .split('\n')
+        .filter((l) => l && !l.startsWith('-----'))
+        .join(''),
+    );
+  }
+  core.log(`emulator: SuperID ${core.superidUrl}, tenant ${core.tenantOrigin}/${core.tenant}`);
+
+  let stopped = false;
+  const emulator: Emulator = {
+    environment: options.environment,
+    tenant: options.tenant,
+    superidUrl: core.superidUrl,
+    tenantOrigin: core.tenantOrigin,
+    webapiUrl: core.webapiUrlFor(core.tenant, core.tenantOrigin),
+    caFile,
+    caPem: core.pki.caPem,
+    client: { ...core.client },
+    privateKeyFile,
+    users: core.users,
+    recorder: core.recorder,
+    createFlow: (o) => core.createFlow(o),
+    getFlow: (id) => core.flows.get(id),
+    setFaults: (f: GlobalFaults) => core.setFaults(f),
+    rotateSigningKey: async (o) => {
+      const k = await rotateLeaf(core.pki, environmentLabel(options.environment));
+      core.keys = o?.dropOld ? [k] : [...core.keys, k];
+      core.log(`emulator: signing key rotated to ${k.kid}`);
+      return { kid: k.kid };
+    },
+    reset: (o) => {
+      core.setFaults({});
+      core.consentRevokedAt = 0;
+      core.ticketCalls = 0;
+      if (!o?.keepConsent) core.consents.clear();
+    },
+    secrets: () => core.secrets(),
+    stateChangeNotification: async ({ changeType, forge }) => {
+      const iat = Math.floor(Date.now() / 1000);
+      const payload = {
+        sub: core.tenant,
+        [`${SO_CLAIM}ctx`]: core.tenant,
+        iat,
+        nbf: iat - 60,
+        exp: iat + 300,
+        iss: core.superidUrl,
+        aud: core.client.id,
+      };
+      const token = await mintNotificationToken(payload, core.signing, forge);
+      core.addSecret(token);
+      const msg: Record<string, unknown> = {
+        ChangeType: changeType,
+        ContextIdentifier: core.tenant,
+        VersionName: NETSERVER_LABEL,
+        FileVersion: '11.10.721.0',
+        Token: token,
+      };
+      if (changeType === 5) msg['PublicEndpoint'] = new URL(core.movedTenantOrigin).host;
+      return msg;
+    },
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      core.recorder.close();
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.close(() => resolve());
+              s.closeAllConnections();
+            }),
+        ),
+      );
+    },
+  };
+  return emulator;
+};
+
+/** Lines a standalone runner prints: URLs, client credentials, CA file, users. */
+export function describeEmulator(e: Emulator): string[] {
+  const lines = [
+    `SuperOffice emulator (${e.environment}) running`,
+    `  SuperID (issuer):     ${e.superidUrl}`,
+    `  Discovery:            ${e.superidUrl}/login/.well-known/openid-configuration`,
+    `  Tenant:               ${e.tenant}`,
+    `  webapi_url:           ${e.webapiUrl}`,
+    `  Tenant state API:     ${e.superidUrl}/api/state/${e.tenant}`,
+    `  Client ID:            ${e.client.id}`,
+    `  Client secret:        ${e.client.secret ?? '(none: native app, use PKCE)'}`,
+    `  CA file (trust it):   ${e.caFile}   e.g. NODE_EXTRA_CA_CERTS=${e.caFile}`,
+  ];
+  if (e.privateKeyFile) lines.push(`  App private key:      ${e.privateKeyFile}`);
+  lines.push('  Users:');
+  for (const [k, u] of Object.entries(e.users)) {
+    lines.push(
+      `    ${k.padEnd(11)} ${u.username}  password ${u.password}  (${u.isAdministrator ? 'administrator' : 'normal user'}; ${u.tenants.join(', ')})`,
+    );
+  }
+  return lines;
+}

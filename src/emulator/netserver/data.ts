@@ -1,0 +1,193 @@
+/** A small, realistic seeded tenant: owner company, customers, persons, associates and lists. */
+import { XSS_PAYLOAD } from '../core.ts';
+
+export interface Contact {
+  ContactId: number;
+  Name: string;
+  Department: string;
+  OrgNr: string;
+  Number1: string;
+  CountryId: number;
+  Country: string;
+  CategoryId: number;
+  Category: string;
+  BusinessId: number;
+  Business: string;
+  AssociateId: number;
+  Email: string;
+  Phone: string;
+  Url: string;
+}
+export interface Person {
+  PersonId: number;
+  Firstname: string;
+  Lastname: string;
+  ContactId: number;
+  Email: string;
+  Title: string;
+}
+export interface Associate {
+  AssociateId: number;
+  PersonId: number;
+  ContactId: number;
+  Name: string;
+  FullName: string;
+  UserName: string;
+  IsAdministrator: boolean;
+}
+export interface ListItem {
+  Id: number;
+  Name: string;
+  ToolTip: string;
+  Deleted: boolean;
+  Rank: number;
+}
+export interface TenantData {
+  contacts: Contact[];
+  persons: Person[];
+  associates: Associate[];
+  lists: Record<string, ListItem[]>;
+}
+
+const CATEGORIES = ['Customer', 'Prospect', 'Partner', 'Supplier', 'Competitor'];
+const BUSINESSES = ['Consulting', 'IT', 'Manufacturing', 'Retail', 'Shipping', 'Energy'];
+const COUNTRIES: [number, string][] = [
+  [578, 'Norway'],
+  [752, 'Sweden'],
+  [208, 'Denmark'],
+  [528, 'Netherlands'],
+  [826, 'United Kingdom'],
+];
+
+const COMPANIES = [
+  'Bergen Skipsfart AS',
+  'Stavanger Energi ASA',
+  'Oslo Design Studio',
+  'Trondheim Teknologi AS',
+  'Göteborg Logistik AB',
+  'København Kaffe ApS',
+  'Amsterdam Analytics BV',
+  'Tromsø Fiskeri AS',
+  'London Ledger Ltd',
+  'Lillehammer Lodge AS',
+];
+const FIRST = [
+  'Kari',
+  'Ola',
+  'Ingrid',
+  'Lars',
+  'Sofie',
+  'Erik',
+  'Astrid',
+  'Jonas',
+  'Nora',
+  'Henrik',
+  'Maja',
+  'Emil',
+];
+const LAST = [
+  'Nordmann',
+  'Hansen',
+  'Johansen',
+  'Olsen',
+  'Larsen',
+  'Andersen',
+  'Berg',
+  'Dahl',
+  'Lund',
+  'Haugen',
+  'Bakke',
+  'Strand',
+];
+
+export interface SeedUsers {
+  admin: { username: string; associateId: string };
+  user: { username: string; associateId: string };
+  multiTenant: { username: string; associateId: string };
+}
+
+export function seedTenant(ownerName: string, users: SeedUsers, xss: boolean): TenantData {
+  const tag = (s: string): string => (xss ? `${s} ${XSS_PAYLOAD}` : s);
+  const contacts: Contact[] = [];
+  const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '');
+  const all = [ownerName, ...COMPANIES];
+  all.forEach((name, i) => {
+    const [countryId, country] = COUNTRIES[i % COUNTRIES.length]!;
+    contacts.push({
+      ContactId: i + 1,
+      Name: tag(name),
+      Department: i === 0 ? 'Head office' : '',
+      OrgNr: String(900000000 + i * 1234567).slice(0, 9),
+      Number1: String(10000 + i),
+      CountryId: countryId,
+      Country: country,
+      CategoryId: i === 0 ? 4 : (i % CATEGORIES.length) + 1,
+      Category: i === 0 ? 'Supplier' : CATEGORIES[i % CATEGORIES.length]!,
+      BusinessId: (i % BUSINESSES.length) + 1,
+      Business: BUSINESSES[i % BUSINESSES.length]!,
+      AssociateId: i % 2 === 0 ? 5 : 7,
+      Email: `post@${slug(name)}.example`,
+      Phone: `+47 ${22000000 + i * 1111}`,
+      Url: `https://www.${slug(name)}.example`,
+    });
+  });
+  const persons: Person[] = [];
+  let pid = 1;
+  const userList = [users.admin, users.user, users.multiTenant];
+  // Persons 1-3 are the associates' own person records in the owner company.
+  for (const [i, u] of userList.entries()) {
+    persons.push({
+      PersonId: pid++,
+      Firstname: tag(['Ada', 'Ulf', 'Mira'][i]!),
+      Lastname: tag(['Admin', 'User', 'Multi'][i]!),
+      ContactId: 1,
+      Email: u.username,
+      Title: i === 1 ? 'Sales' : 'Administrator',
+    });
+  }
+  for (const c of contacts.slice(1)) {
+    for (let k = 0; k < 2; k++) {
+      const f = FIRST[(c.ContactId * 3 + k) % FIRST.length]!;
+      const l = LAST[(c.ContactId * 5 + k * 7) % LAST.length]!;
+      persons.push({
+        PersonId: pid++,
+        Firstname: tag(f),
+        Lastname: tag(l),
+        ContactId: c.ContactId,
+        Email: `${slug(f)}.${slug(l)}@${slug(c.Name.replace(XSS_PAYLOAD, ''))}.example`,
+        Title: k === 0 ? 'CEO' : 'Buyer',
+      });
+    }
+  }
+  const associates: Associate[] = userList.map((u, i) => ({
+    AssociateId: Number(u.associateId),
+    PersonId: i + 1,
+    ContactId: 1,
+    Name: u.username.split('@')[0]!.toUpperCase().slice(0, 8),
+    FullName: `${persons[i]!.Firstname} ${persons[i]!.Lastname}`,
+    UserName: u.username,
+    IsAdministrator: i !== 1,
+  }));
+  const list = (names: string[]): ListItem[] =>
+    names.map((n, i) => ({ Id: i + 1, Name: n, ToolTip: n, Deleted: false, Rank: i + 1 }));
+  return {
+    contacts,
+    persons,
+    associates,
+    lists: {
+      category: list(CATEGORIES),
+      business: list(BUSINESSES),
+      country: COUNTRIES.map(([id, n], i) => ({ Id: id, Name: n, ToolTip: n, Deleted: false, Rank: i + 1 })),
+      associate: associates.map((a, i) => ({
+        Id: a.AssociateId,
+        Name: a.Name,
+        ToolTip: a.FullName,
+        Deleted: false,
+        Rank: i + 1,
+      })),
+      priority: list(['Low', 'Medium', 'High']),
+      saletype: list(['New business', 'Upsell', 'Renewal']),
+      projecttype: list(['Internal', 'Customer']),
+    },
+  };
+}

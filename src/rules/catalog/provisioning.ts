@@ -1,0 +1,181 @@
+/** REFERENCE.md 2.8: provisioning, data integrity and GDPR (PROV-*, WEBPANEL-*, DATA-*, GDPR-*, LANG-*). */
+import type { Rule } from '../types.ts';
+import { DOC } from '../docs.ts';
+import { ALL_APPS, BLOCKING_BOTH, STANDARD_ONLY } from './common.ts';
+
+export const PROVISIONING_RULES: readonly Rule[] = [
+  {
+    id: 'PROV-AUTOMATIC',
+    title: 'Everything the app needs is provisioned automatically',
+    requirement:
+      'Installation programmatically creates everything the app needs (web panels, user-defined fields, lists, buttons); administrators do not configure elements by hand afterwards.',
+    category: 'provisioning',
+    // "S (checklist); ADV for C": blocking for standard apps, advisory for custom apps.
+    severity: { standard: 'blocking', custom: 'advisory' },
+    appTypes: ALL_APPS,
+    automation: 'automated',
+    check:
+      "After consent, diffs the emulated tenant metadata before and after and requires the app's declared elements to exist without further harness action.",
+    remediation:
+      'Run provisioning right after the first successful consent callback: create web panels, UDFs, lists and buttons through the API with the system user, and make it idempotent (look items up by ProgId or name before creating). Report provisioning failures to the admin instead of leaving a half-configured tenant.',
+    docs: [DOC.stdChecklist, DOC.provisioning, DOC.technical],
+  },
+  {
+    id: 'PROV-LIST',
+    title: 'List of provisioned elements supplied',
+    requirement: 'SuperOffice receives a list of everything the app provisions for each customer.',
+    category: 'provisioning',
+    severity: STANDARD_ONLY,
+    appTypes: ALL_APPS,
+    automation: 'manual',
+    check:
+      'Attestation: the partner supplies the list of provisioned elements to SuperOffice. The tenant metadata diff from PROV-AUTOMATIC can be attached as evidence.',
+    remediation:
+      'Document every element your installer creates (type, name, ProgId, where it appears) and keep the list next to your release notes. Use the metadata diff in this report to verify the list is complete.',
+    docs: [DOC.technical],
+  },
+  {
+    id: 'PROV-UNINSTALL',
+    title: 'Complete uninstall available',
+    requirement:
+      'A complete uninstall removes all SuperOffice-side configuration (UDFs, web panels, buttons, preferences), and customers can trigger it.',
+    category: 'provisioning',
+    severity: STANDARD_ONLY,
+    appTypes: ALL_APPS,
+    automation: 'automated',
+    check:
+      "Invokes the app's uninstall URL as an administrator and diffs the tenant metadata against the pre-install snapshot; leftovers are findings.",
+    remediation:
+      'Implement the uninstall URL declared in the Developer Portal so it deletes every web panel, UDF, list item, button and preference your installer created (found by ProgId), then forgets the tenant. Make it safe to run twice.',
+    docs: [DOC.technical, DOC.redirects],
+  },
+  {
+    id: 'WEBPANEL-URL-VARS',
+    title: 'Web-panel URLs use uctx and usid, never usec',
+    requirement: 'Web-panel URLs include `<uctx>` and `<usid>` and never `<usec>`.',
+    category: 'provisioning',
+    severity: BLOCKING_BOTH,
+    appTypes: ALL_APPS,
+    automation: 'automated',
+    check: 'Inspects the URL field of the web-panel entities the app creates in the emulator.',
+    remediation:
+      'Define panel URLs like `https://app.example.com/panel?ctx=<uctx>&usid=<usid>` and authenticate the user through SuperID rather than passing a ticket. Update existing panels that still carry `<usec>`.',
+    docs: [DOC.stdChecklist, DOC.customChecklist],
+  },
+  {
+    id: 'WEBPANEL-VISIBILITY',
+    title: 'Web panels visible to all user groups',
+    requirement: 'Provisioned web panels are visible to all user groups by default (visibility "Everyone").',
+    category: 'provisioning',
+    severity: STANDARD_ONLY,
+    appTypes: ALL_APPS,
+    // Partial: user-group visibility is set through List-agent calls whose exact methods are
+    // unconfirmed (REFERENCE.md section 3, item 22).
+    automation: 'partial',
+    check:
+      "Records the List agent's list-item user-group calls the app makes after creating a panel and fails if a created panel ends up with no or partial user-group visibility. The exact agent methods are unconfirmed, so a clean result is confirmed by attestation.",
+    remediation:
+      "After creating each web panel, assign it to all user groups through the List agent's user-group/heading calls (SuperOffice's `WebPanelHelper` sample shows how). Let administrators narrow visibility later rather than starting hidden.",
+    docs: [DOC.stdChecklist, DOC.provisioning, DOC.bestPractices],
+  },
+  {
+    id: 'WEBPANEL-DESCRIPTION',
+    title: 'Provisioned items name the app or vendor',
+    requirement:
+      'Web-panel descriptions contain the app name and/or vendor name, and description fields of other provisioned items let admins tell which app they belong to.',
+    category: 'provisioning',
+    severity: STANDARD_ONLY,
+    appTypes: ALL_APPS,
+    automation: 'automated',
+    check:
+      'Checks that `Name`/`Tooltip` of web panels and the description/tooltip fields of other provisioned list items contain the configured app or vendor name; recommends a `ProgId`.',
+    remediation:
+      "Put your app or company name in each web panel's Name or Tooltip and in the description of every UDF and list item you create (e.g. 'Acme Sync: invoice status'). Set a `ProgId` so your app can find and remove its own items.",
+    docs: [DOC.stdChecklist, DOC.bestPractices],
+  },
+  {
+    id: 'DATA-OWNER-COMPANY',
+    title: 'Owner company never renamed',
+    requirement:
+      'The owner company (the contact whose `contact_id` is in the Company table) is never renamed; renaming it breaks the licence check and locks all users out.',
+    category: 'provisioning',
+    severity: BLOCKING_BOTH,
+    appTypes: ALL_APPS,
+    automation: 'automated',
+    check: 'The emulator marks the owner contact; any update that changes its `Name` is a hard fail.',
+    remediation:
+      "Look up the owner company (e.g. the current principal's own contact) and exclude it from every sync or update that writes `Name`. Add a guard in your contact-update code path that refuses to rename that contact.",
+    docs: [DOC.stdChecklist, DOC.customChecklist],
+  },
+  {
+    id: 'DATA-ASSOCIATE-PERSON',
+    title: "Associate persons' company never changed",
+    requirement:
+      "For persons that are associates (have an associate row), the person's company (`person.contact_id`) is never changed.",
+    category: 'provisioning',
+    severity: BLOCKING_BOTH,
+    appTypes: ALL_APPS,
+    automation: 'automated',
+    check: 'The emulator flags person updates that change `Contact`/`ContactId` for associate persons.',
+    remediation:
+      'Before moving a person to another company, check whether the person is an associate (has an associate/user record) and skip or reject the move. Keep this guard in sync logic that maps external records onto SuperOffice persons.',
+    docs: [DOC.stdChecklist, DOC.customChecklist],
+  },
+  {
+    id: 'DATA-VISIBILITY-PRESERVE',
+    title: 'Visibility restrictions preserved when copying',
+    requirement:
+      'Copied data keeps its visibility restrictions; for example, copies of private documents stay private.',
+    category: 'provisioning',
+    severity: STANDARD_ONLY,
+    appTypes: ALL_APPS,
+    automation: 'partial',
+    check:
+      'Seeds private documents and appointments; if the app copies them, checks that the copies keep the restriction. Apps that do not copy such data attest it.',
+    remediation:
+      'When copying documents, appointments or sales, copy their visibility fields (`Visibility`, `VisibleFor`, associate/group restrictions) along with the content. Never create a copy with default (public) visibility from a restricted source.',
+    docs: [DOC.stdChecklist],
+  },
+  {
+    id: 'GDPR-PERSON-SOURCE',
+    title: 'Privacy source set on created persons',
+    requirement:
+      'When creating persons, the customer can choose a Privacy Source from their list, defaulting to "Other integration" with key `API`, never unknown.',
+    category: 'provisioning',
+    severity: STANDARD_ONLY,
+    appTypes: ALL_APPS,
+    automation: 'partial',
+    check:
+      'Inspects created person payloads for a consent/legal-basis source defaulting to the `API` key. The customer-selectable setting is an attestation.',
+    remediation:
+      'Set the consent source of every person you create to the tenant\'s "Other integration" source (key `API`) unless the customer has chosen another one in your settings. Offer that choice in your app configuration, populated from the tenant\'s source list.',
+    docs: [DOC.stdChecklist],
+  },
+  {
+    id: 'GDPR-EMARKETING',
+    title: 'E-marketing consent checked before mailings',
+    requirement: "A person's e-marketing consent is checked before sending them e-marketing mailings.",
+    category: 'provisioning',
+    severity: STANDARD_ONLY,
+    appTypes: ALL_APPS,
+    automation: 'partial',
+    check:
+      'Seeds persons without e-marketing consent; any mailing-related call for them is a finding. Apps without mailing features attest it.',
+    remediation:
+      "Read the person's consent information for the e-marketing purpose before adding them to a mailing or sending to them, and exclude persons without active consent. Re-check at send time, not only when the list is built.",
+    docs: [DOC.stdChecklist],
+  },
+  {
+    id: 'LANG-MULTILINGUAL-LISTS',
+    title: 'Multi-language list items use the language syntax',
+    requirement: 'Multi-language list items use the `NO:"Bil";US:"Car"` format.',
+    category: 'provisioning',
+    severity: STANDARD_ONLY,
+    appTypes: ALL_APPS,
+    automation: 'automated',
+    check: 'Inspects the names of list items the app creates for the multi-language syntax.',
+    remediation:
+      'Name list items you provision with one entry per language, e.g. `US:"Car";NO:"Bil";SE:"Bil"`, so each user sees their own language. Include at least English (`US`/`GB`) alongside the Scandinavian languages.',
+    docs: [DOC.stdChecklist, DOC.localization],
+  },
+];

@@ -1,0 +1,523 @@
+/**
+ * SuperID and NetServer behaviour without a browser: pages and errors, token endpoint notes,
+ * NetServer resources and OData, credentials, CORS, flow faults, global faults, state API,
+ * PartnerSystemUser.
+ */
+import { test, expect } from '@playwright/test';
+import { createPrivateKey, createSign } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeJwt } from 'jose';
+import { request } from 'undici';
+import {
+  startEmulator,
+  TENANT_STATES,
+  type Emulator,
+  type FlowOptions,
+  type TenantState,
+} from '../../src/emulator/index.ts';
+import { emulatorAgent, headlessAuthorize, redeemCode } from '../../src/emulator/testing.ts';
+
+const SO = 'http://schemes.superoffice.net/identity/';
+const REDIRECT = 'https://app.example.test/callback';
+const CORS_ORIGIN = 'https://app.example.test';
+
+let emulator: Emulator;
+let dataDir: string;
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'so-emu-beh-'));
+  emulator = await startEmulator({
+    environment: 'sod',
+    tenant: 'Cust34567',
+    dataDir,
+    app: {
+      name: 'Behaviour <App>',
+      vendor: 'QA & Co',
+      type: 'server-to-server',
+      redirectUris: [REDIRECT, '^https://tenant-[a-z]+\\.example\\.test/cb$'],
+      postLogoutRedirectUris: ['https://app.example.test/bye'],
+      corsOrigins: [CORS_ORIGIN],
+    },
+  });
+});
+test.beforeEach(() => emulator.reset({ keepConsent: true }));
+test.afterAll(async () => {
+  await emulator?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function http(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+) {
+  const res = await request(url, {
+    method: (init.method ?? 'GET') as 'GET',
+    headers: init.headers ?? {},
+    dispatcher: emulatorAgent(emulator),
+    ...(init.body !== undefined ? { body: init.body } : {}),
+  });
+  const text = await res.body.text();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test assertions read arbitrary JSON
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.statusCode, headers: res.headers, text, json };
+}
+
+async function signIn(options: FlowOptions = {}, authorize: Record<string, string> = {}) {
+  const flow = emulator.createFlow(options);
+  const auth = await headlessAuthorize(emulator, {
+    flow,
+    authorize: { redirect_uri: REDIRECT, nonce: 'n', state: 's', ...authorize },
+  });
+  const tok = await redeemCode(emulator, {
+    code: auth.params['code']!,
+    redirectUri: authorize['redirect_uri'] ?? REDIRECT,
+  });
+  expect(tok.status).toBe(200);
+  return {
+    flow,
+    auth,
+    tokens: tok.json as { access_token: string; refresh_token: string; id_token: string },
+  };
+}
+const api = (
+  path: string,
+  token: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+) =>
+  http(`${emulator.webapiUrl}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(init.headers ?? {}) },
+  });
+
+test('SuperID pages: unknown redirect, pattern redirect, decline, normal user without consent, tenant choice, tenant path', async () => {
+  const bad = await headlessAuthorize(emulator, { authorize: { redirect_uri: 'https://evil.example/cb' } });
+  expect(bad.status).toBe(400);
+  expect(bad.page).toContain('Authorization error: InvalidRedirectUrl (2)');
+  expect(bad.location).toBeUndefined();
+
+  const noOpenid = await headlessAuthorize(emulator, {
+    authorize: { redirect_uri: REDIRECT, scope: 'profile', state: 'q' },
+  });
+  expect(noOpenid.params).toMatchObject({ error: 'invalid_scope', state: 'q' });
+
+  // Normal user before any admin consent: "Account does not have access", no redirect.
+  const userFirst = await headlessAuthorize(emulator, {
+    flow: emulator.createFlow({ user: 'user' }),
+    authorize: { redirect_uri: REDIRECT },
+  });
+  expect(userFirst.page).toContain('Account does not have access');
+  expect(userFirst.location).toBeUndefined();
+
+  const declined = await headlessAuthorize(emulator, {
+    authorize: { redirect_uri: REDIRECT, state: 'st' },
+    decision: 'cancel',
+  });
+  expect(declined.params).toMatchObject({ error: 'access_denied', state: 'st' });
+
+  const pattern = await headlessAuthorize(emulator, {
+    authorize: { redirect_uri: 'https://tenant-abc.example.test/cb' },
+  });
+  expect(pattern.steps).toEqual(['signin', 'consent']);
+  expect(pattern.params['code']).toBeTruthy();
+
+  // Consent remembered for the tenant: the normal user now gets through, and no consent page.
+  const user = await headlessAuthorize(emulator, {
+    flow: emulator.createFlow({ user: 'user' }),
+    authorize: { redirect_uri: REDIRECT },
+  });
+  expect(user.steps).toEqual(['signin']);
+  const userTokens = await redeemCode(emulator, { code: user.params['code']!, redirectUri: REDIRECT });
+  const claims = decodeJwt(userTokens.json['id_token'] as string);
+  expect(claims[`${SO}is_administrator`]).toBe('False');
+  expect(claims[`${SO}system_token`]).toBeUndefined();
+
+  const multi = await headlessAuthorize(emulator, {
+    flow: emulator.createFlow({ user: 'multiTenant' }),
+    authorize: { redirect_uri: REDIRECT },
+    tenant: 'Cust34568',
+  });
+  expect(multi.steps).toEqual(['signin', 'tenant', 'consent']);
+  const multiTok = await redeemCode(emulator, { code: multi.params['code']!, redirectUri: REDIRECT });
+  expect(decodeJwt(multiTok.json['id_token'] as string)[`${SO}ctx`]).toBe('Cust34568');
+
+  const direct = await headlessAuthorize(emulator, {
+    flow: emulator.createFlow({ user: 'multiTenant' }),
+    authorizePath: 'Cust34567',
+    authorize: { redirect_uri: REDIRECT },
+  });
+  expect(direct.steps).toEqual(['signin']);
+
+  const legacy = await http(`${emulator.superidUrl}/login/?app_id=${emulator.client.id}`);
+  expect(legacy.status).toBe(400);
+  expect(legacy.text).toContain('deprecated');
+  expect(emulator.recorder.all().at(-1)?.endpoint).toBe('legacy-login');
+
+  const logoutOk = await http(
+    `${emulator.superidUrl}/login/logout?scope=openid&redirect_uri=${encodeURIComponent('https://app.example.test/bye')}`,
+  );
+  expect(logoutOk.status).toBe(302);
+  const logoutBad = await http(
+    `${emulator.superidUrl}/login/logout?post_logout_redirect_uri=${encodeURIComponent('https://evil.example/')}`,
+  );
+  expect(logoutBad.status).toBe(400);
+});
+
+test('token endpoint: query-string secret, basic auth, plain PKCE, redirect_uri mismatch, code replay, refresh does not rotate, revoke', async () => {
+  const flow = emulator.createFlow();
+  const verifier = 'v'.repeat(50);
+  const auth = await headlessAuthorize(emulator, {
+    flow,
+    authorize: { redirect_uri: REDIRECT, code_challenge: verifier },
+  });
+  expect(flow.exchanges().find((e) => e.endpoint === 'authorize')?.notes).toContain('pkce=plain');
+  const q = new URLSearchParams({
+    grant_type: 'authorization_code',
+    code: auth.params['code']!,
+    redirect_uri: REDIRECT,
+    client_id: emulator.client.id,
+    client_secret: emulator.client.secret!,
+    code_verifier: verifier,
+  });
+  const ok = await http(`${emulator.superidUrl}/login/common/oauth/tokens?${q}`, { method: 'POST' });
+  expect(ok.status).toBe(200);
+  const ex = flow.exchanges().find((e) => e.endpoint === 'token')!;
+  expect(ex.notes).toEqual(expect.arrayContaining(['client_secret in query string', 'pkce=plain']));
+  const replay = await http(`${emulator.superidUrl}/login/common/oauth/tokens?${q}`, { method: 'POST' });
+  expect(replay.status).toBe(400);
+  expect(replay.json.error).toBe('invalid_grant');
+  expect(
+    flow
+      .exchanges()
+      .filter((e) => e.endpoint === 'token')
+      .at(-1)?.notes,
+  ).toContain('code replay');
+
+  const wrong = await headlessAuthorize(emulator, { authorize: { redirect_uri: REDIRECT } });
+  const mismatch = await redeemCode(emulator, {
+    code: wrong.params['code']!,
+    redirectUri: 'https://tenant-abc.example.test/cb',
+  });
+  expect(mismatch.json['error']).toBe('invalid_grant');
+  expect(emulator.recorder.all().at(-1)?.notes).toContain('redirect_uri mismatch');
+
+  const { tokens } = await signIn();
+  const basic = Buffer.from(`${emulator.client.id}:${emulator.client.secret}`).toString('base64');
+  const refreshed = await http(`${emulator.superidUrl}/login/common/oauth/tokens`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token,
+    }).toString(),
+  });
+  expect(refreshed.status).toBe(200);
+  expect(refreshed.json.access_token).toMatch(/^8A:/);
+  expect([undefined, tokens.refresh_token]).toContain(refreshed.json.refresh_token);
+
+  const rv = await http(`${emulator.superidUrl}/login/common/oauth/Revoke`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      token: tokens.access_token,
+      client_id: emulator.client.id,
+      client_secret: emulator.client.secret!,
+    }).toString(),
+  });
+  expect(rv.status).toBe(200);
+  expect((await api('v1/User/currentPrincipal', tokens.access_token)).status).toBe(401);
+});
+
+test('NetServer: resources, OData, lists, agents, credentials, CORS, 421 on SuperID', async () => {
+  const { tokens, flow } = await signIn();
+  const t = tokens.access_token;
+  expect((await api('v1/Contact/2', t)).json.Name).toBeTruthy();
+  expect((await api('v1/Contact/999', t)).status).toBe(404);
+  expect((await api('v1/Person/4', t)).json.Contact.ContactId).toBe(2);
+  const search = await api(
+    `v1/Contact?$select=name,category&$filter=${encodeURIComponent("name begins 'Berg' and category eq 'Prospect'")}&$top=5`,
+    t,
+  );
+  expect(search.status).toBe(200);
+  expect(search.json.value.length).toBeGreaterThan(0);
+  expect(Object.keys(search.json.value[0])).toEqual(['PrimaryKey', 'EntityName', 'name', 'category']);
+  const paged = await api('v1/Archive/FindContact?$top=3&$skip=3&$orderby=name desc', t);
+  expect(paged.json.value).toHaveLength(3);
+  expect(paged.json['odata.nextLink']).toBeTruthy();
+  const users = await api(
+    `v1/Archive/InternalUsers?$select=contactId,personId&$filter=${encodeURIComponent('associateDbId eq 5')}`,
+    t,
+  );
+  expect(users.json.value).toEqual([{ PrimaryKey: '5', EntityName: 'associate', contactId: 1, personId: 1 }]);
+  expect((await api(`v1/Contact?$filter=${encodeURIComponent('name ~~ 3')}`, t)).status).toBe(400);
+  expect((await api('v1/Contact?$top=-1', t)).status).toBe(400);
+  expect((await api('v1/List/Category/Items', t)).json.length).toBeGreaterThan(2);
+  expect((await api('v1/MDOList/category?flat=True', t)).status).toBe(200);
+  expect((await api('v1/Person/default', t)).json.PersonId).toBe(0);
+  const msg = await api('v1/Agents/Diagnostics/SendSystemMessage', t, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ MarkdownMessage: 'hi' }),
+  });
+  expect(msg.status).toBe(204);
+  expect(
+    (await api('v1/Agent/List/CreateDefaultWebPanelEntity', t, { method: 'POST' })).json.WebPanelId,
+  ).toBe(0);
+  expect((await api('v1/Nope', t)).status).toBe(404);
+
+  expect((await http(`${emulator.webapiUrl}v1/User/currentPrincipal`)).status).toBe(401);
+  const basic = await http(`${emulator.webapiUrl}v1/User/currentPrincipal`, {
+    headers: { authorization: 'Basic dTpw' },
+  });
+  expect(basic.status).toBe(401);
+  expect(emulator.recorder.all().at(-1)?.credential).toBe('basic');
+  expect((await api('v1/User/currentPrincipal', '8A:Cust34567.forged')).status).toBe(401);
+
+  const pre = await http(`${emulator.webapiUrl}v1/User/currentPrincipal`, {
+    method: 'OPTIONS',
+    headers: {
+      origin: CORS_ORIGIN,
+      'access-control-request-method': 'GET',
+      'access-control-request-headers': 'authorization',
+    },
+  });
+  expect(pre.status).toBe(204);
+  expect(pre.headers['access-control-allow-origin']).toBe(CORS_ORIGIN);
+  expect(emulator.recorder.all().at(-1)?.endpoint).toBe('cors-preflight');
+  const preBad = await http(`${emulator.webapiUrl}v1/User/currentPrincipal`, {
+    method: 'OPTIONS',
+    headers: { origin: 'https://evil.example' },
+  });
+  expect(preBad.headers['access-control-allow-origin']).toBeUndefined();
+
+  const wrongHost = await http(`${emulator.superidUrl}/Cust34567/api/v1/User/currentPrincipal`, {
+    headers: { authorization: `Bearer ${t}` },
+  });
+  expect(wrongHost.status).toBe(421);
+  expect(wrongHost.text).toContain('Wrong subdomain used to access tenant');
+  expect(emulator.recorder.all().at(-1)?.endpoint).toBe('api-wrong-host');
+  expect(flow.exchanges().filter((e) => e.endpoint === 'api').length).toBeGreaterThan(10);
+
+  const xss = await signIn({ xssPayloads: true });
+  expect(decodeJwt(xss.tokens.id_token)[`${SO}company_name`]).toContain('<img src=x onerror=');
+  expect((await api('v1/Contact/2', xss.tokens.access_token)).json.Name).toContain('onerror=');
+});
+
+test('flow faults: throttle, unavailable, server error, expiry after N calls, refresh revoked', async () => {
+  const a = await signIn({
+    api: { throttle: { calls: 2, retryAfterSeconds: 7 }, unavailable: { calls: 1 } },
+  });
+  expect((await api('v1/User/currentPrincipal', a.tokens.access_token)).status).toBe(503);
+  const th = await api('v1/User/currentPrincipal', a.tokens.access_token);
+  expect(th.status).toBe(429);
+  expect(th.headers['retry-after']).toBe('7');
+  expect((await api('v1/User/currentPrincipal', a.tokens.access_token)).status).toBe(429);
+  expect((await api('v1/User/currentPrincipal', a.tokens.access_token)).status).toBe(200);
+
+  const b = await signIn({
+    api: { accessTokenExpiresAfterCalls: 1, refreshRevoked: true, serverError: false },
+  });
+  expect((await api('v1/User/currentPrincipal', b.tokens.access_token)).status).toBe(200);
+  expect((await api('v1/User/currentPrincipal', b.tokens.access_token)).status).toBe(401);
+  const r = await http(`${emulator.superidUrl}/login/common/oauth/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: b.tokens.refresh_token,
+      client_id: emulator.client.id,
+      client_secret: emulator.client.secret!,
+    }).toString(),
+  });
+  expect(r.json.error).toBe('invalid_grant');
+  expect(b.flow.exchanges().at(-1)?.endpoint).toBe('token');
+
+  const c = await signIn({ api: { serverError: true } });
+  const e = await api('v1/Contact/1', c.tokens.access_token);
+  expect(e.status).toBe(500);
+  expect(e.text).not.toMatch(/at .*\.ts:\d+/);
+});
+
+test('global faults: tenant state, JWKS 503, tenant moved, consent revoked; state API', async () => {
+  const { tokens } = await signIn();
+  for (const state of Object.keys(TENANT_STATES) as TenantState[]) {
+    emulator.setFaults({ tenantState: state });
+    const s = await http(`${emulator.superidUrl}/api/state/Cust34567`);
+    expect(s.json).toMatchObject({
+      ContextIdentifier: 'Cust34567',
+      State: state,
+      IsRunning: state === 'Running' || state === 'OnlineMaintenance',
+    });
+    expect(Object.keys(s.json).sort()).toEqual([
+      'Api',
+      'ContextIdentifier',
+      'Endpoint',
+      'IsRunning',
+      'State',
+      'ValidUntil',
+      'Version',
+    ]);
+    const call = await api('v1/User/currentPrincipal', tokens.access_token);
+    expect(call.status).toBe(s.json.IsRunning ? 200 : 503);
+  }
+  emulator.reset({ keepConsent: true });
+  expect((await http(`${emulator.superidUrl}/api/state/Cust99999`)).json.State).toBe('Unknown');
+
+  emulator.setFaults({ jwksUnavailable: true });
+  expect((await http(`${emulator.superidUrl}/login/.well-known/jwks`)).status).toBe(503);
+
+  emulator.setFaults({ tenantMoved: true });
+  const moved = await api('v1/User/currentPrincipal', tokens.access_token);
+  expect(moved.status).toBe(421);
+  const st = await http(`${emulator.superidUrl}/api/state/Cust34567`);
+  expect(st.json.Endpoint).not.toContain(new URL(emulator.tenantOrigin).host);
+  const newApi = await http(`${st.json.Endpoint}/api/v1/User/currentPrincipal`, {
+    headers: { authorization: `Bearer ${tokens.access_token}` },
+  });
+  expect(newApi.status).toBe(200);
+  const info = await http(st.json.Api);
+  expect(info.json.v1).toBe(`${st.json.Endpoint}/api/v1/`);
+
+  emulator.setFaults({ consentRevoked: true });
+  expect((await api('v1/User/currentPrincipal', tokens.access_token)).status).toBe(401);
+  const r = await http(`${emulator.superidUrl}/login/common/oauth/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token,
+      client_id: emulator.client.id,
+      client_secret: emulator.client.secret!,
+    }).toString(),
+  });
+  expect(r.json.error).toBe('invalid_grant');
+});
+
+test('PartnerSystemUser: signature, timestamp, app token, faults, ReturnTokenType note, ticket expiry', async () => {
+  const { tokens } = await signIn();
+  const systemToken = decodeJwt(tokens.id_token)[`${SO}system_token`] as string;
+  expect(systemToken.startsWith('Behaviour <App>-')).toBe(true);
+  const key = createPrivateKey(await readFile(emulator.privateKeyFile!, 'utf8'));
+  const signed = (ts: Date) => {
+    const data = `${systemToken}.${ts.toISOString().replace(/[-:T]/g, '').slice(0, 12)}`;
+    return `${data}.${createSign('SHA256').update(data).sign(key, 'base64')}`;
+  };
+  const call = (body: Record<string, unknown>) =>
+    http(`${emulator.superidUrl}/Login/api/PartnerSystemUser/Authenticate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const base = {
+    SignedSystemToken: signed(new Date()),
+    ApplicationToken: emulator.client.secret,
+    ContextIdentifier: 'Cust34567',
+    ReturnTokenType: 'JWT',
+  };
+  const ok = await call(base);
+  expect(ok.json.IsSuccessful).toBe(true);
+  const old = await call({ ...base, SignedSystemToken: signed(new Date(Date.now() - 3600_000)) });
+  expect(old.json).toMatchObject({ IsSuccessful: false });
+  expect(old.json.ErrorMessage).toContain('InvalidTimestamp');
+  const tampered = base.SignedSystemToken.replace(
+    /.{4}=*$/,
+    (m) => (m.startsWith('A') ? 'B' : 'A') + m.slice(1),
+  );
+  expect((await call({ ...base, SignedSystemToken: tampered })).json.ErrorMessage).toContain(
+    'InvalidSignature',
+  );
+  expect((await call({ ...base, ApplicationToken: 'nope' })).json.IsSuccessful).toBe(false);
+  await call({ ...base, ReturnTokenType: 'Saml' });
+  expect(emulator.recorder.all().at(-1)?.notes).toContain('ReturnTokenType=Saml');
+  expect(
+    (
+      await http(`${emulator.superidUrl}/login/api/PartnerSystemUser/Authenticate`, {
+        method: 'POST',
+        body: '{bad',
+      })
+    ).status,
+  ).toBe(400);
+
+  emulator.setFaults({ systemUserJwt: 'alg-none' });
+  const forged = await call(base);
+  expect(forged.json.Token.endsWith('.')).toBe(true);
+  emulator.setFaults({ systemUserJwt: 'wrong-audience' });
+  expect(decodeJwt((await call(base)).json.Token).aud).toBe('spn:0000000000');
+
+  emulator.setFaults({ ticketExpiresAfterCalls: 1 });
+  const ticket = decodeJwt(ok.json.Token)[`${SO}ticket`] as string;
+  const ticketCall = () =>
+    http(`${emulator.webapiUrl}v1/User/currentPrincipal`, {
+      headers: { authorization: `SOTicket ${ticket}`, 'so-apptoken': emulator.client.secret! },
+    });
+  expect((await ticketCall()).status).toBe(200);
+  expect((await ticketCall()).status).toBe(401);
+  emulator.setFaults({});
+  expect(
+    (
+      await http(`${emulator.webapiUrl}v1/User/currentPrincipal`, {
+        headers: { authorization: `SOTicket ${ticket}` },
+      })
+    ).status,
+  ).toBe(401);
+
+  emulator.setFaults({ consentRevoked: true });
+  expect((await call(base)).json.ErrorMessage).toContain('Revoked');
+});
+
+test('state-change notification token is signed with the environment key; forgeries differ', async () => {
+  const n = await emulator.stateChangeNotification({ changeType: 5 });
+  expect(n).toMatchObject({ ChangeType: 5, ContextIdentifier: 'Cust34567' });
+  expect(typeof n['PublicEndpoint']).toBe('string');
+  expect(decodeJwt(n['Token'] as string).iss).toBe(emulator.superidUrl);
+  const f = await emulator.stateChangeNotification({ changeType: 0, forge: 'expired' });
+  expect(decodeJwt(f['Token'] as string).exp!).toBeLessThan(Date.now() / 1000);
+});
+
+test('native app: public client, PKCE required, loopback redirect with any port', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'so-emu-native-'));
+  const native = await startEmulator({
+    environment: 'sod',
+    tenant: 'Cust56789',
+    dataDir: dir,
+    app: { name: 'Desk', type: 'native', redirectUris: ['http://127.0.0.1/cb'] },
+  });
+  try {
+    expect(native.client.secret).toBeUndefined();
+    const noPkce = await headlessAuthorize(native, {
+      authorize: { redirect_uri: 'http://127.0.0.1:49152/cb', state: 'a' },
+    });
+    expect(noPkce.params['error']).toBe('invalid_request');
+    const verifier = 'x'.repeat(64);
+    const { createHash } = await import('node:crypto');
+    const ok = await headlessAuthorize(native, {
+      authorize: {
+        redirect_uri: 'http://127.0.0.1:49153/cb',
+        code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+        code_challenge_method: 'S256',
+      },
+    });
+    const tok = await redeemCode(native, {
+      code: ok.params['code']!,
+      redirectUri: 'http://127.0.0.1:49153/cb',
+      codeVerifier: verifier,
+    });
+    expect(tok.status).toBe(200);
+    expect(tok.json['access_token']).toMatch(/^8A:Cust56789\./);
+    const other = await headlessAuthorize(native, {
+      authorize: { redirect_uri: 'http://127.0.0.1:49153/other' },
+    });
+    expect(other.page).toContain('InvalidRedirectUrl (2)');
+  } finally {
+    await native.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
