@@ -34,6 +34,8 @@ export interface AccessRecord {
   exp: number;
   revoked: boolean;
   issuedAt: number;
+  /** Successful API calls made with this token (for `accessTokenExpiresAfterCalls`). */
+  calls?: number;
 }
 export interface RefreshRecord {
   flowId: string | undefined;
@@ -47,6 +49,8 @@ export interface TicketRecord {
   tenant: string;
   /** Sliding expiry (ms). */
   expiresAt: number;
+  /** Successful API calls made with this ticket (for `ticketExpiresAfterCalls`). */
+  calls?: number;
 }
 
 export class FlowImpl implements Flow {

@@ -140,6 +140,9 @@ export const startEmulator: StartEmulator = async (options: EmulatorOptions): Pr
       if (!o?.keepConsent) core.consents.clear();
     },
     secrets: () => core.secrets(),
+    expireTickets: () => {
+      for (const t of core.tickets.values()) t.expiresAt = 0;
+    },
     stateChangeNotification: async ({ changeType, forge }) => {
       const iat = Math.floor(Date.now() / 1000);
       const payload = {

@@ -82,7 +82,10 @@ export type IdTokenScenario = (typeof ID_TOKEN_SCENARIOS)[number];
 
 /** Faults applied to NetServer/SuperID answers for one flow's credentials. */
 export interface FlowApiFaults {
-  /** Access tokens of this flow are rejected with 401 after this many successful API calls (0 = at once). */
+  /**
+   * Each access token of this flow is rejected with 401 after it made this many successful API
+   * calls (0 = at once). A refresh yields a new token with a fresh count, so refresh-and-retry works.
+   */
   accessTokenExpiresAfterCalls?: number;
   /** Refresh grants for this flow's refresh tokens fail with `invalid_grant`. */
   refreshRevoked?: boolean;
@@ -238,6 +241,8 @@ export interface EmulatorOptions {
   tenantPort?: number;
   accessTokenTtlSeconds?: number;
   idTokenTtlSeconds?: number;
+  /** How far ahead the state API's `ValidUntil` lies, in seconds (default 600). */
+  stateValidSeconds?: number;
   /** Called with one line per notable event (startup, errors); never with secrets. */
   log?: (line: string) => void;
 }
@@ -251,7 +256,7 @@ export interface GlobalFaults {
   consentRevoked?: boolean;
   /** Forge the JWT returned by PartnerSystemUser. */
   systemUserJwt?: 'valid' | 'bad-signature' | 'wrong-issuer' | 'wrong-audience' | 'expired' | 'alg-none';
-  /** System-user tickets are rejected with 401 after this many API calls. */
+  /** Each system-user ticket is rejected with 401 after it made this many successful API calls. */
   ticketExpiresAfterCalls?: number;
 }
 
@@ -288,6 +293,8 @@ export interface Emulator {
    * The redactor uses this list; it grows as the run goes on.
    */
   secrets(): string[];
+  /** Expire every system-user ticket issued so far (the next call with one gets 401); new ones work. */
+  expireTickets(): void;
   /**
    * A tenant state-change notification (REFERENCE.md 1.11) as SuperOffice would POST it to the
    * app's State Change URL: `{ChangeType, ContextIdentifier, VersionName, FileVersion, Token,

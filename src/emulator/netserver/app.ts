@@ -22,6 +22,8 @@ interface Caller {
   tenant: string;
   flow: FlowImpl | undefined;
   userKey: 'admin' | 'user' | 'multiTenant' | 'system';
+  access?: AccessRecord;
+  ticket?: TicketRecord;
 }
 
 const err = (status: number, message: string, type = 'Error', headers?: Record<string, string>): Reply => ({
@@ -205,7 +207,7 @@ export function createNetServerHandler(core: EmulatorCore, which: 'primary' | 'm
       if (
         f?.accessTokenExpiresAfterCalls !== undefined &&
         caller.kind === 'bearer' &&
-        flow.apiCalls >= f.accessTokenExpiresAfterCalls
+        (caller.access?.calls ?? 0) >= f.accessTokenExpiresAfterCalls
       ) {
         meta.notes.push('fault: access token expired');
         return err(401, 'The access token has expired', 'Unauthorized', {
@@ -216,6 +218,8 @@ export function createNetServerHandler(core: EmulatorCore, which: 'primary' | 'm
     const r = api(method, rest, url.searchParams, body, tenant, caller);
     if (r.status < 300) {
       if (flow) flow.apiCalls++;
+      if (caller.access) caller.access.calls = (caller.access.calls ?? 0) + 1;
+      if (caller.ticket) caller.ticket.calls = (caller.ticket.calls ?? 0) + 1;
       if (caller.kind === 'ticket') core.ticketCalls++;
     }
     return r;
@@ -245,7 +249,7 @@ export function createNetServerHandler(core: EmulatorCore, which: 'primary' | 'm
       if (core.isRevokedByConsent(a.issuedAt)) return unauthorized('The app authorization was revoked');
       if (Date.now() > a.exp) return unauthorized('The access token has expired');
       if (a.tenant !== tenant) return unauthorized(`The access token is not valid for tenant ${tenant}`);
-      return { kind: 'bearer', tenant, flow: core.flowOf(a.flowId), userKey: a.userKey };
+      return { kind: 'bearer', tenant, flow: core.flowOf(a.flowId), userKey: a.userKey, access: a };
     }
     if (scheme === 'soticket') {
       const t: TicketRecord | undefined = core.tickets.get(value);
@@ -260,13 +264,13 @@ export function createNetServerHandler(core: EmulatorCore, which: 'primary' | 'm
         return unauthorized('The app authorization was revoked');
       if (Date.now() > t.expiresAt) return unauthorized('The ticket has expired');
       const limit = core.faults.ticketExpiresAfterCalls;
-      if (limit !== undefined && core.ticketCalls >= limit) {
+      if (limit !== undefined && (t.calls ?? 0) >= limit) {
         meta.notes.push('fault: ticket expired');
         return unauthorized('The ticket has expired');
       }
       if (t.tenant !== tenant) return unauthorized(`The ticket is not valid for tenant ${tenant}`);
       t.expiresAt = Date.now() + TICKET_TTL_MS;
-      return { kind: 'ticket', tenant, flow: core.flowOf(t.flowId), userKey: 'system' };
+      return { kind: 'ticket', tenant, flow: core.flowOf(t.flowId), userKey: 'system', ticket: t };
     }
     return unauthorized(`Unsupported authorization scheme`);
   }

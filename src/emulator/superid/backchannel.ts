@@ -137,7 +137,7 @@ export function handleStateApi(core: EmulatorCore, ctx: Ctx, tenant: string): vo
     Endpoint: known ? `${origin}/${tenant}` : null,
     State: state,
     IsRunning: state === 'Running' || state === 'OnlineMaintenance',
-    ValidUntil: new Date(Date.now() + 10 * 60_000).toISOString(),
+    ValidUntil: new Date(Date.now() + (core.options.stateValidSeconds ?? 600) * 1000).toISOString(),
     Api: known ? `${origin}/${tenant}/api` : null,
     Version: known ? NETSERVER_LABEL : null,
   };
