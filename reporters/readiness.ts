@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FINDING_CONTENT_TYPE, decodeFinding, type Finding } from '../src/findings.ts';
 import { loadConfig } from '../src/config/load.ts';
-import { RULES } from '../src/rules/index.ts';
+import { RULES, ATTESTATION_ITEMS, ruleApplies } from '../src/rules/index.ts';
 import { buildReport, writeReport, loadBaseline } from '../src/report/index.ts';
 import { createRedactor } from '../src/evidence/redact.ts';
 import { summaryLines } from '../src/report/terminal.ts';
@@ -158,6 +158,8 @@ export async function renderFromRecords(input: RenderInput) {
     startedAt: input.startedAt,
     durationMs: input.durationMs,
     rules: RULES,
+    attestationItems: ATTESTATION_ITEMS,
+    applies: ruleApplies,
     ...(selected ? { selectedRules: selected.split(',').filter(Boolean) } : {}),
     results: input.records,
     runErrors: input.runErrors,

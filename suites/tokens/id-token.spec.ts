@@ -3,7 +3,7 @@
  * not create a session nor call NetServer with that flow's tokens. Accept-cases (a valid token in
  * an unusual but legal shape) must complete.
  */
-import { test } from '../../fixtures/index.ts';
+import { test, mapLimit } from '../../fixtures/index.ts';
 import type { IdTokenScenario } from '../../src/emulator/types.ts';
 
 interface RejectCase {
@@ -13,38 +13,38 @@ interface RejectCase {
 }
 
 const REJECT: RejectCase[] = [
-  { scenario: 'sig-payload-edited', rule: 'TOKEN-SIGNATURE', title: 'payload edited after signing' },
-  { scenario: 'sig-stripped', rule: 'TOKEN-SIGNATURE', title: 'signature stripped' },
-  { scenario: 'sig-truncated', rule: 'TOKEN-SIGNATURE', title: 'signature truncated' },
-  { scenario: 'sig-unknown-key-unknown-kid', rule: 'TOKEN-SIGNATURE', title: 'signed by an unknown key with an unknown kid' },
-  { scenario: 'sig-unknown-key-real-kid', rule: 'TOKEN-SIGNATURE', title: "signed by an unknown key reusing SuperID's kid" },
+  { scenario: 'sig-payload-edited', rule: 'TOKEN-SIGNATURE', title: 'a payload edited after signing' },
+  { scenario: 'sig-stripped', rule: 'TOKEN-SIGNATURE', title: 'its signature stripped' },
+  { scenario: 'sig-truncated', rule: 'TOKEN-SIGNATURE', title: 'its signature truncated' },
+  { scenario: 'sig-unknown-key-unknown-kid', rule: 'TOKEN-SIGNATURE', title: 'a signature by an unknown key with an unknown kid' },
+  { scenario: 'sig-unknown-key-real-kid', rule: 'TOKEN-SIGNATURE', title: "a signature by an unknown key reusing SuperID's kid" },
   { scenario: 'alg-none', rule: 'TOKEN-SIGNATURE', title: 'alg "none"' },
   { scenario: 'alg-None', rule: 'TOKEN-SIGNATURE', title: 'alg "None"' },
   { scenario: 'alg-NONE', rule: 'TOKEN-SIGNATURE', title: 'alg "NONE"' },
   { scenario: 'alg-nOnE', rule: 'TOKEN-SIGNATURE', title: 'alg "nOnE"' },
   { scenario: 'alg-none-no-dot', rule: 'TOKEN-SIGNATURE', title: 'alg "none" without the trailing dot' },
-  { scenario: 'alg-hs256-public-key-pem', rule: 'TOKEN-SIGNATURE', title: "HS256 keyed with SuperID's public key (PEM)" },
-  { scenario: 'alg-hs256-public-key-jwk', rule: 'TOKEN-SIGNATURE', title: "HS256 keyed with SuperID's public key (JWK)" },
-  { scenario: 'alg-hs256-client-secret', rule: 'TOKEN-SIGNATURE', title: 'HS256 keyed with the client secret' },
-  { scenario: 'embedded-jwk', rule: 'TOKEN-SIGNATURE', title: 'attacker key embedded in the jwk header' },
-  { scenario: 'jku-header', rule: 'TOKEN-SIGNATURE', title: 'jku header pointing at an attacker JWKS' },
-  { scenario: 'x5u-header', rule: 'TOKEN-SIGNATURE', title: 'x5u header pointing at an attacker certificate' },
-  { scenario: 'kid-injection', rule: 'TOKEN-SIGNATURE', title: 'kid carrying an injection payload' },
-  { scenario: 'env-key', rule: 'TOKEN-ENV-KEY', title: "signed with another SuperOffice environment's key" },
-  { scenario: 'iss-foreign', rule: 'TOKEN-ISSUER', title: 'iss of a foreign issuer' },
-  { scenario: 'iss-other-env', rule: 'TOKEN-ISSUER', title: 'iss of another SuperOffice environment' },
-  { scenario: 'iss-trailing-slash', rule: 'TOKEN-ISSUER', title: 'iss with a trailing slash' },
-  { scenario: 'iss-case', rule: 'TOKEN-ISSUER', title: 'iss in different letter case' },
-  { scenario: 'aud-wrong', rule: 'TOKEN-AUDIENCE', title: 'aud of another client' },
-  { scenario: 'aud-missing', rule: 'TOKEN-AUDIENCE', title: 'aud missing' },
-  { scenario: 'aud-untrusted-extra', rule: 'TOKEN-AUDIENCE', title: 'aud array with an untrusted extra audience and no azp' },
-  { scenario: 'exp-past', rule: 'TOKEN-LIFETIME', title: 'expired 10 minutes ago' },
-  { scenario: 'exp-missing', rule: 'TOKEN-LIFETIME', title: 'exp missing' },
-  { scenario: 'nbf-future', rule: 'TOKEN-LIFETIME', title: 'not valid before 10 minutes from now' },
-  { scenario: 'nonce-mismatch', rule: 'AUTH-NONCE', title: 'nonce different from the one sent' },
-  { scenario: 'nonce-missing', rule: 'AUTH-NONCE', title: 'nonce missing although one was sent' },
-  { scenario: 'sub-missing', rule: 'TOKEN-STRUCTURE', title: 'sub missing' },
-  { scenario: 'iat-missing', rule: 'TOKEN-STRUCTURE', title: 'iat missing' },
+  { scenario: 'alg-hs256-public-key-pem', rule: 'TOKEN-SIGNATURE', title: "an HS256 signature keyed with SuperID's public key (PEM)" },
+  { scenario: 'alg-hs256-public-key-jwk', rule: 'TOKEN-SIGNATURE', title: "an HS256 signature keyed with SuperID's public key (JWK)" },
+  { scenario: 'alg-hs256-client-secret', rule: 'TOKEN-SIGNATURE', title: 'an HS256 signature keyed with the client secret' },
+  { scenario: 'embedded-jwk', rule: 'TOKEN-SIGNATURE', title: 'an attacker key embedded in the jwk header' },
+  { scenario: 'jku-header', rule: 'TOKEN-SIGNATURE', title: 'a jku header pointing at an attacker JWKS' },
+  { scenario: 'x5u-header', rule: 'TOKEN-SIGNATURE', title: 'an x5u header pointing at an attacker certificate' },
+  { scenario: 'kid-injection', rule: 'TOKEN-SIGNATURE', title: 'a kid carrying an injection payload' },
+  { scenario: 'env-key', rule: 'TOKEN-ENV-KEY', title: "a signature by another SuperOffice environment's key" },
+  { scenario: 'iss-foreign', rule: 'TOKEN-ISSUER', title: 'the iss of a foreign issuer' },
+  { scenario: 'iss-other-env', rule: 'TOKEN-ISSUER', title: 'the iss of another SuperOffice environment' },
+  { scenario: 'iss-trailing-slash', rule: 'TOKEN-ISSUER', title: 'its iss with a trailing slash' },
+  { scenario: 'iss-case', rule: 'TOKEN-ISSUER', title: 'its iss in different letter case' },
+  { scenario: 'aud-wrong', rule: 'TOKEN-AUDIENCE', title: 'the aud of another client' },
+  { scenario: 'aud-missing', rule: 'TOKEN-AUDIENCE', title: 'no aud' },
+  { scenario: 'aud-untrusted-extra', rule: 'TOKEN-AUDIENCE', title: 'an aud array with an untrusted extra audience and no azp' },
+  { scenario: 'exp-past', rule: 'TOKEN-LIFETIME', title: 'an exp 10 minutes in the past' },
+  { scenario: 'exp-missing', rule: 'TOKEN-LIFETIME', title: 'no exp' },
+  { scenario: 'nbf-future', rule: 'TOKEN-LIFETIME', title: 'an nbf 10 minutes in the future' },
+  { scenario: 'nonce-mismatch', rule: 'AUTH-NONCE', title: 'a nonce different from the one sent' },
+  { scenario: 'nonce-missing', rule: 'AUTH-NONCE', title: 'no nonce although one was sent' },
+  { scenario: 'sub-missing', rule: 'TOKEN-STRUCTURE', title: 'no sub' },
+  { scenario: 'iat-missing', rule: 'TOKEN-STRUCTURE', title: 'no iat' },
   { scenario: 'malformed-two-segments', rule: 'TOKEN-STRUCTURE', title: 'two segments instead of three' },
   { scenario: 'malformed-garbage-base64', rule: 'TOKEN-STRUCTURE', title: 'segments that are not base64url JSON' },
 ];
@@ -55,48 +55,50 @@ const ACCEPT: Array<{ scenario: IdTokenScenario; rule: string; title: string }> 
   { scenario: 'aud-single-element-array', rule: 'TOKEN-AUDIENCE', title: 'a valid id_token whose aud is a one-element array' },
 ];
 
+/** Concurrent forged sign-ins per rule: each flow is bound to its own browser context. */
+const CONCURRENCY = 6;
+
 test.describe('id_token validation', () => {
-  for (const c of REJECT) {
-    test(`rejects an id_token with ${c.title}`, { tag: [`@${c.rule}`, '@TOKEN-VALIDATE-ALL'] }, async ({ preflight }) => {
-      const jkuSeq = preflight.emulator.recorder.lastSeq();
-      const session = await preflight.newFlow({ idToken: c.scenario });
-      const signIn = await preflight.signIn(session);
-      const probes = preflight.emulator.recorder
-        .since(jkuSeq)
-        .filter((e) => e.endpoint === 'harness-probe' && e.flowId === session.flow.id);
-      const status = await preflight.judgeRejection(session, signIn, {
-        rule: c.rule,
-        check: c.scenario,
-        title: `Rejects an id_token with ${c.title}`,
-      });
-      await preflight.finding({
-        rule: 'TOKEN-VALIDATE-ALL',
-        check: `id-token-${c.scenario}`,
-        title: `Forged id_token (${c.title}) is not accepted`,
-        status,
-        message:
-          status === 'pass'
-            ? 'rejected'
-            : status === 'fail'
-              ? `accepted a forged id_token (${c.title}); see ${c.rule}`
-              : `cannot judge; see ${c.rule}`,
-      });
-      if (probes.length && status === 'pass') {
-        await preflight.finding({
+  const byRule = new Map<string, RejectCase[]>();
+  for (const c of REJECT) byRule.set(c.rule, [...(byRule.get(c.rule) ?? []), c]);
+
+  for (const [rule, cases] of byRule) {
+    test(`${rule}: rejects ${cases.length} forged id_token${cases.length > 1 ? 's' : ''}`, { tag: [`@${rule}`, '@TOKEN-VALIDATE-ALL'] }, async ({ preflight }) => {
+      await preflight.control();
+      await mapLimit(cases, CONCURRENCY, async (c) => {
+        const session = await preflight.newFlow({ idToken: c.scenario });
+        const signIn = await preflight.signIn(session);
+        const status = await preflight.judgeRejection(session, signIn, {
           rule: c.rule,
-          check: `${c.scenario}-fetched`,
-          title: `Does not fetch key URLs named in the token header (${c.title})`,
-          status: 'warn',
-          message: `the app fetched ${probes[0]!.path} named in the token header (an SSRF signal): keys must come only from SuperID's jwks_uri`,
-          evidence: [preflight.exchangeEvidence('fetch of the header URL', probes[0]!)],
+          check: c.scenario,
+          title: `Rejects an id_token with ${c.title}`,
         });
-      }
-      if (status !== 'error') await preflight.checkErrorPage(session, `error-page-${c.scenario}`, `Error page after a rejected id_token (${c.title})`);
+        await preflight.finding({
+          rule: 'TOKEN-VALIDATE-ALL',
+          check: `id-token-${c.scenario}`,
+          title: `An id_token with ${c.title} is not accepted`,
+          status,
+          message: status === 'pass' ? 'rejected' : status === 'fail' ? `accepted a forged id_token (${c.title}); see ${c.rule}` : `cannot judge; see ${c.rule}`,
+        });
+        const probes = session.flow.exchanges().filter((e) => e.endpoint === 'harness-probe');
+        if (probes.length && status === 'pass') {
+          await preflight.finding({
+            rule: c.rule,
+            check: `${c.scenario}-fetched`,
+            title: `Does not fetch key URLs named in the token header (${c.title})`,
+            status: 'warn',
+            message: `the app fetched ${probes[0]!.path} named in the token header (an SSRF signal): keys must come only from SuperID's jwks_uri`,
+            evidence: [preflight.exchangeEvidence('fetch of the header URL', probes[0]!)],
+          });
+        }
+        if (status !== 'error') await preflight.checkErrorPage(session, `error-page-${c.scenario}`, `Error page after a rejected id_token (${c.title})`);
+        await session.context.close();
+      });
     });
   }
 
-  for (const c of ACCEPT) {
-    test(`accepts ${c.title}`, { tag: [`@${c.rule}`] }, async ({ preflight }) => {
+  test('accepts valid id_tokens in legal shapes', { tag: ['@TOKEN-SIGNATURE', '@TOKEN-AUDIENCE'] }, async ({ preflight }) => {
+    await mapLimit(ACCEPT, CONCURRENCY, async (c) => {
       const session = await preflight.newFlow({ idToken: c.scenario });
       const signIn = await preflight.signIn(session);
       const evidence = preflight.tokenEvidence(session.flow.forged());
@@ -113,8 +115,9 @@ test.describe('id_token validation', () => {
         title: `Accepts ${c.title}`,
         status: signedIn ? 'pass' : c.scenario === 'valid' ? 'fail' : 'warn',
         message: signedIn ? 'the app signed the user in' : `the app refused ${c.title}`,
-        evidence: [...evidence, await preflight.screenshot(session, `accept-${c.scenario}`)],
+        evidence: signedIn ? evidence : [...evidence, await preflight.screenshot(session, `accept-${c.scenario}`)],
       });
+      await session.context.close();
     });
-  }
+  });
 });
