@@ -1,0 +1,476 @@
+/**
+ * Acme Sync: a server-to-server SuperOffice app. A tenant administrator installs it once by
+ * signing in (the id_token carries the tenant's system token); from then on it works as the
+ * tenant's system user. Start: `node server.ts` with the variables listed in README.md.
+ */
+import express from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import type { Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from './config.ts';
+import type { AppConfig } from './config.ts';
+import { html, page, raw } from './html.ts';
+import type { Raw } from './html.ts';
+import { createLogger } from './log.ts';
+import type { Logger } from './log.ts';
+import { InvalidTokenError, SignInError, SuperOffice, SystemUserError } from './superoffice.ts';
+import type { SystemUserTicket } from './superoffice.ts';
+import { CHANGE_TYPES, TenantStore } from './tenants.ts';
+import type { Tenant } from './tenants.ts';
+
+export const CONTACT_SEARCH = 'v1/Contact?$select=contactId,name&$orderby=contactId&$top=50';
+const SESSION_COOKIE = 'acme-sync.sid';
+const TX_COOKIE = 'acme-sync.tx';
+const COOKIE = { path: '/', httpOnly: true, secure: true, sameSite: 'lax' } as const;
+
+interface AdminSession {
+  sub: string;
+  name: string;
+  ctx: string;
+  createdAt: number;
+}
+
+interface PendingSignIn {
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  returnUrl: string;
+  createdAt: number;
+}
+
+function readCookie(req: Request, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+function safeReturnUrl(value: unknown): string {
+  if (typeof value !== 'string' || !/^\/(?![/\\])/.test(value) || /[\u0000-\u001f\\]/.test(value)) return '/';
+  return value;
+}
+
+function errorPage(res: Response, status: number, title: string, reason: string, extra?: Raw): void {
+  res
+    .status(status)
+    .type('html')
+    .send(
+      page(
+        title,
+        html`<section class="error">
+            <h1>${title}</h1>
+            <p>${reason}</p>
+          </section>
+          ${extra ?? raw('')}
+          <p><a href="/">Back to Acme Sync</a></p>`,
+      ),
+    );
+}
+
+class SyncFailure extends Error {
+  readonly status: number;
+  readonly reason: string;
+  readonly retryAfter: string | undefined;
+  constructor(status: number, reason: string, retryAfter?: string) {
+    super(reason);
+    this.name = 'SyncFailure';
+    this.status = status;
+    this.reason = reason;
+    this.retryAfter = retryAfter;
+  }
+}
+
+export function createApp(config: AppConfig, log: Logger): { app: express.Express; close: () => void } {
+  const so = new SuperOffice(config, log);
+  const tenants = new TenantStore();
+  const sessions = new Map<string, AdminSession>();
+  const pending = new Map<string, PendingSignIn>();
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const [id, s] of sessions) if (now - s.createdAt > 8 * 3600_000) sessions.delete(id);
+    for (const [id, t] of pending) if (now - t.createdAt > 10 * 60_000) pending.delete(id);
+  }, 60_000).unref();
+
+  const sessionOf = (req: Request): AdminSession | undefined => {
+    const id = readCookie(req, SESSION_COOKIE);
+    return id === undefined ? undefined : sessions.get(id);
+  };
+
+  /** Tenant a request is about: `?ctx=`, else the admin's tenant, the configured one, or the only one. */
+  const tenantIdOf = (req: Request): string | undefined => {
+    const q = req.query['ctx'];
+    if (typeof q === 'string') return /^Cust\d+$/.test(q) ? q : undefined;
+    return sessionOf(req)?.ctx ?? config.defaultTenant ?? tenants.single()?.ctx;
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use((_req, res, next) => {
+    res.set({
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'X-Frame-Options': 'DENY',
+      'Cache-Control': 'no-store',
+    });
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.type('text').send('ok');
+  });
+
+  app.get('/', (req, res) => {
+    const session = sessionOf(req);
+    const body = session
+      ? html`<h1>Acme Sync is installed</h1>
+          <p>Tenant <strong>${session.ctx}</strong>, installed by ${session.name}.</p>
+          <p><a class="button" href="/sync">Synchronise now</a> <a href="/logout">Sign out</a></p>`
+      : html`<h1>Acme Sync</h1>
+          <p>
+            Keeps your SuperOffice contacts in sync with Acme. A SuperOffice administrator installs it once.
+          </p>
+          <p><a class="button" href="/install">Install with SuperOffice</a></p>`;
+    res.type('html').send(page('Home', body));
+  });
+
+  const login = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    try {
+      const request = so.newAuthorizationRequest();
+      const url = await so.authorizationUrl(request);
+      const id = randomBytes(32).toString('base64url');
+      pending.set(id, {
+        ...request,
+        returnUrl: safeReturnUrl(req.query['returnUrl']),
+        createdAt: Date.now(),
+      });
+      res.cookie(TX_COOKIE, id, { ...COOKIE, maxAge: 10 * 60_000 });
+      log('install.start');
+      res.redirect(302, url.href);
+    } catch (err) {
+      next(err);
+    }
+  };
+  app.get('/login', login);
+  app.get('/install', login);
+
+  const callback = async (req: Request, res: Response): Promise<void> => {
+    const params = (req.method === 'POST' ? req.body : req.query) as Record<string, unknown>;
+    const txId = readCookie(req, TX_COOKIE);
+    const tx = txId === undefined ? undefined : pending.get(txId);
+    if (txId !== undefined) pending.delete(txId);
+    res.clearCookie(TX_COOKIE, COOKIE);
+    try {
+      if (typeof params['error'] === 'string') {
+        throw new SignInError(
+          params['error'] === 'access_denied'
+            ? 'Acme Sync was not approved in SuperOffice.'
+            : 'SuperOffice could not sign you in.',
+        );
+      }
+      if (!tx || Date.now() - tx.createdAt > 10 * 60_000)
+        throw new SignInError('This sign-in attempt expired or was not started here. Please try again.');
+      if (params['state'] !== tx.state)
+        throw new SignInError('The answer from SuperOffice does not match your sign-in attempt.', 'state');
+      if (typeof params['code'] !== 'string' || params['code'] === '')
+        throw new SignInError('SuperOffice did not send an authorization code.');
+      let idToken: string | undefined;
+      try {
+        ({ id_token: idToken } = await so.exchangeCode(params['code'], tx.codeVerifier));
+      } catch (err) {
+        throw new SignInError('SuperOffice did not accept the sign-in. Please try again.', 'code exchange', {
+          cause: err,
+        });
+      }
+      const claims = await so.validateIdToken(idToken, tx.nonce);
+      if (!claims.isAdministrator || !claims.systemToken) {
+        log('install.refused', { ctx: claims.ctx, admin: claims.isAdministrator });
+        errorPage(
+          res,
+          403,
+          'Sign-in failed',
+          'Only a SuperOffice administrator can install Acme Sync. Ask your administrator to install it.',
+        );
+        return;
+      }
+      const tenant = tenants.getOrCreate(claims.ctx);
+      tenant.install = {
+        serial: claims.serial,
+        systemToken: claims.systemToken,
+        webapiUrl: claims.webapiUrl,
+        installedAt: new Date().toISOString(),
+      };
+      tenant.active = true;
+      delete tenant.reason;
+      delete tenant.ticket;
+      const sid = randomBytes(32).toString('base64url');
+      sessions.set(sid, {
+        sub: claims.sub,
+        name: claims.email ?? claims.sub,
+        ctx: claims.ctx,
+        createdAt: Date.now(),
+      });
+      res.cookie(SESSION_COOKIE, sid, { ...COOKIE, maxAge: 8 * 3600_000 });
+      log('install.ok', { ctx: claims.ctx });
+      res.redirect(302, tx.returnUrl);
+    } catch (err) {
+      log('install.failed', { detail: err instanceof Error ? err.message : 'unknown' });
+      const reason = err instanceof SignInError ? err.reason : 'Something went wrong while signing you in.';
+      errorPage(
+        res,
+        400,
+        'Sign-in failed',
+        reason,
+        html`<p><a class="button" href="/install">Try again</a></p>`,
+      );
+    }
+  };
+  app.get('/callback', callback);
+  app.post('/callback', express.urlencoded({ extended: false, limit: '64kb' }), callback);
+
+  app.get('/session', (req, res) => {
+    const session = sessionOf(req);
+    if (!session) {
+      res.status(401).json({ signedIn: false });
+      return;
+    }
+    res.json({ signedIn: true, user: { name: session.name, ctx: session.ctx } });
+  });
+
+  app.get('/logout', async (req, res, next) => {
+    try {
+      const id = readCookie(req, SESSION_COOKIE);
+      if (id !== undefined) sessions.delete(id);
+      res.clearCookie(SESSION_COOKIE, COOKIE);
+      res.redirect(302, (await so.logoutUrl(`${config.publicUrl}/`)).href);
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // ---- system-user work -----------------------------------------------------------------------
+
+  const ticketFor = (tenant: Tenant, renew: boolean): Promise<SystemUserTicket> => {
+    const install = tenant.install;
+    if (!install) return Promise.reject(new SyncFailure(409, 'not-installed'));
+    // DEFECT no-ticket-cache: a fresh system-user exchange for every API call.
+    const cache = !config.defects.has('no-ticket-cache');
+    if (cache && !renew && tenant.ticket) return Promise.resolve(tenant.ticket);
+    if (cache && tenant.ticketRequest) return tenant.ticketRequest;
+    const request = (async () => {
+      tenant.systemUserExchanges++;
+      try {
+        const ticket = await so.systemUserTicket({
+          ctx: tenant.ctx,
+          serial: install.serial,
+          systemToken: install.systemToken,
+        });
+        if (cache) tenant.ticket = ticket;
+        return ticket;
+      } finally {
+        delete tenant.ticketRequest;
+      }
+    })();
+    if (cache) tenant.ticketRequest = request;
+    return request;
+  };
+
+  const apiBase = async (tenant: Tenant, fresh: boolean): Promise<string> => {
+    const status = await so.tenantStatus(tenant.ctx, fresh);
+    if (!status.IsRunning) throw new SyncFailure(503, `tenant-${status.State}`);
+    const claimBase = tenant.install?.webapiUrl as string;
+    if (status.Endpoint && URL.canParse(status.Endpoint)) {
+      const endpoint = status.Endpoint.replace(/\/+$/, '');
+      if (new URL(endpoint).origin !== new URL(claimBase).origin) return `${endpoint}/api/`;
+    }
+    return claimBase;
+  };
+
+  const systemUserGet = async <T>(tenant: Tenant, relativePath: string): Promise<T> => {
+    let base = await apiBase(tenant, false);
+    let ticket = await ticketFor(tenant, false);
+    let renewed = false;
+    let rerouted = false;
+    for (;;) {
+      const res = await so.systemUserGet(base, relativePath, ticket.ticket);
+      if (res.ok) return (await res.json()) as T;
+      await res.body?.cancel();
+      log('api.error', { ctx: tenant.ctx, status: res.status });
+      if (res.status === 401 && !renewed) {
+        renewed = true;
+        delete tenant.ticket;
+        ticket = await ticketFor(tenant, true);
+        continue;
+      }
+      if (res.status === 421 && !rerouted) {
+        rerouted = true;
+        base = await apiBase(tenant, true);
+        continue;
+      }
+      if (res.status === 429) throw new SyncFailure(503, 'throttled', res.headers.get('retry-after') ?? '60');
+      if (res.status === 503) {
+        so.forgetState(tenant.ctx);
+        throw new SyncFailure(503, 'tenant-unavailable');
+      }
+      throw new SyncFailure(502, `api-${res.status}`);
+    }
+  };
+
+  app.get('/sync', async (req, res, next) => {
+    const ctx = tenantIdOf(req);
+    const tenant = ctx === undefined ? undefined : tenants.get(ctx);
+    try {
+      if (!tenant?.install) throw new SyncFailure(409, 'not-installed');
+      if (!tenant.active) throw new SyncFailure(409, tenant.reason ?? 'inactive');
+      const result = await systemUserGet<{ value?: unknown[] }>(tenant, CONTACT_SEARCH);
+      const contacts = Array.isArray(result.value) ? result.value.length : 0;
+      tenant.lastSync = { at: new Date().toISOString(), contacts };
+      log('sync.ok', { ctx: tenant.ctx, contacts });
+      res.json({ ok: true, contacts });
+    } catch (err) {
+      if (err instanceof SyncFailure) {
+        if (err.retryAfter !== undefined) res.set('Retry-After', err.retryAfter);
+        log('sync.failed', { ctx: ctx ?? '-', reason: err.reason });
+        res.status(err.status).json({ ok: false, reason: err.reason });
+      } else if (err instanceof InvalidTokenError || err instanceof SystemUserError) {
+        log('sync.failed', { ctx: ctx ?? '-', reason: err.name });
+        res.status(502).json({
+          ok: false,
+          reason: err instanceof InvalidTokenError ? 'invalid-system-user-token' : 'system-user-refused',
+        });
+      } else {
+        next(err);
+      }
+    }
+  });
+
+  app.get('/tenant', (req, res) => {
+    const ctx = tenantIdOf(req);
+    if (ctx === undefined) {
+      res.status(404).json({ ok: false, reason: 'no-tenant' });
+      return;
+    }
+    res.json(TenantStore.describe(tenants.get(ctx), ctx));
+  });
+
+  // ---- tenant state-change notifications ------------------------------------------------------
+
+  app.post('/webhook', express.json({ limit: '64kb' }), async (req, res, next) => {
+    try {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const changeType = body['ChangeType'];
+      const ctx = body['ContextIdentifier'];
+      if (
+        typeof changeType !== 'number' ||
+        !Number.isInteger(changeType) ||
+        changeType < 0 ||
+        changeType >= CHANGE_TYPES.length ||
+        typeof ctx !== 'string' ||
+        !/^Cust\d+$/.test(ctx)
+      ) {
+        res.status(400).json({ ok: false, reason: 'malformed notification' });
+        return;
+      }
+      // DEFECT skip-webhook-validation: "only SuperOffice knows this URL".
+      if (!config.defects.has('skip-webhook-validation')) {
+        try {
+          await so.validateNotificationToken(body['Token'], ctx);
+        } catch (err) {
+          if (!(err instanceof InvalidTokenError)) throw err;
+          log('webhook.rejected', { ctx, cause: err.cause instanceof Error ? err.cause.name : err.message });
+          res.status(401).json({ ok: false, reason: 'invalid token' });
+          return;
+        }
+      }
+      const type = CHANGE_TYPES[changeType] as (typeof CHANGE_TYPES)[number];
+      const tenant = tenants.getOrCreate(ctx);
+      tenant.lastChange = {
+        type,
+        at: new Date().toISOString(),
+        ...(typeof body['VersionName'] === 'string' ? { version: body['VersionName'] } : {}),
+      };
+      switch (type) {
+        case 'Suspend':
+        case 'Delete':
+          tenant.active = false;
+          tenant.reason = type === 'Suspend' ? 'tenant-suspended' : 'tenant-deleted';
+          delete tenant.ticket;
+          break;
+        case 'Resume':
+          tenant.active = true;
+          delete tenant.reason;
+          break;
+        case 'Move':
+          if (typeof body['PublicEndpoint'] === 'string') tenant.publicEndpoint = body['PublicEndpoint'];
+          break;
+        case 'Upgrade':
+        case 'BackupRestored':
+          break;
+      }
+      so.forgetState(ctx);
+      log('webhook.ok', { ctx, change: type });
+      res.json({ ok: true });
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  app.use((_req: Request, res: Response) => {
+    errorPage(res, 404, 'Not found', 'There is no such page in Acme Sync.');
+  });
+
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const status =
+      typeof err === 'object' &&
+      err !== null &&
+      'status' in err &&
+      typeof err.status === 'number' &&
+      err.status < 500
+        ? err.status
+        : 500;
+    log('error', { name: err instanceof Error ? err.name : 'unknown', status });
+    if (req.path === '/webhook' || req.path === '/sync' || req.path === '/tenant') {
+      res.status(status).json({ ok: false, reason: status < 500 ? 'bad request' : 'internal error' });
+      return;
+    }
+    errorPage(
+      res,
+      status,
+      'Something went wrong',
+      'Acme Sync could not complete your request. Please try again later.',
+    );
+  });
+
+  return { app, close: () => clearInterval(sweep) };
+}
+
+export async function main(): Promise<void> {
+  const log = createLogger('acme-sync');
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    console.error(`acme-sync: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(2);
+  }
+  const { app, close } = createApp(config, log);
+  const server: Server = app.listen(config.port, config.host, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    log('listening', {
+      url: `http://${config.host}:${port}`,
+      defects: [...config.defects].join(',') || 'none',
+    });
+  });
+  const stop = (): void => {
+    log('stopping');
+    close();
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+    setTimeout(() => process.exit(0), 2000).unref();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,88 @@
+/**
+ * Acme Web configuration: environment variables only, read once at start.
+ *
+ * The same build runs against SuperOffice's development environment (SUPEROFFICE_URL =
+ * https://sod.superoffice.com), stage, production, or the so-preflight emulator.
+ */
+
+export const KNOWN_DEFECTS = [
+  'skip-signature',
+  'alg-none',
+  'skip-issuer',
+  'skip-audience',
+  'skip-expiry',
+  'skip-nonce',
+  'skip-state',
+  'pinned-key',
+  'implicit-flow',
+  'secret-in-browser',
+  'secret-in-url',
+  'refresh-token-in-browser',
+  'insecure-cookie',
+  'stack-traces',
+  'xss-claims',
+  'logs-secrets',
+  'open-redirect',
+  'hardcoded-tenant-url',
+  'ignore-tenant-state',
+  'no-refresh',
+  'retry-storm',
+] as const;
+export type Defect = (typeof KNOWN_DEFECTS)[number];
+
+export interface AppConfig {
+  host: string;
+  port: number;
+  /** Where browsers reach this app, without trailing slash; the redirect URI is `${publicUrl}/callback`. */
+  publicUrl: string;
+  /** SuperID, e.g. https://sod.superoffice.com: the issuer, without trailing slash. */
+  superOfficeUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** Optional: a single-tenant (custom) installation pins its tenant. */
+  tenant: string | undefined;
+  /** Upper bound for caching the tenant state API answer, in seconds. */
+  stateCacheSeconds: number;
+  defects: ReadonlySet<Defect>;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new Error(`${name} is not set (see examples/acme-web/README.md)`);
+  return value;
+}
+
+export function parseDefects(raw: string | undefined): Set<Defect> {
+  const defects = new Set<Defect>();
+  for (const name of (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    if (!(KNOWN_DEFECTS as readonly string[]).includes(name)) {
+      throw new Error(`DEFECTS: unknown defect "${name}"; known: ${KNOWN_DEFECTS.join(', ')}`);
+    }
+    defects.add(name as Defect);
+  }
+  return defects;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const port = Number(env['PORT'] ?? '3000');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('PORT must be a port number');
+  const host = env['HOST']?.trim() || '127.0.0.1';
+  const superOfficeUrl = new URL(required(env, 'SUPEROFFICE_URL')).origin;
+  const tenant = env['SUPEROFFICE_TENANT']?.trim() || undefined;
+  if (tenant !== undefined && !/^Cust\d+$/.test(tenant))
+    throw new Error('SUPEROFFICE_TENANT must look like Cust12345');
+  return {
+    host,
+    port,
+    publicUrl: (env['PUBLIC_URL']?.trim() || `http://${host}:${port}`).replace(/\/+$/, ''),
+    superOfficeUrl,
+    clientId: required(env, 'SUPEROFFICE_CLIENT_ID'),
+    clientSecret: required(env, 'SUPEROFFICE_CLIENT_SECRET'),
+    tenant,
+    stateCacheSeconds: Math.min(Number(env['TENANT_STATE_CACHE_SECONDS'] ?? '60') || 60, 300),
+    defects: parseDefects(env['DEFECTS']),
+  };
+}

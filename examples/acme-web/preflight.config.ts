@@ -1,0 +1,38 @@
+/**
+ * so-preflight configuration for Acme Web. The harness starts the app itself and hands it the
+ * emulator's SuperID URL, client credentials and tenant through the placeholders below; seeded
+ * defects are switched on with DEFECTS=name,name in the environment (see defects.json).
+ */
+import { defineConfig } from 'so-preflight';
+
+export default defineConfig({
+  app: {
+    name: 'Acme Web',
+    vendor: 'Acme AS',
+    type: 'web',
+    certification: 'standard',
+    baseURL: 'http://127.0.0.1:${app.port}',
+    start: {
+      command: 'node server.ts',
+      cwd: '.',
+      env: {
+        PORT: '${app.port}',
+        PUBLIC_URL: 'http://127.0.0.1:${app.port}',
+        SUPEROFFICE_URL: '${superid.url}',
+        SUPEROFFICE_CLIENT_ID: '${client.id}',
+        SUPEROFFICE_CLIENT_SECRET: '${client.secret}',
+        SUPEROFFICE_TENANT: '${tenant.id}',
+      },
+      ready: '/healthz',
+      timeout: 15_000,
+    },
+    signIn: { path: '/login' },
+    session: { path: '/session', expect: { status: 200 } },
+    apiAction: { path: '/contacts' },
+    signOut: { path: '/logout' },
+    returnParams: ['returnUrl'],
+    redirectUris: ['http://127.0.0.1:${app.port}/callback'],
+    postLogoutRedirectUris: ['http://127.0.0.1:${app.port}/'],
+  },
+  superoffice: { environment: 'sod', tenant: 'Cust12345' },
+});

@@ -1,0 +1,383 @@
+/**
+ * Acme Web: a web app for SuperOffice CRM Online users (confidential client, authorization code
+ * flow with PKCE). Start: `node server.ts` with the variables listed in README.md.
+ */
+import express from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import type { Server } from 'node:http';
+import { loadConfig } from './config.ts';
+import type { AppConfig } from './config.ts';
+import { html, page, raw } from './html.ts';
+import type { Raw } from './html.ts';
+import { createLogger } from './log.ts';
+import type { Logger } from './log.ts';
+import { SessionStore } from './sessions.ts';
+import type { Session } from './sessions.ts';
+import { SignInError, SuperId } from './superid.ts';
+import type { TokenResponse } from './superid.ts';
+import { ApiError, BusyError, SessionExpiredError, TenantApi, TenantUnavailableError } from './tenant-api.ts';
+
+interface Principal {
+  FullName?: string;
+  UserName?: string;
+}
+
+interface ContactRow {
+  name?: string;
+  Name?: string;
+  contactId?: number | string;
+}
+
+/** Contact search as the list page runs it: primary-key order, a page of 10, only the fields shown. */
+export const CONTACT_SEARCH = 'v1/Contact?$select=contactId,name&$orderby=contactId&$top=10';
+
+/** A same-origin path such as `/contacts?x=1`: one leading slash, no scheme, no backslash tricks. */
+export function safeReturnUrl(value: unknown, allowAnyUrl: boolean): string {
+  if (typeof value !== 'string' || value === '') return '/';
+  if (allowAnyUrl) return value; // DEFECT open-redirect
+  if (!/^\/(?![/\\])/.test(value) || /[\u0000-\u001f\\]/.test(value)) return '/';
+  return value;
+}
+
+function errorPage(
+  res: Response,
+  status: number,
+  title: string,
+  reason: string,
+  err: unknown,
+  config: AppConfig,
+  extra?: Raw,
+): void {
+  const trace =
+    config.defects.has('stack-traces') && err instanceof Error
+      ? html`<h2>Details</h2>
+          <pre>${err.stack ?? String(err)}</pre>` // DEFECT stack-traces
+      : raw('');
+  res
+    .status(status)
+    .type('html')
+    .send(
+      page(
+        title,
+        html`<section class="error">
+            <h1>${title}</h1>
+            <p>${reason}</p>
+          </section>
+          ${extra ?? raw('')}${trace}
+          <p><a href="/">Back to Acme Web</a></p>`,
+      ),
+    );
+}
+
+function refreshTokenScript(session: Session | undefined, config: AppConfig): Raw {
+  if (!config.defects.has('refresh-token-in-browser') || !session?.refreshToken) return raw('');
+  // DEFECT refresh-token-in-browser: the front-end keeps the refresh token "to renew the session".
+  const value = JSON.stringify(session.refreshToken).replace(/</g, '\\u003c');
+  return raw(`<script>localStorage.setItem('acme.refreshToken', ${value});</script>`);
+}
+
+export function createApp(
+  config: AppConfig,
+  log: Logger,
+): { app: express.Express; sessions: SessionStore; superId: SuperId } {
+  const superId = new SuperId(config, log);
+  const tenantApi = new TenantApi(config, superId, log);
+  const sessions = new SessionStore({ insecureCookie: config.defects.has('insecure-cookie') });
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use((_req, res, next) => {
+    res.set({
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'X-Frame-Options': 'DENY',
+      'Cache-Control': 'no-store',
+    });
+    next();
+  });
+
+  const render = (res: Response, session: Session | undefined, title: string, body: Raw): void => {
+    res.type('html').send(page(title, body, { head: refreshTokenScript(session, config) }));
+  };
+
+  app.get('/healthz', (_req, res) => {
+    res.type('text').send('ok');
+  });
+
+  // Public front-end settings.
+  app.get('/config.js', (_req, res) => {
+    const settings: Record<string, string> = {
+      superOfficeUrl: config.superOfficeUrl,
+      clientId: config.clientId,
+    };
+    // DEFECT secret-in-browser: the whole SuperOffice settings object is handed to the front-end.
+    if (config.defects.has('secret-in-browser')) settings['clientSecret'] = config.clientSecret;
+    res.type('application/javascript').send(`window.acmeConfig = ${JSON.stringify(settings)};\n`);
+  });
+
+  app.get('/', (req, res) => {
+    const session = sessions.get(req);
+    const body = session
+      ? html`<h1>Welcome, ${session.user.name}</h1>
+          <p>Signed in to SuperOffice tenant <strong>${session.user.ctx}</strong>.</p>
+          <p><a class="button" href="/contacts">Show contacts</a> <a href="/logout">Sign out</a></p>`
+      : html`<h1>Acme Web</h1>
+          <p>Acme Web shows your SuperOffice contacts.</p>
+          <p><a class="button" href="/login">Sign in with SuperOffice</a></p>`;
+    render(res, session, 'Home', body);
+  });
+
+  app.get('/login', async (req, res, next) => {
+    try {
+      const returnUrl = safeReturnUrl(req.query['returnUrl'], config.defects.has('open-redirect'));
+      const request = superId.newAuthorizationRequest();
+      const url = await superId.authorizationUrl(request);
+      sessions.begin(res, { ...request, returnUrl }, config.defects.has('implicit-flow'));
+      log('signin.start');
+      res.redirect(302, url.href);
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  const callback = async (req: Request, res: Response): Promise<void> => {
+    const params = (req.method === 'POST' ? req.body : req.query) as Record<string, unknown>;
+    const tx = sessions.take(req, res);
+    try {
+      if (typeof params['error'] === 'string') {
+        const reason =
+          params['error'] === 'access_denied'
+            ? 'You did not approve Acme Web in SuperOffice.'
+            : 'SuperOffice could not sign you in.';
+        throw new SignInError(reason, `authorization error ${params['error']}`);
+      }
+      if (!tx)
+        throw new SignInError(
+          'This sign-in attempt expired or was not started from Acme Web. Please try again.',
+        );
+      if (
+        !config.defects.has('skip-state') &&
+        (typeof params['state'] !== 'string' || params['state'] !== tx.state)
+      ) {
+        throw new SignInError(
+          'The answer from SuperOffice does not match your sign-in attempt.',
+          'state mismatch',
+        );
+      }
+      let tokens: TokenResponse;
+      if (config.defects.has('implicit-flow')) {
+        if (typeof params['access_token'] !== 'string')
+          throw new SignInError('SuperOffice did not send an access token.');
+        tokens = {
+          access_token: params['access_token'],
+          id_token: params['id_token'] as string,
+          expires_in: Number(params['expires_in']) || 3600,
+        };
+      } else {
+        if (typeof params['code'] !== 'string' || params['code'] === '')
+          throw new SignInError('SuperOffice did not send an authorization code.');
+        try {
+          tokens = await superId.exchangeCode(params['code'], tx.codeVerifier);
+        } catch (err) {
+          throw new SignInError(
+            'SuperOffice did not accept the sign-in. Please try again.',
+            'code exchange',
+            { cause: err },
+          );
+        }
+      }
+      const claims = await superId.validateIdToken(tokens.id_token, {
+        nonce: tx.nonce,
+        ...(config.defects.has('implicit-flow') ? { accessToken: tokens.access_token } : {}),
+      });
+      sessions.create(res, {
+        user: {
+          sub: claims.sub,
+          name: claims.email ?? claims.sub,
+          ctx: claims.ctx,
+          companyName: claims.companyName,
+          isAdministrator: claims.isAdministrator,
+        },
+        webapiUrl: claims.webapiUrl,
+        accessToken: tokens.access_token,
+        accessTokenExpiresAt: Date.now() + (Number(tokens.expires_in) || 3600) * 1000,
+        refreshToken: tokens.refresh_token,
+      });
+      log('signin.ok', { ctx: claims.ctx });
+      res.redirect(302, tx.returnUrl);
+    } catch (err) {
+      const reason = err instanceof SignInError ? err.reason : 'Something went wrong while signing you in.';
+      const detail = err instanceof Error ? err.message : 'unknown';
+      log('signin.failed', {
+        detail,
+        cause: err instanceof Error && err.cause instanceof Error ? err.cause.name : '-',
+      });
+      errorPage(
+        res,
+        400,
+        'Sign-in failed',
+        reason,
+        err,
+        config,
+        html`<p><a class="button" href="/login">Try again</a></p>`,
+      );
+    }
+  };
+  app.get('/callback', callback);
+  app.post('/callback', express.urlencoded({ extended: false, limit: '64kb' }), callback);
+
+  app.get('/session', (req, res) => {
+    const session = sessions.get(req);
+    if (!session) {
+      res.status(401).json({ signedIn: false });
+      return;
+    }
+    res.json({ signedIn: true, user: { name: session.user.name, ctx: session.user.ctx } });
+  });
+
+  app.get('/contacts', async (req, res, next) => {
+    const session = sessions.get(req);
+    if (!session) {
+      res.redirect(302, `/login?returnUrl=${encodeURIComponent('/contacts')}`);
+      return;
+    }
+    try {
+      const principal = await tenantApi.get<Principal>(session, 'v1/User/currentPrincipal');
+      const result = await tenantApi.get<{ value?: ContactRow[] }>(session, CONTACT_SEARCH);
+      const names = (result.value ?? []).map((c) => String(c.name ?? c.Name ?? ''));
+      const userName = principal.FullName ?? principal.UserName ?? session.user.name;
+      const unsafe = config.defects.has('xss-claims');
+      // DEFECT xss-claims: tenant data "is trusted", so it goes into the page as it is.
+      const show = (value: string): unknown => (unsafe ? raw(value) : value);
+      render(
+        res,
+        session,
+        'Contacts',
+        html`<h1>Contacts</h1>
+          <p>
+            Signed in as <strong id="user-name">${userName}</strong> at
+            <span id="company-name">${show(session.user.companyName)}</span> (${session.user.ctx}).
+          </p>
+          <ul id="contacts">
+            ${names.map((n) => html`<li>${show(n)}</li>`)}
+          </ul>
+          <p><a href="/">Home</a> · <a href="/logout">Sign out</a></p>`,
+      );
+    } catch (err) {
+      if (err instanceof TenantUnavailableError) {
+        errorPage(
+          res,
+          503,
+          'SuperOffice unavailable',
+          `Your SuperOffice tenant is unavailable (${err.state}). Please try again later.`,
+          err,
+          config,
+        );
+      } else if (err instanceof BusyError) {
+        res.set('Retry-After', String(err.retryAfterSeconds));
+        errorPage(
+          res,
+          503,
+          'SuperOffice is busy',
+          `SuperOffice is busy, please try again in ${err.retryAfterSeconds} seconds.`,
+          err,
+          config,
+        );
+      } else if (err instanceof SessionExpiredError) {
+        sessions.destroy(req, res);
+        errorPage(
+          res,
+          401,
+          'Signed out',
+          'Your SuperOffice session has expired.',
+          err,
+          config,
+          html`<p><a class="button" href="/login?returnUrl=%2Fcontacts">Sign in again</a></p>`,
+        );
+      } else if (err instanceof ApiError) {
+        errorPage(
+          res,
+          502,
+          'SuperOffice error',
+          'SuperOffice could not answer right now. Please try again later.',
+          err,
+          config,
+        );
+      } else {
+        next(err);
+      }
+    }
+  });
+
+  app.get('/logout', async (req, res, next) => {
+    try {
+      sessions.destroy(req, res);
+      log('signout');
+      res.redirect(302, (await superId.logoutUrl(`${config.publicUrl}/`)).href);
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  app.use((_req: Request, res: Response) => {
+    errorPage(res, 404, 'Not found', 'There is no such page in Acme Web.', undefined, config);
+  });
+
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    log('error', { name: err instanceof Error ? err.name : 'unknown' });
+    const status =
+      typeof err === 'object' &&
+      err !== null &&
+      'status' in err &&
+      typeof err.status === 'number' &&
+      err.status < 500
+        ? err.status
+        : 500;
+    errorPage(
+      res,
+      status,
+      'Something went wrong',
+      'Acme Web could not complete your request. Please try again later.',
+      err,
+      config,
+    );
+  });
+
+  return { app, sessions, superId };
+}
+
+export async function main(): Promise<void> {
+  const log = createLogger('acme-web');
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    console.error(`acme-web: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(2);
+  }
+  if (config.defects.has('logs-secrets')) {
+    // DEFECT logs-secrets: start-up banner prints the whole configuration.
+    console.log(`config: ${JSON.stringify({ ...config, defects: [...config.defects] })}`);
+  }
+  const { app, sessions, superId } = createApp(config, log);
+  superId.ready().catch(() => log('superid.discovery.failed')); // warm up; retried on first use
+  const server: Server = app.listen(config.port, config.host, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    log('listening', {
+      url: `http://${config.host}:${port}`,
+      defects: [...config.defects].join(',') || 'none',
+    });
+  });
+  const stop = (): void => {
+    log('stopping');
+    sessions.close();
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+    setTimeout(() => process.exit(0), 2000).unref();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+if (import.meta.main) await main();

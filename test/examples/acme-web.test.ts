@@ -1,0 +1,201 @@
+/**
+ * examples/acme-web without defects: signs in through the emulator, calls the API the way the
+ * rules ask, and refuses what it must refuse.
+ */
+import { test, expect } from '@playwright/test';
+import {
+  apiCalls,
+  emulatorFor,
+  newFlow,
+  rewriteAuthorizationResponse,
+  sessionProbe,
+  signIn,
+  startApp,
+  WEB_POST_LOGOUT,
+  WEB_REDIRECTS,
+} from './support.ts';
+import type { RunningApp, TestEmulator } from './support.ts';
+import type { IdTokenScenario } from '../../src/emulator/index.ts';
+
+// The browser trusts the emulator's TLS certificates the way the harness's browser does.
+test.use({ ignoreHTTPSErrors: true });
+
+let emu: TestEmulator;
+let app: RunningApp;
+
+test.beforeEach(async () => {
+  emu = await emulatorFor({
+    name: 'Acme Web',
+    vendor: 'Acme AS',
+    type: 'web',
+    redirectUris: WEB_REDIRECTS,
+    postLogoutRedirectUris: WEB_POST_LOGOUT,
+  });
+  app = await startApp('acme-web', emu.emulator);
+});
+
+test.afterEach(async () => {
+  await app?.stop();
+  await emu?.stop();
+});
+
+test('signs in with code flow + PKCE, keeps tokens server-side and shows contacts', async ({
+  page,
+  context,
+}) => {
+  const { emulator } = emu;
+  const flow = await newFlow(context, emulator);
+  await signIn(page, flow, `${app.url}/login?returnUrl=%2Fcontacts`);
+  await expect(page).toHaveURL(`${app.url}/contacts`);
+  await expect(page.locator('#user-name')).not.toBeEmpty();
+  await expect(page.locator('#contacts li').first()).toBeVisible();
+  expect(await sessionProbe(page, app.url)).toEqual({
+    status: 200,
+    body: { signedIn: true, user: { name: expect.any(String), ctx: 'Cust12345' } },
+  });
+
+  const authorize = flow.exchanges().find((e) => e.endpoint === 'authorize');
+  expect(authorize?.query).toMatchObject({
+    response_type: 'code',
+    code_challenge_method: 'S256',
+    scope: 'openid',
+  });
+  expect(authorize?.query['state']).toBeTruthy();
+  expect(authorize?.query['nonce']).toBeTruthy();
+  const token = flow.exchanges().find((e) => e.endpoint === 'token');
+  expect(token?.url).not.toContain('client_secret');
+
+  // Tenant state checked before the first API call; API base from the claim.
+  const all = emulator.recorder.all();
+  const firstState = all.findIndex((e) => e.endpoint === 'state');
+  const firstApi = all.findIndex((e) => e.endpoint === 'api');
+  expect(firstState).toBeGreaterThanOrEqual(0);
+  expect(firstState).toBeLessThan(firstApi);
+  expect(all.some((e) => e.endpoint === 'api-wrong-host')).toBe(false);
+
+  const cookie = (await context.cookies(app.url)).find((c) => c.name === 'acme.sid');
+  expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax' });
+  const configJs = await (await page.request.get(`${app.url}/config.js`)).text();
+  expect(configJs).not.toContain(emulator.client.secret!);
+  const storage = await page.evaluate(() => JSON.stringify(localStorage));
+  for (const rt of flow.tokens().refreshTokens) expect(storage).not.toContain(rt);
+  for (const secret of [
+    emulator.client.secret!,
+    ...flow.tokens().refreshTokens,
+    ...flow.tokens().accessTokens,
+  ]) {
+    expect(app.output()).not.toContain(secret);
+  }
+
+  await page.goto(`${app.url}/logout`);
+  expect((await sessionProbe(page, app.url)).status).toBe(401);
+
+  await app.stop();
+  expect(app.process.exitCode).toBe(0); // clean shutdown on SIGTERM
+});
+
+test('rejects forged id_tokens, a tampered state and foreign return URLs', async ({ browser }) => {
+  const { emulator } = emu;
+  const forged: IdTokenScenario[] = [
+    'sig-payload-edited',
+    'alg-none',
+    'iss-foreign',
+    'aud-wrong',
+    'exp-past',
+    'nonce-mismatch',
+    'env-key',
+  ];
+  for (const scenario of forged) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const flow = await newFlow(context, emulator, { idToken: scenario });
+    await signIn(page, flow, `${app.url}/login`);
+    await expect(page.getByRole('heading', { name: 'Sign-in failed' }), scenario).toBeVisible();
+    expect((await sessionProbe(page, app.url)).status, scenario).toBe(401);
+    expect(apiCalls(flow), scenario).toHaveLength(0);
+    expect(await page.content()).not.toMatch(/at \S+ \(.*:\d+:\d+\)/);
+    await context.close();
+  }
+
+  // state altered on the way back
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const flow = await newFlow(context, emulator);
+  await rewriteAuthorizationResponse(page, emulator.superidUrl, app.url, (callback) =>
+    callback.searchParams.set('state', 'tampered'),
+  );
+  await signIn(page, flow, `${app.url}/login`);
+  await expect(page.getByRole('heading', { name: 'Sign-in failed' })).toBeVisible();
+  expect((await sessionProbe(page, app.url)).status).toBe(401);
+  await page.unrouteAll();
+  expect(apiCalls(flow)).toHaveLength(0);
+
+  // open redirect probe: an absolute returnUrl is ignored
+  const flow2 = await newFlow(context, emulator);
+  await signIn(page, flow2, `${app.url}/login?returnUrl=${encodeURIComponent('https://evil.example/')}`);
+  await expect(page).toHaveURL(`${app.url}/`);
+
+  // a broken callback shows a friendly page, no stack trace
+  await page.goto(`${app.url}/callback?code=x&state=y`);
+  await expect(page.getByRole('heading', { name: 'Sign-in failed' })).toBeVisible();
+  expect(await page.content()).not.toMatch(/\.ts:\d+:\d+/);
+
+  // claim and tenant values with script payloads stay text
+  const xss = await newFlow(context, emulator, { xssPayloads: true });
+  await signIn(page, xss, `${app.url}/login?returnUrl=%2Fcontacts`);
+  await expect(page.locator('#contacts li').first()).toBeVisible();
+  expect(
+    await page.evaluate(() => (window as { __soPreflightXss?: unknown }).__soPreflightXss),
+  ).toBeUndefined();
+
+  // signing key rolled over: the app fetches the new key
+  await emulator.rotateSigningKey();
+  const rotated = await newFlow(context, emulator);
+  await signIn(page, rotated, `${app.url}/login`);
+  expect((await sessionProbe(page, app.url)).status).toBe(200);
+  await context.close();
+});
+
+test('refreshes once on 401, waits out a short 429, shows busy and unavailable pages', async ({
+  page,
+  context,
+}) => {
+  const { emulator } = emu;
+  // 401 on the first call -> one refresh grant -> the call is retried once with the new access token
+  const flow = await newFlow(context, emulator, { api: { accessTokenExpiresAfterCalls: 0 } });
+  await signIn(page, flow, `${app.url}/login?returnUrl=%2Fcontacts`);
+  await expect(page.locator('main h1')).toBeVisible();
+  const refreshes = flow
+    .exchanges()
+    .filter((e) => e.endpoint === 'token' && e.requestBody.includes('grant_type=refresh_token'));
+  expect(refreshes).toHaveLength(1);
+  const [first, retry, ...rest] = apiCalls(flow);
+  expect(first?.status).toBe(401);
+  expect(retry?.requestHeaders['authorization']).toBeTruthy();
+  expect(retry?.requestHeaders['authorization']).not.toBe(first?.requestHeaders['authorization']);
+  // The emulator keeps rejecting this flow's tokens; the app gives up after one refresh (no loop).
+  expect(rest.filter((e) => e.status === 401).length).toBeLessThanOrEqual(0);
+
+  // 429 with a short Retry-After: waits it out once, then succeeds
+  const short = await newFlow(context, emulator, { api: { throttle: { calls: 1, retryAfterSeconds: 1 } } });
+  await signIn(page, short, `${app.url}/login?returnUrl=%2Fcontacts`);
+  await expect(page.locator('#contacts li').first()).toBeVisible();
+  const [throttled, afterWait] = apiCalls(short);
+  expect(throttled?.status).toBe(429);
+  expect(Date.parse(afterWait!.time) - Date.parse(throttled!.time)).toBeGreaterThanOrEqual(900);
+
+  // 429 with a long Retry-After: one call, then a "busy" page
+  const busy = await newFlow(context, emulator, { api: { throttle: { calls: 5, retryAfterSeconds: 30 } } });
+  await signIn(page, busy, `${app.url}/login?returnUrl=%2Fcontacts`);
+  await expect(page.getByText('SuperOffice is busy, please try again in 30 seconds')).toBeVisible();
+  expect(apiCalls(busy)).toHaveLength(1);
+
+  // tenant suspended (fresh state: the cache only lives up to 60 s, so start a new app)
+  emulator.setFaults({ tenantState: 'Suspended' });
+  await app.stop();
+  app = await startApp('acme-web', emulator);
+  const suspended = await newFlow(context, emulator);
+  await signIn(page, suspended, `${app.url}/login?returnUrl=%2Fcontacts`);
+  await expect(page.getByText('Your SuperOffice tenant is unavailable (Suspended)')).toBeVisible();
+  expect(apiCalls(suspended)).toHaveLength(0);
+});
