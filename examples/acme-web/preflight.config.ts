@@ -33,6 +33,7 @@ export default defineConfig({
     returnParams: ['returnUrl'],
     redirectUris: ['http://127.0.0.1:${app.port}/callback'],
     postLogoutRedirectUris: ['http://127.0.0.1:${app.port}/'],
+    stateChangeUrl: 'http://127.0.0.1:${app.port}/webhook',
   },
   superoffice: { environment: 'sod', tenant: 'Cust12345' },
 });

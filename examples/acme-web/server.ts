@@ -309,6 +309,34 @@ export function createApp(
     }
   });
 
+  // Tenant state-change notifications from SuperOffice (the app's State Change URL).
+  const CHANGE_TYPES = ['Upgrade', 'BackupRestored', 'Suspend', 'Resume', 'Delete', 'Move'] as const;
+  app.post('/webhook', express.json({ limit: '64kb' }), async (req, res, next) => {
+    try {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const changeType = body['ChangeType'];
+      const ctx = body['ContextIdentifier'];
+      if (typeof changeType !== 'number' || !(changeType in CHANGE_TYPES) || typeof ctx !== 'string' || !/^Cust\d+$/.test(ctx)) {
+        res.status(400).json({ ok: false, reason: 'malformed notification' });
+        return;
+      }
+      try {
+        await superId.validateNotificationToken(body['Token'], ctx);
+      } catch (err) {
+        if (!(err instanceof SignInError)) throw err;
+        log('webhook.rejected', { ctx });
+        res.status(401).json({ ok: false, reason: 'invalid token' });
+        return;
+      }
+      const type = CHANGE_TYPES[changeType]!;
+      tenantApi.notify(ctx, type === 'Suspend' || type === 'Delete' || type === 'Resume' ? type : 'Other');
+      log('webhook.accepted', { ctx, type });
+      res.json({ ok: true });
+    } catch (err) {
+      next(err);
+    }
+  });
+
   app.get('/logout', async (req, res, next) => {
     try {
       sessions.destroy(req, res);

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as oidc from 'openid-client';
-import { compactVerify, createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader } from 'jose';
+import { compactVerify, createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import type { JWTPayload, JSONWebKeySet } from 'jose';
 import type { AppConfig } from './config.ts';
 import type { Logger } from './log.ts';
@@ -218,6 +218,29 @@ export class SuperId {
    * (sign-in); `accessToken` is set when the token came with an access token in the front channel
    * (at_hash). Throws {@link SignInError} on any failure.
    */
+  /**
+   * Validates the token of a tenant state-change notification (signed by SuperID, iss = SuperID
+   * URL, aud = our client id, ctx claim = the notified tenant). Throws {@link SignInError} on any
+   * problem, so the caller refuses the notification.
+   */
+  async validateNotificationToken(token: unknown, ctx: string): Promise<void> {
+    if (typeof token !== 'string' || token === '') throw new SignInError('The notification carries no token.');
+    const { keys } = await this.ready();
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keys, {
+        algorithms: ['RS256'],
+        issuer: this.#config.superOfficeUrl,
+        audience: this.#config.clientId,
+        clockTolerance: CLOCK_SKEW_SECONDS,
+        requiredClaims: ['exp'],
+      }));
+    } catch {
+      throw new SignInError('The notification token is not valid.');
+    }
+    if (payload[`${CLAIM}ctx`] !== ctx) throw new SignInError('The notification token names another tenant.');
+  }
+
   async validateIdToken(
     token: unknown,
     expect: { nonce?: string; accessToken?: string },

@@ -73,6 +73,8 @@ export class TenantApi {
   readonly #superId: SuperId;
   readonly #log: Logger;
   readonly #states = new Map<string, { status: TenantStatus; until: number }>();
+  /** Tenants SuperOffice told us (state-change webhook) are suspended or deleted. */
+  readonly #stopped = new Map<string, string>();
 
   constructor(config: AppConfig, superId: SuperId, log: Logger) {
     this.#config = config;
@@ -103,9 +105,18 @@ export class TenantApi {
     return status;
   }
 
+  /** A validated state-change notification: stop or resume calling the tenant. */
+  notify(ctx: string, change: 'Suspend' | 'Delete' | 'Resume' | 'Other'): void {
+    this.#states.delete(ctx);
+    if (change === 'Suspend' || change === 'Delete') this.#stopped.set(ctx, change === 'Suspend' ? 'Suspended' : 'Deleted');
+    else if (change === 'Resume') this.#stopped.delete(ctx);
+  }
+
   /** Where to send API calls for this session; throws {@link TenantUnavailableError}. */
   async #base(session: Session, fresh: boolean): Promise<string> {
     const ctx = session.user.ctx;
+    const stopped = this.#stopped.get(ctx);
+    if (stopped) throw new TenantUnavailableError(stopped);
     let status: TenantStatus | undefined;
     if (!this.#config.defects.has('ignore-tenant-state')) {
       status = await this.tenantStatus(ctx, fresh);

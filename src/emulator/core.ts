@@ -36,6 +36,8 @@ export interface AccessRecord {
   issuedAt: number;
   /** Successful API calls made with this token (for `accessTokenExpiresAfterCalls`). */
   calls?: number;
+  /** Minted by a refresh grant (the expiry fault spares these, so refresh-and-retry works). */
+  fromRefresh?: boolean;
 }
 export interface RefreshRecord {
   flowId: string | undefined;

@@ -83,8 +83,9 @@ export type IdTokenScenario = (typeof ID_TOKEN_SCENARIOS)[number];
 /** Faults applied to NetServer/SuperID answers for one flow's credentials. */
 export interface FlowApiFaults {
   /**
-   * Each access token of this flow is rejected with 401 after it made this many successful API
-   * calls (0 = at once). A refresh yields a new token with a fresh count, so refresh-and-retry works.
+   * Each access token this flow got from the authorization-code exchange is rejected with 401
+   * after it made this many successful API calls (0 = at once). Tokens from a refresh grant are
+   * spared, so refresh-and-retry works.
    */
   accessTokenExpiresAfterCalls?: number;
   /** Refresh grants for this flow's refresh tokens fail with `invalid_grant`. */

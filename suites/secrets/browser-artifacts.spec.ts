@@ -22,6 +22,10 @@ interface Artifact {
 interface Capture {
   session: FlowSession;
   artifacts: Artifact[];
+  /** Set-Cookie headers the app's origin sent. */
+  appSetCookies: string[];
+  /** Names of cookies set by SuperID / NetServer (and the harness's flow cookie). */
+  foreignCookieNames: Set<string>;
 }
 
 const TEXT_TYPES = /(text\/|javascript|json|xml|css|x-www-form-urlencoded)/i;
@@ -33,6 +37,8 @@ async function captureSignedInBrowser(preflight: Preflight): Promise<Capture | {
   const artifacts: Artifact[] = [];
   const appOrigin = preflight.harness.baseURL ? new URL(preflight.harness.baseURL).origin : '';
   const pending: Promise<void>[] = [];
+  const appSetCookies: string[] = [];
+  const foreignCookieNames = new Set<string>([session.flow.cookie.name]);
   session.context.on('request', (req) => {
     artifacts.push({ where: `URL ${req.method()} ${req.url().slice(0, 120)}`, text: req.url(), scriptVisible: false, isUrl: true });
     const headers = Object.entries(req.headers()).map(([k, v]) => `${k}: ${v}`).join('\n');
@@ -46,6 +52,18 @@ async function captureSignedInBrowser(preflight: Preflight): Promise<Capture | {
     const rt = res.request().resourceType();
     const headers = Object.entries(res.headers()).map(([k, v]) => `${k}: ${v}`).join('\n');
     artifacts.push({ where: `response headers of ${res.url().slice(0, 120)}`, text: headers, scriptVisible: false, isUrl: false });
+    pending.push(
+      res
+        .headersArray()
+        .then((all) => {
+          for (const h of all) {
+            if (h.name.toLowerCase() !== 'set-cookie') continue;
+            if (fromApp) appSetCookies.push(h.value);
+            else foreignCookieNames.add(h.value.split('=')[0]!.trim());
+          }
+        })
+        .catch(() => undefined),
+    );
     if (!TEXT_TYPES.test(type)) return;
     pending.push(
       res
@@ -63,13 +81,19 @@ async function captureSignedInBrowser(preflight: Preflight): Promise<Capture | {
   });
   const signIn = await preflight.signIn(session);
   if (signIn.outcome !== 'returned') return { error: signIn.detail };
-  await preflight.visitApiAction(session);
+  if (preflight.config.app.type === 'native') {
+    // The native app answers the browser once on its loopback listener, then works on its own.
+    await session.native?.process.waitForExit(10_000);
+  } else {
+    await preflight.visitApiAction(session);
+  }
   await Promise.all(pending);
   for (const c of await session.context.cookies()) {
     artifacts.push({ where: `cookie ${c.name} (${c.domain})`, text: `${c.name}=${c.value}`, scriptVisible: true, isUrl: false });
   }
   for (const page of session.context.pages()) {
-    if (originOf(page.url()) !== appOrigin) continue;
+    // Web apps: their own origin; native apps: the loopback page they answered with.
+    if (appOrigin ? originOf(page.url()) !== appOrigin : originOf(page.url()) === originOf(preflight.emulator.superidUrl)) continue;
     const storage = await page
       .evaluate(() => {
         const dump = (s: Storage) => Object.fromEntries(Array.from({ length: s.length }, (_, i) => s.key(i) ?? '').map((k) => [k, s.getItem(k)]));
@@ -79,7 +103,7 @@ async function captureSignedInBrowser(preflight: Preflight): Promise<Capture | {
     if (storage) artifacts.push({ where: `web storage of ${page.url()}`, text: storage, scriptVisible: true, isUrl: false });
     artifacts.push({ where: `DOM of ${page.url()}`, text: await page.content().catch(() => ''), scriptVisible: true, isUrl: false });
   }
-  return { session, artifacts };
+  return { session, artifacts, appSetCookies, foreignCookieNames };
 }
 
 function originOf(url: string): string {
@@ -221,9 +245,16 @@ test.describe('secrets in the browser', () => {
       evidence: inQuery.slice(0, 1).map((e) => preflight.exchangeEvidence('token request with secrets in the URL', e)),
     });
 
-    // COOKIE-HTTPONLY-SECURE: every cookie the app set.
-    const appOrigin = new URL(preflight.harness.baseURL || 'http://127.0.0.1').origin;
-    const cookies = await session.context.cookies(appOrigin);
+    // COOKIE-HTTPONLY-SECURE: every cookie the app set, by Set-Cookie or by script.
+    const fromHeaders = new Map<string, { httpOnly: boolean; secure: boolean }>();
+    for (const line of captured.appSetCookies) {
+      const name = line.split('=')[0]!.trim();
+      if (/;\s*expires=thu, 01 jan 1970/i.test(line) || /;\s*max-age=0\b/i.test(line)) continue;
+      fromHeaders.set(name, { httpOnly: /;\s*httponly\b/i.test(line), secure: /;\s*secure\b/i.test(line) });
+    }
+    const jar = preflight.harness.baseURL ? await session.context.cookies(new URL(preflight.harness.baseURL).origin) : [];
+    const byScript = jar.filter((c) => !fromHeaders.has(c.name) && !captured.foreignCookieNames.has(c.name));
+    const cookies = [...[...fromHeaders].map(([name, f]) => ({ name, ...f })), ...byScript.map((c) => ({ name: c.name, httpOnly: c.httpOnly, secure: c.secure }))];
     const noHttpOnly = cookies.filter((c) => !c.httpOnly).map((c) => c.name);
     const noSecure = cookies.filter((c) => !c.secure).map((c) => c.name);
     const strict = config.app.certification === 'standard';
@@ -232,12 +263,12 @@ test.describe('secrets in the browser', () => {
       check: 'cookie-flags',
       title: 'Every cookie the app sets is HttpOnly and Secure',
       status: noHttpOnly.length || (strict && noSecure.length) ? 'fail' : noSecure.length ? 'warn' : 'pass',
-      message: cookies.length === 0
-        ? 'the app set no cookies'
-        : [
-            noHttpOnly.length ? `without HttpOnly: ${noHttpOnly.join(', ')}` : '',
-            noSecure.length ? `without Secure: ${noSecure.join(', ')}` : '',
-          ].filter(Boolean).join('; ') || `${cookies.length} cookie(s), all HttpOnly and Secure`,
+      message:
+        cookies.length === 0
+          ? 'the app set no cookies'
+          : [noHttpOnly.length ? `without HttpOnly: ${noHttpOnly.join(', ')}` : '', noSecure.length ? `without Secure: ${noSecure.join(', ')}` : '']
+              .filter(Boolean)
+              .join('; ') || `${cookies.length} cookie(s), all HttpOnly and Secure: ${cookies.map((c) => c.name).join(', ')}`,
     });
   });
 

@@ -482,7 +482,7 @@ test('state-change notification token is signed with the environment key; forger
   expect(decodeJwt(f['Token'] as string).exp!).toBeLessThan(Date.now() / 1000);
 });
 
-test('native app: public client, PKCE required, loopback redirect with any port', async () => {
+test('native app: public client, PKCE recorded (not enforced), loopback redirect with any port', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'so-emu-native-'));
   const native = await startEmulator({
     environment: 'sod',
@@ -495,7 +495,8 @@ test('native app: public client, PKCE required, loopback redirect with any port'
     const noPkce = await headlessAuthorize(native, {
       authorize: { redirect_uri: 'http://127.0.0.1:49152/cb', state: 'a' },
     });
-    expect(noPkce.params['error']).toBe('invalid_request');
+    expect(noPkce.params['code']).toBeTruthy();
+    expect(native.recorder.all().some((e) => e.endpoint === 'authorize' && e.notes.includes('pkce=none (native apps must use PKCE)'))).toBe(true);
     const verifier = 'x'.repeat(64);
     const { createHash } = await import('node:crypto');
     const ok = await headlessAuthorize(native, {

@@ -207,6 +207,7 @@ export function createNetServerHandler(core: EmulatorCore, which: 'primary' | 'm
       if (
         f?.accessTokenExpiresAfterCalls !== undefined &&
         caller.kind === 'bearer' &&
+        !caller.access?.fromRefresh &&
         (caller.access?.calls ?? 0) >= f.accessTokenExpiresAfterCalls
       ) {
         meta.notes.push('fault: access token expired');

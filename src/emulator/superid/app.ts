@@ -346,11 +346,10 @@ export function createSuperIdApp(core: EmulatorCore): { app: Koa; provider: Prov
         return;
       }
     } else {
-      rec.notes.push('pkce=none');
-      if (native && responseType.includes('code')) {
-        redirectError('invalid_request', 'PKCE (code_challenge) is required for native apps');
-        return;
-      }
+      // SuperOffice requires PKCE of native apps, but what SuperID does without it is not
+      // documented; the emulator lets the flow go on and records it, so the harness can report
+      // AUTH-PKCE-NATIVE precisely instead of every later check failing to sign in.
+      rec.notes.push(native ? 'pkce=none (native apps must use PKCE)' : 'pkce=none');
     }
     if (tenantPath) {
       q['acr_values'] = `tenant:${tenantPath}`;
@@ -747,6 +746,7 @@ export function createSuperIdApp(core: EmulatorCore): { app: Koa; provider: Prov
       userKey: account.userKey,
       tenant: account.tenant,
       issuedAt: Date.now(),
+      fromRefresh: grantType === 'refresh_token',
     });
     const out: Record<string, unknown> = {
       access_token: accessToken,

@@ -71,7 +71,7 @@ export function createProvider(core: EmulatorCore): Provider {
     claims: { openid: ['sub'] },
     responseTypes: RESPONSE_TYPES,
     clientAuthMethods: ['client_secret_post', 'client_secret_basic', 'none'],
-    pkce: { required: (_ctx: unknown, c: { clientAuthMethod?: string }) => c.clientAuthMethod === 'none' },
+    pkce: { required: () => false },
     issueRefreshToken: async (_ctx: unknown, c: { grantTypeAllowed(t: string): boolean }) =>
       c.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: false,
