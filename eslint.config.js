@@ -5,13 +5,29 @@ import tseslint from 'typescript-eslint';
 
 const noPlaywrightInSrc = {
   patterns: [
-    { group: ['@playwright/test', '@playwright/test/*'], message: 'src/ never imports @playwright/test (ARCHITECTURE.md: Playwright stays at the edges)' },
-    { group: ['**/fixtures/**', '**/reporters/**', '**/suites/**', '**/examples/**'], message: 'src/ does not depend on fixtures/, reporters/, suites/ or examples/' },
+    {
+      group: ['@playwright/test', '@playwright/test/*'],
+      message: 'src/ never imports @playwright/test (ARCHITECTURE.md: Playwright stays at the edges)',
+    },
+    {
+      group: ['**/fixtures/**', '**/reporters/**', '**/suites/**', '**/examples/**'],
+      message: 'src/ does not depend on fixtures/, reporters/, suites/ or examples/',
+    },
   ],
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'preflight-report/**', 'test-results/**', 'playwright-report/**', '**/*.js', '!eslint.config.js', 'bin/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'preflight-report/**',
+      'test-results/**',
+      'playwright-report/**',
+      '**/*.js',
+      '!eslint.config.js',
+      'bin/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -31,7 +47,17 @@ export default tseslint.config(
   {
     files: ['suites/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/reporters/**', '**/examples/**'], message: 'suites depend on fixtures and src only' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/reporters/**', '**/examples/**'],
+              message: 'suites depend on fixtures and src only',
+            },
+          ],
+        },
+      ],
     },
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },

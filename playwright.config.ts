@@ -3,7 +3,7 @@
  * resolved config through PREFLIGHT_* environment variables). Not meant to be edited by users.
  */
 import { defineConfig, type ReporterDescription } from '@playwright/test';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findBrowser } from './src/browser.ts';
 
@@ -14,14 +14,16 @@ const browser = findBrowser();
 
 const reporters: ReporterDescription[] = [[resolve(import.meta.dirname, 'reporters/readiness.ts')]];
 if (env['PREFLIGHT_BLOB_DIR']) reporters.push(['blob', { outputDir: env['PREFLIGHT_BLOB_DIR'] }]);
-if (env['PREFLIGHT_ALLURE_DIR']) reporters.push(['allure-playwright', { resultsDir: env['PREFLIGHT_ALLURE_DIR'], detail: false }]);
+if (env['PREFLIGHT_ALLURE_DIR'])
+  reporters.push(['allure-playwright', { resultsDir: env['PREFLIGHT_ALLURE_DIR'], detail: false }]);
 
 export default defineConfig({
   testDir: resolve(import.meta.dirname, 'suites'),
   testMatch: '**/*.spec.ts',
   timeout: Number(env['PREFLIGHT_TEST_TIMEOUT'] ?? 60_000),
-  workers: Number(env['PREFLIGHT_WORKERS'] ?? 1),
-  fullyParallel: false,
+  // Each worker runs its own emulator and its own copy of the app, so tests never share state.
+  workers: Number(env['PREFLIGHT_WORKERS'] ?? Math.min(2, availableParallelism())),
+  fullyParallel: true,
   retries: 0,
   forbidOnly: true,
   outputDir: artifacts,

@@ -9,12 +9,14 @@ import { join, resolve } from 'node:path';
 import { FINDING_CONTENT_TYPE, decodeFinding, type Finding } from '../src/findings.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { RULES, ATTESTATION_ITEMS, ruleApplies } from '../src/rules/index.ts';
+import { KNOWN_GAPS } from '../src/rules/gaps.ts';
 import { buildReport, writeReport, loadBaseline } from '../src/report/index.ts';
 import { createRedactor } from '../src/evidence/redact.ts';
 import { summaryLines } from '../src/report/terminal.ts';
 import { TOOL_VERSION } from '../src/version.ts';
 
 export const RUN_ERROR_PREFIX = 'so-preflight run error: ';
+const RUN_ERROR_LINE = new RegExp(`^(?:[A-Za-z]*Error: )?${RUN_ERROR_PREFIX}(.*)$`);
 
 export interface TestRecord {
   test: string;
@@ -27,6 +29,15 @@ export interface TestRecord {
 
 function ruleTags(test: TestCase): string[] {
   return test.tags.map((t) => t.replace(/^@/, '')).filter((t) => /^[A-Z0-9]+(-[A-Z0-9.]+)+$/.test(t));
+}
+
+/**
+ * The run problem a test error reports, when it is one: the fixtures throw
+ * `so-preflight run error: ...`, which Playwright shows as `Error: so-preflight run error: ...`.
+ */
+export function runErrorOf(line: string | undefined): string | undefined {
+  const m = line === undefined ? null : RUN_ERROR_LINE.exec(line);
+  return m ? m[1] : undefined;
 }
 
 function firstLine(error: TestError | undefined): string | undefined {
@@ -63,9 +74,8 @@ export default class ReadinessReporter implements Reporter {
       }
     }
     const err = firstLine(result.error);
-    if (err?.startsWith(RUN_ERROR_PREFIX) && !this.runErrors.includes(err.slice(RUN_ERROR_PREFIX.length))) {
-      this.runErrors.push(err.slice(RUN_ERROR_PREFIX.length));
-    }
+    const runError = runErrorOf(err);
+    if (runError !== undefined) this.addRunError(runError);
     const rec: TestRecord = {
       test: test.titlePath().slice(1).join(' › '),
       ruleIds: ruleTags(test),
@@ -87,7 +97,17 @@ export default class ReadinessReporter implements Reporter {
 
   onError(error: TestError): void {
     const line = firstLine(error);
-    if (line) this.runErrors.push(line.startsWith(RUN_ERROR_PREFIX) ? line.slice(RUN_ERROR_PREFIX.length) : line);
+    const message = runErrorOf(line) ?? line;
+    if (message) this.addRunError(message);
+  }
+
+  /**
+   * Every worker starts its own copy of the app on its own port, so one start problem arrives once
+   * per worker with a different port: keep the first of those.
+   */
+  private addRunError(message: string): void {
+    const key = (m: string) => m.replace(/:\d{2,5}(?=[/\s;,)]|$)/g, ':<port>');
+    if (!this.runErrors.some((e) => key(e) === key(message))) this.runErrors.push(message);
   }
 
   async onEnd(result: FullResult): Promise<void> {
@@ -107,6 +127,10 @@ export default class ReadinessReporter implements Reporter {
     if (result.status === 'interrupted') this.runErrors.push('the run was interrupted before all checks finished');
     if (result.status === 'timedout') this.runErrors.push('the run hit its global time limit');
 
+    // Playwright's own run span: for `merge-reports` (so-preflight report) it covers all shards.
+    const startedAt = (result.startTime instanceof Date && !Number.isNaN(result.startTime.getTime()) ? result.startTime : this.started).toISOString();
+    const durationMs = Number.isFinite(result.duration) ? Math.round(result.duration) : Date.now() - this.started.getTime();
+
     // Shards write raw records; `so-preflight report` merges and renders them.
     mkdirSync(out, { recursive: true });
     // Findings were redacted in the worker with the run's secret values; this pass catches
@@ -114,13 +138,13 @@ export default class ReadinessReporter implements Reporter {
     const redactor = createRedactor([]);
     writeFileSync(
       join(out, 'results.json'),
-      redactor.redact(JSON.stringify({ startedAt: this.started.toISOString(), durationMs: Date.now() - this.started.getTime(), runErrors: this.runErrors, records }, null, 2)),
+      redactor.redact(JSON.stringify({ startedAt, durationMs, runErrors: this.runErrors, records }, null, 2)),
     );
     try {
       const report = await renderFromRecords({
         out,
-        startedAt: this.started.toISOString(),
-        durationMs: Date.now() - this.started.getTime(),
+        startedAt,
+        durationMs,
         runErrors: this.runErrors,
         records,
       });
@@ -165,6 +189,10 @@ export async function renderFromRecords(input: RenderInput) {
     runErrors: input.runErrors,
     ...(baselineFile ? { baseline: loadBaseline(baselineFile, RULES) } : {}),
   });
+  for (const rule of report.rules) {
+    const gap = KNOWN_GAPS[rule.id];
+    if (rule.status === 'not-run' && gap && !/not selected/.test(rule.reason)) rule.reason = `no automated check yet: ${gap}`;
+  }
   await writeReport(report, input.out);
   return report;
 }

@@ -3,7 +3,10 @@
  * runtime it recognises, so the finding can say what leaked.
  */
 export const STACK_TRACE_PATTERNS: ReadonlyArray<{ runtime: string; pattern: RegExp }> = [
-  { runtime: 'Node.js', pattern: /\n?\s+at (?:async )?[\w$.<>\[\] ]+ \((?:file:\/\/)?\/?[^)\s]+\.(?:[cm]?js|ts):\d+:\d+\)/ },
+  {
+    runtime: 'Node.js',
+    pattern: /\n?\s+at (?:async )?[\w$.<>[\] ]+ \((?:file:\/\/)?\/?[^)\s]+\.(?:[cm]?js|ts):\d+:\d+\)/,
+  },
   { runtime: 'Node.js', pattern: /\bat (?:file:\/\/)?\/[^\s)]+\.(?:[cm]?js|ts):\d+:\d+/ },
   { runtime: 'Node.js', pattern: /\bnode:internal\/[\w/]+:\d+/ },
   { runtime: '.NET', pattern: /Server Error in '\/' Application/ },
@@ -11,7 +14,10 @@ export const STACK_TRACE_PATTERNS: ReadonlyArray<{ runtime: string; pattern: Reg
   { runtime: '.NET', pattern: /Stack Trace:\s*\n?.*\bat \w/ },
   { runtime: 'Python', pattern: /Traceback \(most recent call last\)/ },
   { runtime: 'PHP', pattern: /(?:Fatal error|Parse error|Warning): .* in \/.+ on line \d+/ },
-  { runtime: 'Java', pattern: /Exception in thread "[^"]+"|\bat (?:java|javax|org\.springframework)\.[\w.$]+\(/ },
+  {
+    runtime: 'Java',
+    pattern: /Exception in thread "[^"]+"|\bat (?:java|javax|org\.springframework)\.[\w.$]+\(/,
+  },
   { runtime: 'Ruby', pattern: /\.rb:\d+:in `/ },
   { runtime: 'Go', pattern: /goroutine \d+ \[running\]/ },
 ];

@@ -15,7 +15,10 @@ export interface EmulatorFacts {
   privateKeyFile: string | undefined;
 }
 
-export function placeholderValues(facts: EmulatorFacts, appPort: string): Partial<Record<Placeholder, string>> {
+export function placeholderValues(
+  facts: EmulatorFacts,
+  appPort: string,
+): Partial<Record<Placeholder, string>> {
   const values: Partial<Record<Placeholder, string>> = {
     'superid.url': facts.superidUrl,
     'client.id': facts.clientId,
@@ -37,7 +40,12 @@ export function buildAppEnv(
   const env: NodeJS.ProcessEnv = { ...process.env };
   // Our own test-runner variables are not the app's business.
   for (const key of Object.keys(env)) {
-    if (key.startsWith('PREFLIGHT_') || key.startsWith('PLAYWRIGHT_') || key === 'TEST_WORKER_INDEX' || key === 'TEST_PARALLEL_INDEX') {
+    if (
+      key.startsWith('PREFLIGHT_') ||
+      key.startsWith('PLAYWRIGHT_') ||
+      key === 'TEST_WORKER_INDEX' ||
+      key === 'TEST_PARALLEL_INDEX'
+    ) {
       delete env[key];
     }
   }

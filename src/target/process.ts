@@ -105,7 +105,10 @@ export function startProcess(options: StartOptions): TargetProcess {
     async stop() {
       if (exit !== null) return;
       kill('SIGTERM');
-      const done = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 3000).unref())]);
+      const done = await Promise.race([
+        exited,
+        new Promise<null>((r) => setTimeout(() => r(null), 3000).unref()),
+      ]);
       if (done === null) {
         kill('SIGKILL');
         await Promise.race([exited, new Promise((r) => setTimeout(r, 1000).unref())]);
@@ -137,11 +140,7 @@ export async function probeUrl(url: string, timeoutMs = 2000): Promise<number | 
 /**
  * Polls `url` until it answers with a status below 500, the process exits, or `timeoutMs` passes.
  */
-export async function waitUntilReady(
-  url: string,
-  timeoutMs: number,
-  proc?: TargetProcess,
-): Promise<void> {
+export async function waitUntilReady(url: string, timeoutMs: number, proc?: TargetProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: number | undefined;
   while (Date.now() < deadline) {

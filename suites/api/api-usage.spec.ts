@@ -8,7 +8,10 @@ import { test } from '../../fixtures/index.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
 import type { FlowOptions } from '../../src/emulator/types.ts';
 
-test.skip(({ harness }) => harness.config.app.type === 'native', 'native apps call the API once per run; judged in the sign-in suite');
+test.skip(
+  ({ harness }) => harness.config.app.type === 'native',
+  'native apps call the API once per run; judged in the sign-in suite',
+);
 
 async function signedInFlow(preflight: Preflight, options: FlowOptions = {}): Promise<FlowSession | string> {
   const control = await preflight.control();
@@ -24,15 +27,32 @@ async function error(preflight: Preflight, rule: string, check: string, title: s
   await preflight.finding({ rule, check, title, status: 'error', message: `cannot judge: ${why}` });
 }
 
+const USER_TOKEN_FAULTS =
+  "these faults are bound to the signed-in user's tokens; system-user apps are judged by the system-user suite";
+
 test.describe('API usage', () => {
   test('Calls the API at the webapi_url claim', { tag: ['@API-USE-CLAIM-URLS'] }, async ({ preflight }) => {
     const check = 'api-base-from-claim';
     const title = 'API calls go to the tenant host named by the webapi_url claim';
     const session = await signedInFlow(preflight);
     if (typeof session === 'string') return error(preflight, 'API-USE-CLAIM-URLS', check, title, session);
+    const mark = preflight.emulator.recorder.lastSeq();
     await preflight.visitApiAction(session);
-    const calls = preflight.apiCalls(session);
-    if (calls.length === 0) return error(preflight, 'API-USE-CLAIM-URLS', check, title, `the app made no API call on ${preflight.config.app.apiAction?.path ?? 'its API page'}`);
+    // System-user calls are not bound to the browser's flow: take every API call since the visit.
+    const calls =
+      preflight.config.app.type === 'server-to-server'
+        ? preflight.emulator.recorder
+            .since(mark)
+            .filter((e) => e.endpoint === 'api' || e.endpoint === 'api-wrong-host')
+        : preflight.apiCalls(session);
+    if (calls.length === 0)
+      return error(
+        preflight,
+        'API-USE-CLAIM-URLS',
+        check,
+        title,
+        `the app made no API call on ${preflight.config.app.apiAction?.path ?? 'its API page'}`,
+      );
     const wrong = calls.filter((e) => e.endpoint === 'api-wrong-host' || e.origin === 'superid');
     await preflight.finding({
       rule: 'API-USE-CLAIM-URLS',
@@ -46,44 +66,61 @@ test.describe('API usage', () => {
     });
   });
 
-  test('Refreshes the access token on 401 and retries', { tag: ['@API-TOKEN-REFRESH'] }, async ({ preflight }) => {
-    const check = 'refresh-on-401';
-    const title = 'After a 401 the app refreshes the access token once and retries';
-    const session = await signedInFlow(preflight, { api: { accessTokenExpiresAfterCalls: 0 } });
-    if (typeof session === 'string') return error(preflight, 'API-TOKEN-REFRESH', check, title, session);
-    await preflight.visitApiAction(session);
-    const calls = preflight.apiCalls(session);
-    if (calls.length === 0) return error(preflight, 'API-TOKEN-REFRESH', check, title, 'the app made no API call');
-    const refreshes = session.flow.exchanges().filter((e) => e.endpoint === 'token' && (new URLSearchParams(e.requestBody).get('grant_type') ?? e.query['grant_type']) === 'refresh_token');
-    const retriedOk = calls.some((e) => e.status < 300);
-    const ok = refreshes.length >= 1 && refreshes.length <= 3 && retriedOk;
-    await preflight.finding({
-      rule: 'API-TOKEN-REFRESH',
-      check,
-      title,
-      status: ok ? 'pass' : 'fail',
-      message: ok
-        ? `got 401, refreshed (${refreshes.length}x) and retried successfully`
-        : refreshes.length === 0
-          ? 'after a 401 the app did not use its refresh token; refresh it (grant_type=refresh_token) and retry instead of failing or signing the user in again'
-          : refreshes.length > 3
-            ? `the app refreshed ${refreshes.length} times for one expiry`
-            : 'the app refreshed but never retried the call successfully',
-      evidence: [await preflight.screenshot(session, 'after-401')],
-    });
-  });
+  test(
+    'Refreshes the access token on 401 and retries',
+    { tag: ['@API-TOKEN-REFRESH'] },
+    async ({ preflight }) => {
+      test.skip(preflight.config.app.type === 'server-to-server', USER_TOKEN_FAULTS);
+      const check = 'refresh-on-401';
+      const title = 'After a 401 the app refreshes the access token once and retries';
+      const session = await signedInFlow(preflight, { api: { accessTokenExpiresAfterCalls: 0 } });
+      if (typeof session === 'string') return error(preflight, 'API-TOKEN-REFRESH', check, title, session);
+      await preflight.visitApiAction(session);
+      const calls = preflight.apiCalls(session);
+      if (calls.length === 0)
+        return error(preflight, 'API-TOKEN-REFRESH', check, title, 'the app made no API call');
+      const refreshes = session.flow
+        .exchanges()
+        .filter(
+          (e) =>
+            e.endpoint === 'token' &&
+            (new URLSearchParams(e.requestBody).get('grant_type') ?? e.query['grant_type']) ===
+              'refresh_token',
+        );
+      const retriedOk = calls.some((e) => e.status < 300);
+      const ok = refreshes.length >= 1 && refreshes.length <= 3 && retriedOk;
+      await preflight.finding({
+        rule: 'API-TOKEN-REFRESH',
+        check,
+        title,
+        status: ok ? 'pass' : 'fail',
+        message: ok
+          ? `got 401, refreshed (${refreshes.length}x) and retried successfully`
+          : refreshes.length === 0
+            ? 'after a 401 the app did not use its refresh token; refresh it (grant_type=refresh_token) and retry instead of failing or signing the user in again'
+            : refreshes.length > 3
+              ? `the app refreshed ${refreshes.length} times for one expiry`
+              : 'the app refreshed but never retried the call successfully',
+        evidence: [await preflight.screenshot(session, 'after-401')],
+      });
+    },
+  );
 
   test('Backs off when throttled', { tag: ['@ERR-THROTTLE-UX'] }, async ({ preflight }) => {
+    test.skip(preflight.config.app.type === 'server-to-server', USER_TOKEN_FAULTS);
     const check = 'backoff-on-429';
     const title = 'On 429 the app honours Retry-After and tells the user, instead of a retry storm or a hang';
     const retryAfter = 3;
-    const session = await signedInFlow(preflight, { api: { throttle: { calls: 50, retryAfterSeconds: retryAfter } } });
+    const session = await signedInFlow(preflight, {
+      api: { throttle: { calls: 50, retryAfterSeconds: retryAfter } },
+    });
     if (typeof session === 'string') return error(preflight, 'ERR-THROTTLE-UX', check, title, session);
     const started = Date.now();
     const status = await preflight.visitApiAction(session);
     const elapsed = Date.now() - started;
     const throttled = preflight.apiCalls(session).filter((e) => e.status === 429);
-    if (throttled.length === 0) return error(preflight, 'ERR-THROTTLE-UX', check, title, 'the app made no API call');
+    if (throttled.length === 0)
+      return error(preflight, 'ERR-THROTTLE-UX', check, title, 'the app made no API call');
     const first = Date.parse(throttled[0]!.time);
     const inWindow = throttled.filter((e) => Date.parse(e.time) - first < retryAfter * 1000 - 250).length;
     const storm = inWindow > 2;
@@ -103,80 +140,104 @@ test.describe('API usage', () => {
   });
 
   test('Shows tenant data escaped', { tag: ['@INPUT-VALIDATION'] }, async ({ preflight }) => {
+    test.skip(preflight.config.app.type === 'server-to-server', USER_TOKEN_FAULTS);
     const check = 'tenant-data-escaped';
     const title = 'Claims and tenant data carrying script are shown inert';
     const session = await signedInFlow(preflight, { xssPayloads: true });
     if (typeof session === 'string') return error(preflight, 'INPUT-VALIDATION', check, title, session);
     await preflight.visitApiAction(session);
-    const ran = await session.page.evaluate(() => (window as unknown as { __soPreflightXss?: number }).__soPreflightXss === 1).catch(() => false);
+    const ran = await session.page
+      .evaluate(() => (window as unknown as { __soPreflightXss?: number }).__soPreflightXss === 1)
+      .catch(() => false);
     await preflight.finding({
       rule: 'INPUT-VALIDATION',
       check,
       title,
       status: ran || session.dialogs.length ? 'fail' : 'pass',
-      message: ran ? 'a script planted in company_name / contact names ran in the app page: escape all output' : 'the planted payloads did not run',
+      message: ran
+        ? 'a script planted in company_name / contact names ran in the app page: escape all output'
+        : 'the planted payloads did not run',
       evidence: [await preflight.screenshot(session, 'xss-payloads')],
     });
   });
 
   test('Shows a friendly page when NetServer fails', { tag: ['@ERROR-PAGE'] }, async ({ preflight }) => {
+    test.skip(preflight.config.app.type === 'server-to-server', USER_TOKEN_FAULTS);
     const session = await signedInFlow(preflight, { api: { serverError: true } });
-    if (typeof session === 'string') return error(preflight, 'ERROR-PAGE', 'netserver-500', 'Error page when NetServer answers 500', session);
+    if (typeof session === 'string')
+      return error(
+        preflight,
+        'ERROR-PAGE',
+        'netserver-500',
+        'Error page when NetServer answers 500',
+        session,
+      );
     await preflight.visitApiAction(session);
     await preflight.checkErrorPage(session, 'netserver-500', 'Error page when NetServer answers 500');
   });
 });
 
 test.describe('tenant state', () => {
-  test('Checks the tenant state and stops calling an unavailable tenant', { tag: ['@STATUS-CHECK-BEFORE-ACTION'] }, async ({ preflight }) => {
-    const rule = 'STATUS-CHECK-BEFORE-ACTION';
-    const title = 'The app checks the tenant state API and makes no API calls while the tenant is offline';
-    const session = await signedInFlow(preflight);
-    if (typeof session === 'string') return error(preflight, rule, 'state-checked', title, session);
-    const { emulator } = preflight;
-    const before = emulator.recorder.lastSeq();
-    await preflight.visitApiAction(session);
-    const stateCalls = emulator.recorder.all().filter((e) => e.endpoint === 'state');
-    if (stateCalls.length === 0) {
+  test(
+    'Checks the tenant state and stops calling an unavailable tenant',
+    { tag: ['@STATUS-CHECK-BEFORE-ACTION'] },
+    async ({ preflight }) => {
+      const rule = 'STATUS-CHECK-BEFORE-ACTION';
+      const title = 'The app checks the tenant state API and makes no API calls while the tenant is offline';
+      const session = await signedInFlow(preflight);
+      if (typeof session === 'string') return error(preflight, rule, 'state-checked', title, session);
+      const { emulator } = preflight;
+      const before = emulator.recorder.lastSeq();
+      await preflight.visitApiAction(session);
+      const stateCalls = emulator.recorder.all().filter((e) => e.endpoint === 'state');
+      if (stateCalls.length === 0) {
+        await preflight.finding({
+          rule,
+          check: 'state-checked',
+          title,
+          status: 'fail',
+          message:
+            'the app never called the tenant state API (GET /api/state/{ctx}); check it before calling the tenant, caching until ValidUntil',
+        });
+        return;
+      }
+      const lastValidUntil = stateCalls
+        .map((e) => {
+          try {
+            return Date.parse((JSON.parse(e.responseBody) as { ValidUntil?: string }).ValidUntil ?? '');
+          } catch {
+            return NaN;
+          }
+        })
+        .filter((t) => !Number.isNaN(t))
+        .reduce((a, b) => Math.max(a, b), 0);
+      emulator.setFaults({ tenantState: 'OfflineMaintenance' });
+      const wait = lastValidUntil - Date.now();
+      if (wait > 15_000) {
+        return error(
+          preflight,
+          rule,
+          'state-checked',
+          title,
+          `the emulator's ValidUntil lies ${Math.round(wait / 1000)} s ahead`,
+        );
+      }
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait + 100));
+      const mark = emulator.recorder.lastSeq();
+      await preflight.visitApiAction(session);
+      const afterCalls = preflight.apiCalls(session).filter((e) => e.seq > mark);
+      const checked = emulator.recorder.since(Math.max(before, mark)).some((e) => e.endpoint === 'state');
       await preflight.finding({
         rule,
-        check: 'state-checked',
+        check: 'no-calls-when-offline',
         title,
-        status: 'fail',
-        message: 'the app never called the tenant state API (GET /api/state/{ctx}); check it before calling the tenant, caching until ValidUntil',
+        status: afterCalls.length === 0 && checked ? 'pass' : 'fail',
+        message:
+          afterCalls.length === 0 && checked
+            ? 'the app re-checked the state and made no API call while the tenant was in OfflineMaintenance'
+            : `with the tenant in OfflineMaintenance the app made ${afterCalls.length} API call(s)${checked ? '' : ' without re-checking the state'}`,
+        evidence: [await preflight.screenshot(session, 'tenant-offline')],
       });
-      return;
-    }
-    const lastValidUntil = stateCalls
-      .map((e) => {
-        try {
-          return Date.parse((JSON.parse(e.responseBody) as { ValidUntil?: string }).ValidUntil ?? '');
-        } catch {
-          return NaN;
-        }
-      })
-      .filter((t) => !Number.isNaN(t))
-      .reduce((a, b) => Math.max(a, b), 0);
-    emulator.setFaults({ tenantState: 'OfflineMaintenance' });
-    const wait = lastValidUntil - Date.now();
-    if (wait > 15_000) {
-      return error(preflight, rule, 'state-checked', title, `the emulator's ValidUntil lies ${Math.round(wait / 1000)} s ahead`);
-    }
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait + 100));
-    const mark = emulator.recorder.lastSeq();
-    await preflight.visitApiAction(session);
-    const afterCalls = preflight.apiCalls(session).filter((e) => e.seq > mark);
-    const checked = emulator.recorder.since(Math.max(before, mark)).some((e) => e.endpoint === 'state');
-    await preflight.finding({
-      rule,
-      check: 'no-calls-when-offline',
-      title,
-      status: afterCalls.length === 0 && checked ? 'pass' : 'fail',
-      message:
-        afterCalls.length === 0 && checked
-          ? 'the app re-checked the state and made no API call while the tenant was in OfflineMaintenance'
-          : `with the tenant in OfflineMaintenance the app made ${afterCalls.length} API call(s)${checked ? '' : ' without re-checking the state'}`,
-      evidence: [await preflight.screenshot(session, 'tenant-offline')],
-    });
-  });
+    },
+  );
 });

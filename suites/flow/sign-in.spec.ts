@@ -47,7 +47,9 @@ test.describe('sign-in flow', () => {
         });
         return;
       }
-      const basic = emulator.recorder.since(startSeq).filter((e) => e.origin === 'tenant' && e.credential === 'basic');
+      const basic = emulator.recorder
+        .since(startSeq)
+        .filter((e) => e.origin === 'tenant' && e.credential === 'basic');
       await preflight.finding({
         rule: 'AUTH-FEDERATED',
         check: 'sign-in-goes-to-superid',
@@ -66,7 +68,9 @@ test.describe('sign-in flow', () => {
         check: 'no-legacy-login',
         title: 'The app does not use the legacy /login/?app_id= flow',
         status: legacy.length ? 'fail' : 'pass',
-        message: legacy.length ? `the app used the deprecated legacy sign-in: ${legacy[0]!.path}` : 'sign-in used OpenID Connect only',
+        message: legacy.length
+          ? `the app used the deprecated legacy sign-in: ${legacy[0]!.path}`
+          : 'sign-in used OpenID Connect only',
       });
 
       const q1 = a1.query;
@@ -77,7 +81,9 @@ test.describe('sign-in flow', () => {
         check: 'scope-openid',
         title: 'The authorization request asks for scope openid',
         status: scopes.includes('openid') ? 'pass' : 'fail',
-        message: scopes.includes('openid') ? `scope=${q1['scope']}` : `scope was "${q1['scope'] ?? ''}", without openid`,
+        message: scopes.includes('openid')
+          ? `scope=${q1['scope']}`
+          : `scope was "${q1['scope'] ?? ''}", without openid`,
       });
 
       // AUTH-USE-CODE-FLOW
@@ -156,13 +162,17 @@ test.describe('sign-in flow', () => {
       }
 
       // AUTH-CODE-SINGLE-USE: each code redeemed once
-      const replays = [...first.flow.exchanges(), ...second.flow.exchanges()].filter((e) => e.notes.some((n) => /code replay/i.test(n)));
+      const replays = [...first.flow.exchanges(), ...second.flow.exchanges()].filter((e) =>
+        e.notes.some((n) => /code replay/i.test(n)),
+      );
       await preflight.finding({
         rule: 'AUTH-CODE-SINGLE-USE',
         check: 'code-redeemed-once',
         title: 'Each authorization code is redeemed once',
         status: replays.length ? 'fail' : 'pass',
-        message: replays.length ? `the app redeemed an authorization code again (${replays.length} replay${replays.length > 1 ? 's' : ''})` : 'each code was redeemed exactly once',
+        message: replays.length
+          ? `the app redeemed an authorization code again (${replays.length} replay${replays.length > 1 ? 's' : ''})`
+          : 'each code was redeemed exactly once',
       });
 
       if (config.app.type === 'native') {
@@ -189,7 +199,9 @@ test.describe('sign-in flow', () => {
           check: 'loopback-ip-literal',
           title: 'The native app listens on a loopback IP literal',
           status: ipLiteral ? 'pass' : 'fail',
-          message: ipLiteral ? `redirect_uri host ${host}` : `redirect_uri host is "${host}"; RFC 8252 asks for http://127.0.0.1:{port}/ or http://[::1]:{port}/`,
+          message: ipLiteral
+            ? `redirect_uri host ${host}`
+            : `redirect_uri host is "${host}"; RFC 8252 asks for http://127.0.0.1:{port}/ or http://[::1]:{port}/`,
         });
       }
     },

@@ -6,7 +6,10 @@
 import { test } from '../../fixtures/index.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
 
-test.skip(({ harness }) => harness.config.app.type === 'native', 'callback attacks drive a web callback; native apps are judged by the sign-in suite');
+test.skip(
+  ({ harness }) => harness.config.app.type === 'native',
+  'callback attacks drive a web callback; native apps are judged by the sign-in suite',
+);
 
 /** Drive sign-in but stop the browser at the app's callback; returns the callback URL. */
 async function captureCallback(preflight: Preflight, session: FlowSession): Promise<URL | undefined> {
@@ -20,9 +23,17 @@ async function captureCallback(preflight: Preflight, session: FlowSession): Prom
     const response = await route.fetch({ maxRedirects: 0 });
     const location = response.headers()['location'];
     const target = location ? new URL(location, route.request().url()) : undefined;
-    if (target && target.origin === appOrigin && (target.searchParams.has('code') || target.searchParams.has('error'))) {
+    if (
+      target &&
+      target.origin === appOrigin &&
+      (target.searchParams.has('code') || target.searchParams.has('error'))
+    ) {
       captured ??= target;
-      await route.fulfill({ status: 200, contentType: 'text/html', body: '<p>callback held by so-preflight</p>' });
+      await route.fulfill({
+        status: 200,
+        contentType: 'text/html',
+        body: '<p>callback held by so-preflight</p>',
+      });
       return;
     }
     if (target && response.status() >= 300 && response.status() < 400) {
@@ -52,13 +63,30 @@ async function cannotJudge(preflight: Preflight, rule: string, check: string, ti
 async function deliver(preflight: Preflight, session: FlowSession, url: URL) {
   await session.page.goto(url.href, { timeout: 15_000 }).catch(() => undefined);
   await preflight.settle(session.page);
-  return { outcome: 'returned' as const, url: session.page.url(), status: undefined, detail: 'callback delivered by the harness' };
+  return {
+    outcome: 'returned' as const,
+    url: session.page.url(),
+    status: undefined,
+    detail: 'callback delivered by the harness',
+  };
 }
 
 test.describe('callback: state', () => {
-  const cases: Array<{ check: string; title: string; mutate: (u: URL, ctx: { earlierState?: string }) => void }> = [
-    { check: 'state-altered', title: 'Rejects a callback whose state was altered', mutate: (u) => u.searchParams.set('state', `${u.searchParams.get('state') ?? ''}x`) },
-    { check: 'state-missing', title: 'Rejects a callback without state', mutate: (u) => u.searchParams.delete('state') },
+  const cases: Array<{
+    check: string;
+    title: string;
+    mutate: (u: URL, ctx: { earlierState?: string }) => void;
+  }> = [
+    {
+      check: 'state-altered',
+      title: 'Rejects a callback whose state was altered',
+      mutate: (u) => u.searchParams.set('state', `${u.searchParams.get('state') ?? ''}x`),
+    },
+    {
+      check: 'state-missing',
+      title: 'Rejects a callback without state',
+      mutate: (u) => u.searchParams.delete('state'),
+    },
     {
       check: 'state-replayed',
       title: 'Rejects a callback carrying the state of an earlier sign-in',
@@ -81,173 +109,280 @@ test.describe('callback: state', () => {
       }
       const callback = await captureCallback(preflight, session);
       if (!callback || !callback.searchParams.has('code')) {
-        return cannotJudge(preflight, 'AUTH-STATE', c.check, c.title, 'the sign-in never reached the app callback with a code');
+        return cannotJudge(
+          preflight,
+          'AUTH-STATE',
+          c.check,
+          c.title,
+          'the sign-in never reached the app callback with a code',
+        );
       }
       if (c.check === 'state-replayed' && !earlierState) {
         return cannotJudge(preflight, 'AUTH-STATE', c.check, c.title, 'the app sends no state to replay');
       }
       c.mutate(callback, earlierState ? { earlierState } : {});
       const result = await deliver(preflight, session, callback);
-      await preflight.judgeRejection(session, result, { rule: 'AUTH-STATE', check: c.check, title: c.title, requireRedemption: false });
+      await preflight.judgeRejection(session, result, {
+        rule: 'AUTH-STATE',
+        check: c.check,
+        title: c.title,
+        requireRedemption: false,
+      });
     });
   }
 
-  test('Rejects a code and state from another browser (login CSRF)', { tag: ['@AUTH-STATE'] }, async ({ preflight }) => {
-    const check = 'login-csrf';
-    const title = "Rejects a callback with another browser's code and state (login CSRF)";
-    const control = await preflight.control();
-    if (!control.ok) return cannotJudge(preflight, 'AUTH-STATE', check, title, control.reason);
-    const attacker = await preflight.newFlow();
-    const stolen = await captureCallback(preflight, attacker);
-    if (!stolen?.searchParams.has('code')) return cannotJudge(preflight, 'AUTH-STATE', check, title, "the attacker's sign-in never reached the callback");
-    const victim = await preflight.newFlow();
-    // The victim has started a sign-in of its own, then follows the attacker's link.
-    await victim.page.goto(preflight.appUrl('path' in preflight.config.app.signIn ? preflight.config.app.signIn.path : '/'), { timeout: 15_000 }).catch(() => undefined);
-    const result = await deliver(preflight, victim, stolen);
-    const status = await preflight.probe(victim);
-    const evidence = [await preflight.screenshot(victim, 'login-csrf')];
-    await preflight.finding({
-      rule: 'AUTH-STATE',
-      check,
-      title,
-      status: status.signedIn ? 'fail' : 'pass',
-      message: status.signedIn
-        ? "the victim's browser was signed in with the attacker's code: bind state to the browser session and compare it on the callback"
-        : `the app refused the foreign callback (${result.url})`,
-      evidence,
-    });
-  });
+  test(
+    'Rejects a code and state from another browser (login CSRF)',
+    { tag: ['@AUTH-STATE'] },
+    async ({ preflight }) => {
+      const check = 'login-csrf';
+      const title = "Rejects a callback with another browser's code and state (login CSRF)";
+      const control = await preflight.control();
+      if (!control.ok) return cannotJudge(preflight, 'AUTH-STATE', check, title, control.reason);
+      const attacker = await preflight.newFlow();
+      const stolen = await captureCallback(preflight, attacker);
+      if (!stolen?.searchParams.has('code'))
+        return cannotJudge(
+          preflight,
+          'AUTH-STATE',
+          check,
+          title,
+          "the attacker's sign-in never reached the callback",
+        );
+      const victim = await preflight.newFlow();
+      // The victim has started a sign-in of its own, then follows the attacker's link.
+      await victim.page
+        .goto(
+          preflight.appUrl('path' in preflight.config.app.signIn ? preflight.config.app.signIn.path : '/'),
+          { timeout: 15_000 },
+        )
+        .catch(() => undefined);
+      const result = await deliver(preflight, victim, stolen);
+      const status = await preflight.probe(victim);
+      const evidence = [await preflight.screenshot(victim, 'login-csrf')];
+      await preflight.finding({
+        rule: 'AUTH-STATE',
+        check,
+        title,
+        status: status.signedIn ? 'fail' : 'pass',
+        message: status.signedIn
+          ? "the victim's browser was signed in with the attacker's code: bind state to the browser session and compare it on the callback"
+          : `the app refused the foreign callback (${result.url})`,
+        evidence,
+      });
+    },
+  );
 });
 
 test.describe('callback: codes and errors', () => {
-  test('Does not loop on a replayed callback URL', { tag: ['@AUTH-CODE-SINGLE-USE', '@ERROR-PAGE'] }, async ({ preflight }) => {
-    const check = 'callback-replay';
-    const title = 'Reloading the callback URL does not make the app redeem the code again and again';
-    const control = await preflight.control();
-    if (!control.ok) return cannotJudge(preflight, 'AUTH-CODE-SINGLE-USE', check, title, control.reason);
-    const session = await preflight.newFlow();
-    const callback = await captureCallback(preflight, session);
-    if (!callback?.searchParams.has('code')) return cannotJudge(preflight, 'AUTH-CODE-SINGLE-USE', check, title, 'the sign-in never reached the callback');
-    await deliver(preflight, session, callback);
-    await deliver(preflight, session, callback);
-    const code = callback.searchParams.get('code') ?? '';
-    const redemptions = preflight.tokenRedemptions(session).filter((e) => (new URLSearchParams(e.requestBody).get('code') ?? e.query['code']) === code);
-    await preflight.finding({
-      rule: 'AUTH-CODE-SINGLE-USE',
-      check,
-      title,
-      status: redemptions.length <= 2 ? 'pass' : 'fail',
-      message: `the code was sent to the token endpoint ${redemptions.length} time${redemptions.length === 1 ? '' : 's'} for two deliveries of the callback${redemptions.length > 2 ? ': do not retry a rejected code' : ''}`,
-    });
-    await preflight.checkErrorPage(session, 'error-page-callback-replay', 'Error page after a replayed callback');
-  });
+  test(
+    'Does not loop on a replayed callback URL',
+    { tag: ['@AUTH-CODE-SINGLE-USE', '@ERROR-PAGE'] },
+    async ({ preflight }) => {
+      const check = 'callback-replay';
+      const title = 'Reloading the callback URL does not make the app redeem the code again and again';
+      const control = await preflight.control();
+      if (!control.ok) return cannotJudge(preflight, 'AUTH-CODE-SINGLE-USE', check, title, control.reason);
+      const session = await preflight.newFlow();
+      const callback = await captureCallback(preflight, session);
+      if (!callback?.searchParams.has('code'))
+        return cannotJudge(
+          preflight,
+          'AUTH-CODE-SINGLE-USE',
+          check,
+          title,
+          'the sign-in never reached the callback',
+        );
+      await deliver(preflight, session, callback);
+      await deliver(preflight, session, callback);
+      const code = callback.searchParams.get('code') ?? '';
+      const redemptions = preflight
+        .tokenRedemptions(session)
+        .filter((e) => (new URLSearchParams(e.requestBody).get('code') ?? e.query['code']) === code);
+      await preflight.finding({
+        rule: 'AUTH-CODE-SINGLE-USE',
+        check,
+        title,
+        status: redemptions.length <= 2 ? 'pass' : 'fail',
+        message: `the code was sent to the token endpoint ${redemptions.length} time${redemptions.length === 1 ? '' : 's'} for two deliveries of the callback${redemptions.length > 2 ? ': do not retry a rejected code' : ''}`,
+      });
+      await preflight.checkErrorPage(
+        session,
+        'error-page-callback-replay',
+        'Error page after a replayed callback',
+      );
+    },
+  );
 
-  test('Declining consent leaves the user signed out with a message', { tag: ['@AUTH-CONSENT-FLOW', '@ERROR-PAGE'] }, async ({ preflight }) => {
-    const check = 'consent-declined';
-    const title = 'Declining consent (error=access_denied) leaves the user signed out with a message';
-    preflight.emulator.reset();
-    const session = await preflight.newFlow();
-    const result = await preflight.signIn(session, { declineConsent: true });
-    const sawConsent = session.flow.exchanges().some((e) => e.endpoint === 'interaction' && /consent/i.test(e.path + e.responseBody.slice(0, 2000)));
-    if (result.outcome !== 'returned' || !sawConsent) {
-      return cannotJudge(preflight, 'AUTH-CONSENT-FLOW', check, title, sawConsent ? result.detail : 'SuperID did not show the consent page to decline');
-    }
-    const probe = await preflight.probe(session);
-    const text = await session.page.locator('body').innerText({ timeout: 2_000 }).catch(() => '');
-    await preflight.finding({
-      rule: 'AUTH-CONSENT-FLOW',
-      check,
-      title,
-      status: probe.signedIn ? 'fail' : text.trim().length === 0 ? 'warn' : 'pass',
-      message: probe.signedIn ? 'the app created a session although consent was declined' : text.trim() ? 'signed out, with a page explaining it' : 'signed out, but the page is empty',
-      evidence: [await preflight.screenshot(session, 'consent-declined')],
-    });
-    await preflight.checkErrorPage(session, 'error-page-consent-declined', 'Error page after declined consent');
-  });
+  test(
+    'Declining consent leaves the user signed out with a message',
+    { tag: ['@AUTH-CONSENT-FLOW', '@ERROR-PAGE'] },
+    async ({ preflight }) => {
+      const check = 'consent-declined';
+      const title = 'Declining consent (error=access_denied) leaves the user signed out with a message';
+      preflight.emulator.reset();
+      const session = await preflight.newFlow();
+      const result = await preflight.signIn(session, { declineConsent: true });
+      const sawConsent = session.flow
+        .exchanges()
+        .some((e) => e.endpoint === 'interaction' && /consent/i.test(e.path + e.responseBody.slice(0, 2000)));
+      if (result.outcome !== 'returned' || !sawConsent) {
+        return cannotJudge(
+          preflight,
+          'AUTH-CONSENT-FLOW',
+          check,
+          title,
+          sawConsent ? result.detail : 'SuperID did not show the consent page to decline',
+        );
+      }
+      const probe = await preflight.probe(session);
+      const text = await session.page
+        .locator('body')
+        .innerText({ timeout: 2_000 })
+        .catch(() => '');
+      await preflight.finding({
+        rule: 'AUTH-CONSENT-FLOW',
+        check,
+        title,
+        status: probe.signedIn ? 'fail' : text.trim().length === 0 ? 'warn' : 'pass',
+        message: probe.signedIn
+          ? 'the app created a session although consent was declined'
+          : text.trim()
+            ? 'signed out, with a page explaining it'
+            : 'signed out, but the page is empty',
+        evidence: [await preflight.screenshot(session, 'consent-declined')],
+      });
+      await preflight.checkErrorPage(
+        session,
+        'error-page-consent-declined',
+        'Error page after declined consent',
+      );
+    },
+  );
 
-  test('Shows hostile error_description text without running it', { tag: ['@INPUT-VALIDATION', '@ERROR-PAGE'] }, async ({ preflight }) => {
-    const check = 'error-description-xss';
-    const title = 'A callback error_description carrying script is shown inert';
-    const session = await preflight.newFlow();
-    const callback = await captureCallback(preflight, session);
-    const url = callback ?? new URL(preflight.config.app.redirectUris.find((u) => !u.startsWith('^')) ?? preflight.appUrl('/callback'));
-    url.searchParams.delete('code');
-    url.searchParams.set('error', 'server_error');
-    url.searchParams.set('error_description', '<img src=x onerror="window.__soPreflightXss=1"><script>window.__soPreflightXss=1</script>');
-    await deliver(preflight, session, url);
-    const ran = await session.page.evaluate(() => (window as unknown as { __soPreflightXss?: number }).__soPreflightXss === 1).catch(() => false);
-    await preflight.finding({
-      rule: 'INPUT-VALIDATION',
-      check,
-      title,
-      status: ran || session.dialogs.length ? 'fail' : 'pass',
-      message: ran ? 'script from error_description ran in the app page: escape everything you render' : 'the payload did not run',
-      evidence: [await preflight.screenshot(session, 'error-description-xss')],
-    });
-    await preflight.checkErrorPage(session, 'error-page-server-error', 'Error page for error=server_error');
-  });
+  test(
+    'Shows hostile error_description text without running it',
+    { tag: ['@INPUT-VALIDATION', '@ERROR-PAGE'] },
+    async ({ preflight }) => {
+      const check = 'error-description-xss';
+      const title = 'A callback error_description carrying script is shown inert';
+      const session = await preflight.newFlow();
+      const callback = await captureCallback(preflight, session);
+      const url =
+        callback ??
+        new URL(
+          preflight.config.app.redirectUris.find((u) => !u.startsWith('^')) ?? preflight.appUrl('/callback'),
+        );
+      url.searchParams.delete('code');
+      url.searchParams.set('error', 'server_error');
+      url.searchParams.set(
+        'error_description',
+        '<img src=x onerror="window.__soPreflightXss=1"><script>window.__soPreflightXss=1</script>',
+      );
+      await deliver(preflight, session, url);
+      const ran = await session.page
+        .evaluate(() => (window as unknown as { __soPreflightXss?: number }).__soPreflightXss === 1)
+        .catch(() => false);
+      await preflight.finding({
+        rule: 'INPUT-VALIDATION',
+        check,
+        title,
+        status: ran || session.dialogs.length ? 'fail' : 'pass',
+        message: ran
+          ? 'script from error_description ran in the app page: escape everything you render'
+          : 'the payload did not run',
+        evidence: [await preflight.screenshot(session, 'error-description-xss')],
+      });
+      await preflight.checkErrorPage(session, 'error-page-server-error', 'Error page for error=server_error');
+    },
+  );
 
-  test('The callback URL answers garbage with a controlled error', { tag: ['@ENDPOINT-RUNNING', '@ERROR-PAGE'] }, async ({ preflight }) => {
-    const session = await preflight.newFlow();
-    const callback = await captureCallback(preflight, session);
-    const base = callback ? `${callback.origin}${callback.pathname}` : new URL('/callback', preflight.harness.baseURL).href;
-    const variants = ['', '?code=garbage&state=garbage', `?code=${'A'.repeat(4000)}`, '?state=%00%ff&code[]=1'];
-    const statuses: string[] = [];
-    let bad = false;
-    for (const v of variants) {
-      const res = await session.page.goto(base + v, { timeout: 15_000 }).catch(() => null);
-      const status = res?.status();
-      statuses.push(`${v || '(no parameters)'} -> ${status ?? 'no answer'}`);
-      if (status === undefined || status >= 500) bad = true;
-    }
-    await preflight.finding({
-      rule: 'ENDPOINT-RUNNING',
-      check: 'callback-garbage',
-      title: 'The redirect URL answers missing and garbage parameters with a controlled 4xx page',
-      status: bad ? 'fail' : 'pass',
-      message: bad ? `the callback answered with 5xx or not at all: ${statuses.join('; ')}` : statuses.join('; '),
-      evidence: [await preflight.screenshot(session, 'callback-garbage')],
-    });
-    await preflight.checkErrorPage(session, 'error-page-garbage', 'Error page for a garbage callback');
-  });
+  test(
+    'The callback URL answers garbage with a controlled error',
+    { tag: ['@ENDPOINT-RUNNING', '@ERROR-PAGE'] },
+    async ({ preflight }) => {
+      const session = await preflight.newFlow();
+      const callback = await captureCallback(preflight, session);
+      const base = callback
+        ? `${callback.origin}${callback.pathname}`
+        : new URL('/callback', preflight.harness.baseURL).href;
+      const variants = [
+        '',
+        '?code=garbage&state=garbage',
+        `?code=${'A'.repeat(4000)}`,
+        '?state=%00%ff&code[]=1',
+      ];
+      const statuses: string[] = [];
+      let bad = false;
+      for (const v of variants) {
+        const res = await session.page.goto(base + v, { timeout: 15_000 }).catch(() => null);
+        const status = res?.status();
+        statuses.push(`${v || '(no parameters)'} -> ${status ?? 'no answer'}`);
+        if (status === undefined || status >= 500) bad = true;
+      }
+      await preflight.finding({
+        rule: 'ENDPOINT-RUNNING',
+        check: 'callback-garbage',
+        title: 'The redirect URL answers missing and garbage parameters with a controlled 4xx page',
+        status: bad ? 'fail' : 'pass',
+        message: bad
+          ? `the callback answered with 5xx or not at all: ${statuses.join('; ')}`
+          : statuses.join('; '),
+        evidence: [await preflight.screenshot(session, 'callback-garbage')],
+      });
+      await preflight.checkErrorPage(session, 'error-page-garbage', 'Error page for a garbage callback');
+    },
+  );
 });
 
 test.describe('return parameters', () => {
-  test('Does not redirect to a foreign origin after sign-in', { tag: ['@REDIRECT-OPEN'] }, async ({ preflight }) => {
-    const check = 'open-redirect';
-    const title = 'After sign-in the app does not follow a return parameter to a foreign origin';
-    const control = await preflight.control();
-    if (!control.ok) return cannotJudge(preflight, 'REDIRECT-OPEN', check, title, control.reason);
-    const signInPath = 'path' in preflight.config.app.signIn ? preflight.config.app.signIn.path : undefined;
-    if (!signInPath) return cannotJudge(preflight, 'REDIRECT-OPEN', check, title, 'sign-in is not started by a path');
-    const evil = 'https://evil.so-preflight.invalid';
-    const targets = [`${evil}/landing`, `//evil.so-preflight.invalid/landing`, `/\\evil.so-preflight.invalid/landing`];
-    const hits: string[] = [];
-    for (const param of preflight.config.app.returnParams) {
-      for (const target of targets) {
-        const session = await preflight.newFlow();
-        let reached = false;
-        // Requests are reported for redirect targets too (routes are not), so any attempt to load
-        // the foreign origin is seen, even though its name does not resolve.
-        session.context.on('request', (req) => {
-          if (URL.canParse(req.url()) && new URL(req.url()).hostname === 'evil.so-preflight.invalid') reached = true;
-        });
-        const url = new URL(preflight.appUrl(signInPath));
-        url.searchParams.set(param, target);
-        await preflight.signIn(session, { startPath: url.pathname + url.search });
-        const landed = URL.canParse(session.page.url()) && new URL(session.page.url()).hostname === 'evil.so-preflight.invalid';
-        if (reached || landed) hits.push(`${param}=${target}`);
-        await session.context.close();
+  test(
+    'Does not redirect to a foreign origin after sign-in',
+    { tag: ['@REDIRECT-OPEN'] },
+    async ({ preflight }) => {
+      const check = 'open-redirect';
+      const title = 'After sign-in the app does not follow a return parameter to a foreign origin';
+      const control = await preflight.control();
+      if (!control.ok) return cannotJudge(preflight, 'REDIRECT-OPEN', check, title, control.reason);
+      const signInPath = 'path' in preflight.config.app.signIn ? preflight.config.app.signIn.path : undefined;
+      if (!signInPath)
+        return cannotJudge(preflight, 'REDIRECT-OPEN', check, title, 'sign-in is not started by a path');
+      const evil = 'https://evil.so-preflight.invalid';
+      const targets = [
+        `${evil}/landing`,
+        `//evil.so-preflight.invalid/landing`,
+        `/\\evil.so-preflight.invalid/landing`,
+      ];
+      const hits: string[] = [];
+      for (const param of preflight.config.app.returnParams) {
+        for (const target of targets) {
+          const session = await preflight.newFlow();
+          let reached = false;
+          // Requests are reported for redirect targets too (routes are not), so any attempt to load
+          // the foreign origin is seen, even though its name does not resolve.
+          session.context.on('request', (req) => {
+            if (URL.canParse(req.url()) && new URL(req.url()).hostname === 'evil.so-preflight.invalid')
+              reached = true;
+          });
+          const url = new URL(preflight.appUrl(signInPath));
+          url.searchParams.set(param, target);
+          await preflight.signIn(session, { startPath: url.pathname + url.search });
+          const landed =
+            URL.canParse(session.page.url()) &&
+            new URL(session.page.url()).hostname === 'evil.so-preflight.invalid';
+          if (reached || landed) hits.push(`${param}=${target}`);
+          await session.context.close();
+        }
       }
-    }
-    await preflight.finding({
-      rule: 'REDIRECT-OPEN',
-      check,
-      title,
-      status: hits.length ? 'fail' : 'pass',
-      message: hits.length
-        ? `the signed-in user was sent to a foreign origin via ${hits.join(', ')}: accept only relative paths on your own origin`
-        : `tried ${preflight.config.app.returnParams.join(', ')} with absolute, protocol-relative and backslash URLs: no foreign redirect`,
-    });
-  });
+      await preflight.finding({
+        rule: 'REDIRECT-OPEN',
+        check,
+        title,
+        status: hits.length ? 'fail' : 'pass',
+        message: hits.length
+          ? `the signed-in user was sent to a foreign origin via ${hits.join(', ')}: accept only relative paths on your own origin`
+          : `tried ${preflight.config.app.returnParams.join(', ')} with absolute, protocol-relative and backslash URLs: no foreign redirect`,
+      });
+    },
+  );
 });

@@ -7,7 +7,10 @@ import { test } from '../../fixtures/index.ts';
 import { installed, runJob, cannotJudge as error } from '../../fixtures/jobs.ts';
 import type { Exchange, GlobalFaults } from '../../src/emulator/types.ts';
 
-test.skip(({ harness }) => harness.config.app.type !== 'server-to-server', 'system-user checks apply to server-to-server apps');
+test.skip(
+  ({ harness }) => harness.config.app.type !== 'server-to-server',
+  'system-user checks apply to server-to-server apps',
+);
 test.describe.configure({ mode: 'serial' });
 
 const TICKET_CLAIM = 'http://schemes.superoffice.net/identity/ticket';
@@ -25,7 +28,10 @@ function ticketsIssued(exchanges: Exchange[]): string[] {
       const token = (JSON.parse(e.responseBody) as { Token?: string }).Token;
       const payload = token?.split('.')[1];
       if (!payload) continue;
-      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<
+        string,
+        unknown
+      >;
       if (typeof claims[TICKET_CLAIM] === 'string') out.push(claims[TICKET_CLAIM] as string);
     } catch {
       // not a JSON answer with a JWT: nothing issued
@@ -35,83 +41,117 @@ function ticketsIssued(exchanges: Exchange[]): string[] {
 }
 
 test.describe('system user', () => {
-  test('Caches the system-user ticket and renews it once on 401', { tag: ['@API-SYSUSER-CACHE'] }, async ({ preflight }) => {
-    const rule = 'API-SYSUSER-CACHE';
-    const session = await installed(preflight);
-    if (typeof session === 'string') return error(preflight, rule, 'ticket-cached', 'The ticket is reused across jobs', session);
-    const { recorder } = preflight.emulator;
-    const mark = recorder.lastSeq();
-    for (let i = 0; i < 3; i++) await runJob(preflight, session);
-    const after = recorder.since(mark);
-    const exchanges = after.filter((e) => e.endpoint === 'system-user');
-    const ticketCalls = after.filter((e) => e.origin === 'tenant' && e.credential === 'soticket');
-    if (ticketCalls.length === 0) {
-      return error(preflight, rule, 'ticket-cached', 'The ticket is reused across jobs', `three runs of ${preflight.config.app.apiAction?.path ?? 'the job'} made no system-user API call`);
-    }
-    await preflight.finding({
-      rule,
-      check: 'ticket-cached',
-      title: 'The ticket is reused across jobs instead of a PartnerSystemUser exchange per call',
-      status: exchanges.length <= 1 ? 'pass' : 'fail',
-      message: `${exchanges.length} PartnerSystemUser exchange(s) for ${ticketCalls.length} API call(s) in 3 jobs${exchanges.length > 1 ? ': cache the ticket (valid 6 h, sliding) and renew it only on 401' : ''}`,
-    });
-
-    preflight.emulator.expireTickets();
-    const mark2 = recorder.lastSeq();
-    await runJob(preflight, session);
-    const after2 = recorder.since(mark2);
-    const renewals = after2.filter((e) => e.endpoint === 'system-user').length;
-    const got401 = after2.some((e) => e.credential === 'soticket' && e.status === 401);
-    const retried = after2.some((e) => e.credential === 'soticket' && e.status < 300);
-    await preflight.finding({
-      rule,
-      check: 'renew-on-401',
-      title: 'An expired ticket (401) is renewed with exactly one exchange and the call retried',
-      status: got401 && renewals === 1 && retried ? 'pass' : got401 ? 'fail' : 'error',
-      message: !got401
-        ? 'cannot judge: the app made no call with the expired ticket'
-        : renewals === 1 && retried
-          ? 'one renewal, then a successful retry'
-          : `${renewals} renewal(s) after the 401${retried ? '' : ' and no successful retry'}`,
-    });
-  });
-
-  const forgeries: Array<NonNullable<GlobalFaults['systemUserJwt']>> = ['bad-signature', 'wrong-issuer', 'wrong-audience', 'expired', 'alg-none'];
-  test('Validates the system-user JWT before using its ticket', { tag: ['@TOKEN-SYSUSER-VALIDATE', '@TOKEN-VALIDATE-ALL'] }, async ({ preflight }) => {
-    const rule = 'TOKEN-SYSUSER-VALIDATE';
-    const session = await installed(preflight);
-    if (typeof session === 'string') {
-      for (const f of forgeries) await error(preflight, rule, f, `Rejects a system-user JWT (${f})`, session);
-      return;
-    }
-    const { emulator } = preflight;
-    for (const forge of forgeries) {
-      const title = `Does not use the ticket from a system-user JWT with ${forge.replace('-', ' ')}`;
-      emulator.expireTickets();
-      emulator.setFaults({ systemUserJwt: forge });
-      const mark = emulator.recorder.lastSeq();
-      await runJob(preflight, session);
-      const after = emulator.recorder.since(mark);
-      emulator.setFaults({});
+  test(
+    'Caches the system-user ticket and renews it once on 401',
+    { tag: ['@API-SYSUSER-CACHE'] },
+    async ({ preflight }) => {
+      const rule = 'API-SYSUSER-CACHE';
+      const session = await installed(preflight);
+      if (typeof session === 'string')
+        return error(preflight, rule, 'ticket-cached', 'The ticket is reused across jobs', session);
+      const { recorder } = preflight.emulator;
+      const mark = recorder.lastSeq();
+      for (let i = 0; i < 3; i++) await runJob(preflight, session);
+      const after = recorder.since(mark);
       const exchanges = after.filter((e) => e.endpoint === 'system-user');
-      const forgedTickets = ticketsIssued(exchanges);
-      if (forgedTickets.length === 0) {
-        await error(preflight, rule, forge, title, 'the app did not ask PartnerSystemUser for a new ticket after its ticket expired');
-        continue;
+      const ticketCalls = after.filter((e) => e.origin === 'tenant' && e.credential === 'soticket');
+      if (ticketCalls.length === 0) {
+        return error(
+          preflight,
+          rule,
+          'ticket-cached',
+          'The ticket is reused across jobs',
+          `three runs of ${preflight.config.app.apiAction?.path ?? 'the job'} made no system-user API call`,
+        );
       }
-      const used = after.filter((e) => e.origin === 'tenant' && forgedTickets.includes(ticketOf(e) ?? ''));
-      const status = used.length ? 'fail' : 'pass';
       await preflight.finding({
         rule,
-        check: forge,
-        title,
-        status,
-        message: used.length
-          ? `the app sent the ticket from a forged JWT (${forge}) to NetServer: validate issuer "SuperOffice AS", audience spn:{serial}, signature and lifetime first`
-          : 'the forged JWT was refused: its ticket never reached NetServer',
-        evidence: [preflight.exchangeEvidence('PartnerSystemUser answer', exchanges[0]!)],
+        check: 'ticket-cached',
+        title: 'The ticket is reused across jobs instead of a PartnerSystemUser exchange per call',
+        status: exchanges.length <= 1 ? 'pass' : 'fail',
+        message: `${exchanges.length} PartnerSystemUser exchange(s) for ${ticketCalls.length} API call(s) in 3 jobs${exchanges.length > 1 ? ': cache the ticket (valid 6 h, sliding) and renew it only on 401' : ''}`,
       });
-      await preflight.finding({ rule: 'TOKEN-VALIDATE-ALL', check: `system-user-${forge}`, title, status, message: status === 'pass' ? 'rejected' : `accepted; see ${rule}` });
-    }
-  });
+
+      preflight.emulator.expireTickets();
+      const mark2 = recorder.lastSeq();
+      await runJob(preflight, session);
+      const after2 = recorder.since(mark2);
+      const renewals = after2.filter((e) => e.endpoint === 'system-user').length;
+      const got401 = after2.some((e) => e.credential === 'soticket' && e.status === 401);
+      const retried = after2.some((e) => e.credential === 'soticket' && e.status < 300);
+      await preflight.finding({
+        rule,
+        check: 'renew-on-401',
+        title: 'An expired ticket (401) is renewed with exactly one exchange and the call retried',
+        status: got401 && renewals === 1 && retried ? 'pass' : got401 ? 'fail' : 'error',
+        message: !got401
+          ? 'cannot judge: the app made no call with the expired ticket'
+          : renewals === 1 && retried
+            ? 'one renewal, then a successful retry'
+            : `${renewals} renewal(s) after the 401${retried ? '' : ' and no successful retry'}`,
+      });
+    },
+  );
+
+  const forgeries: Array<NonNullable<GlobalFaults['systemUserJwt']>> = [
+    'bad-signature',
+    'wrong-issuer',
+    'wrong-audience',
+    'expired',
+    'alg-none',
+  ];
+  test(
+    'Validates the system-user JWT before using its ticket',
+    { tag: ['@TOKEN-SYSUSER-VALIDATE', '@TOKEN-VALIDATE-ALL'] },
+    async ({ preflight }) => {
+      const rule = 'TOKEN-SYSUSER-VALIDATE';
+      const session = await installed(preflight);
+      if (typeof session === 'string') {
+        for (const f of forgeries)
+          await error(preflight, rule, f, `Rejects a system-user JWT (${f})`, session);
+        return;
+      }
+      const { emulator } = preflight;
+      for (const forge of forgeries) {
+        const title = `Does not use the ticket from a system-user JWT with ${forge.replace('-', ' ')}`;
+        emulator.expireTickets();
+        emulator.setFaults({ systemUserJwt: forge });
+        const mark = emulator.recorder.lastSeq();
+        await runJob(preflight, session);
+        const after = emulator.recorder.since(mark);
+        emulator.setFaults({});
+        const exchanges = after.filter((e) => e.endpoint === 'system-user');
+        const forgedTickets = ticketsIssued(exchanges);
+        if (forgedTickets.length === 0) {
+          await error(
+            preflight,
+            rule,
+            forge,
+            title,
+            'the app did not ask PartnerSystemUser for a new ticket after its ticket expired',
+          );
+          continue;
+        }
+        const used = after.filter((e) => e.origin === 'tenant' && forgedTickets.includes(ticketOf(e) ?? ''));
+        const status = used.length ? 'fail' : 'pass';
+        await preflight.finding({
+          rule,
+          check: forge,
+          title,
+          status,
+          message: used.length
+            ? `the app sent the ticket from a forged JWT (${forge}) to NetServer: validate issuer "SuperOffice AS", audience spn:{serial}, signature and lifetime first`
+            : 'the forged JWT was refused: its ticket never reached NetServer',
+          evidence: [preflight.exchangeEvidence('PartnerSystemUser answer', exchanges[0]!)],
+        });
+        await preflight.finding({
+          rule: 'TOKEN-VALIDATE-ALL',
+          check: `system-user-${forge}`,
+          title,
+          status,
+          message: status === 'pass' ? 'rejected' : `accepted; see ${rule}`,
+        });
+      }
+    },
+  );
 });

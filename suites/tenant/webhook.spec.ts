@@ -10,76 +10,126 @@ import { installed, runJob, cannotJudge as error } from '../../fixtures/jobs.ts'
 test.skip(({ harness }) => harness.config.app.type === 'native', 'native apps have no state-change URL');
 test.describe.configure({ mode: 'serial' });
 
-async function post(preflight: Preflight, session: FlowSession, body: Record<string, unknown>): Promise<number | undefined> {
+async function post(
+  preflight: Preflight,
+  session: FlowSession,
+  body: Record<string, unknown>,
+): Promise<number | undefined> {
   const url = preflight.config.app.stateChangeUrl;
   if (!url) return undefined;
-  const res = await session.context.request.post(url, { data: body, timeout: 10_000, failOnStatusCode: false }).catch(() => undefined);
+  const res = await session.context.request
+    .post(url, { data: body, timeout: 10_000, failOnStatusCode: false })
+    .catch(() => undefined);
   return res?.status();
 }
 
 async function apiCallsOfJob(preflight: Preflight, session: FlowSession): Promise<number> {
   const mark = preflight.emulator.recorder.lastSeq();
   await runJob(preflight, session);
-  return preflight.emulator.recorder.since(mark).filter((e) => e.origin === 'tenant' && e.endpoint === 'api').length;
+  return preflight.emulator.recorder.since(mark).filter((e) => e.origin === 'tenant' && e.endpoint === 'api')
+    .length;
 }
 
 test.describe('tenant state-change notifications', () => {
-  test('Rejects forged state-change notifications', { tag: ['@TOKEN-WEBHOOK-VALIDATE', '@TOKEN-VALIDATE-ALL'] }, async ({ preflight }) => {
-    const rule = 'TOKEN-WEBHOOK-VALIDATE';
-    const title0 = 'Forged notifications are refused';
-    if (!preflight.config.app.stateChangeUrl) return error(preflight, rule, 'forged-suspend', title0, 'app.stateChangeUrl is not configured');
-    const session = await installed(preflight);
-    if (typeof session === 'string') return error(preflight, rule, 'forged-suspend', title0, session);
-    if ((await apiCallsOfJob(preflight, session)) === 0) {
-      return error(preflight, rule, 'forged-suspend', title0, `the app's API action (${preflight.config.app.apiAction?.path ?? '-'}) made no API call, so acting on a notification cannot be seen`);
-    }
-    const forgeries = ['bad-signature', 'wrong-issuer', 'wrong-audience', 'expired', 'alg-none', 'unknown-key'] as const;
-    for (const forge of forgeries) {
-      const title = `A Suspend notification whose token has ${forge.replace('-', ' ')} is refused and not acted on`;
-      const body = await preflight.emulator.stateChangeNotification({ changeType: 2, forge });
-      const status = await post(preflight, session, body);
-      const calls = await apiCallsOfJob(preflight, session);
-      const acted = calls === 0;
-      const refused = status !== undefined && status >= 400 && status < 500;
-      await preflight.finding({
-        rule,
-        check: `forged-${forge}`,
-        title,
-        status: refused && !acted ? 'pass' : acted || (status !== undefined && status < 300) ? 'fail' : 'warn',
-        message:
-          refused && !acted
-            ? `answered HTTP ${status} and kept working`
-            : acted
-              ? `the app acted on a forged Suspend (HTTP ${status ?? 'no answer'}): it stopped calling the tenant; validate the notification token first`
-              : `HTTP ${status ?? 'no answer'} (expected 4xx), but the app kept working`,
-      });
-      await preflight.finding({
-        rule: 'TOKEN-VALIDATE-ALL',
-        check: `webhook-${forge}`,
-        title,
-        status: acted ? 'fail' : 'pass',
-        message: acted ? `acted on a forged notification; see ${rule}` : 'not acted on',
-      });
-      if (acted) await post(preflight, session, await preflight.emulator.stateChangeNotification({ changeType: 3 }));
-    }
-  });
+  test(
+    'Rejects forged state-change notifications',
+    { tag: ['@TOKEN-WEBHOOK-VALIDATE', '@TOKEN-VALIDATE-ALL'] },
+    async ({ preflight }) => {
+      const rule = 'TOKEN-WEBHOOK-VALIDATE';
+      const title0 = 'Forged notifications are refused';
+      if (!preflight.config.app.stateChangeUrl)
+        return error(preflight, rule, 'forged-suspend', title0, 'app.stateChangeUrl is not configured');
+      const session = await installed(preflight);
+      if (typeof session === 'string') return error(preflight, rule, 'forged-suspend', title0, session);
+      if ((await apiCallsOfJob(preflight, session)) === 0) {
+        return error(
+          preflight,
+          rule,
+          'forged-suspend',
+          title0,
+          `the app's API action (${preflight.config.app.apiAction?.path ?? '-'}) made no API call, so acting on a notification cannot be seen`,
+        );
+      }
+      const forgeries = [
+        'bad-signature',
+        'wrong-issuer',
+        'wrong-audience',
+        'expired',
+        'alg-none',
+        'unknown-key',
+      ] as const;
+      for (const forge of forgeries) {
+        const title = `A Suspend notification whose token has ${forge.replace('-', ' ')} is refused and not acted on`;
+        const body = await preflight.emulator.stateChangeNotification({ changeType: 2, forge });
+        const status = await post(preflight, session, body);
+        const calls = await apiCallsOfJob(preflight, session);
+        const acted = calls === 0;
+        const refused = status !== undefined && status >= 400 && status < 500;
+        await preflight.finding({
+          rule,
+          check: `forged-${forge}`,
+          title,
+          status:
+            refused && !acted ? 'pass' : acted || (status !== undefined && status < 300) ? 'fail' : 'warn',
+          message:
+            refused && !acted
+              ? `answered HTTP ${status} and kept working`
+              : acted
+                ? `the app acted on a forged Suspend (HTTP ${status ?? 'no answer'}): it stopped calling the tenant; validate the notification token first`
+                : `HTTP ${status ?? 'no answer'} (expected 4xx), but the app kept working`,
+        });
+        await preflight.finding({
+          rule: 'TOKEN-VALIDATE-ALL',
+          check: `webhook-${forge}`,
+          title,
+          status: acted ? 'fail' : 'pass',
+          message: acted ? `acted on a forged notification; see ${rule}` : 'not acted on',
+        });
+        if (acted)
+          await post(preflight, session, await preflight.emulator.stateChangeNotification({ changeType: 3 }));
+      }
+    },
+  );
 
   test('Acts on genuine state-change notifications', { tag: ['@STATUS-WEBHOOK'] }, async ({ preflight }) => {
     const rule = 'STATUS-WEBHOOK';
     const title = 'A genuine Suspend stops calls to the tenant and a Resume restores them';
     if (!preflight.config.app.stateChangeUrl) {
-      await preflight.finding({ rule, check: 'suspend-resume', title, status: 'fail', message: 'no app.stateChangeUrl: standard apps must register a State Change URL and act on its notifications' });
+      await preflight.finding({
+        rule,
+        check: 'suspend-resume',
+        title,
+        status: 'fail',
+        message:
+          'no app.stateChangeUrl: standard apps must register a State Change URL and act on its notifications',
+      });
       return;
     }
     const session = await installed(preflight);
     if (typeof session === 'string') return error(preflight, rule, 'suspend-resume', title, session);
     const before = await apiCallsOfJob(preflight, session);
-    if (before === 0) return error(preflight, rule, 'suspend-resume', title, 'the job made no API call before the notification');
-    const s1 = await post(preflight, session, await preflight.emulator.stateChangeNotification({ changeType: 2 }));
+    if (before === 0)
+      return error(
+        preflight,
+        rule,
+        'suspend-resume',
+        title,
+        'the job made no API call before the notification',
+      );
+    const s1 = await post(
+      preflight,
+      session,
+      await preflight.emulator.stateChangeNotification({ changeType: 2 }),
+    );
     const whileSuspended = await apiCallsOfJob(preflight, session);
-    const s2 = await post(preflight, session, await preflight.emulator.stateChangeNotification({ changeType: 3 }));
+    const s2 = await post(
+      preflight,
+      session,
+      await preflight.emulator.stateChangeNotification({ changeType: 3 }),
+    );
     const afterResume = await apiCallsOfJob(preflight, session);
-    const ok = s1 !== undefined && s1 < 300 && whileSuspended === 0 && s2 !== undefined && s2 < 300 && afterResume > 0;
+    const ok =
+      s1 !== undefined && s1 < 300 && whileSuspended === 0 && s2 !== undefined && s2 < 300 && afterResume > 0;
     await preflight.finding({
       rule,
       check: 'suspend-resume',

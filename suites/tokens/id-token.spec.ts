@@ -16,28 +16,60 @@ const REJECT: RejectCase[] = [
   { scenario: 'sig-payload-edited', rule: 'TOKEN-SIGNATURE', title: 'a payload edited after signing' },
   { scenario: 'sig-stripped', rule: 'TOKEN-SIGNATURE', title: 'its signature stripped' },
   { scenario: 'sig-truncated', rule: 'TOKEN-SIGNATURE', title: 'its signature truncated' },
-  { scenario: 'sig-unknown-key-unknown-kid', rule: 'TOKEN-SIGNATURE', title: 'a signature by an unknown key with an unknown kid' },
-  { scenario: 'sig-unknown-key-real-kid', rule: 'TOKEN-SIGNATURE', title: "a signature by an unknown key reusing SuperID's kid" },
+  {
+    scenario: 'sig-unknown-key-unknown-kid',
+    rule: 'TOKEN-SIGNATURE',
+    title: 'a signature by an unknown key with an unknown kid',
+  },
+  {
+    scenario: 'sig-unknown-key-real-kid',
+    rule: 'TOKEN-SIGNATURE',
+    title: "a signature by an unknown key reusing SuperID's kid",
+  },
   { scenario: 'alg-none', rule: 'TOKEN-SIGNATURE', title: 'alg "none"' },
   { scenario: 'alg-None', rule: 'TOKEN-SIGNATURE', title: 'alg "None"' },
   { scenario: 'alg-NONE', rule: 'TOKEN-SIGNATURE', title: 'alg "NONE"' },
   { scenario: 'alg-nOnE', rule: 'TOKEN-SIGNATURE', title: 'alg "nOnE"' },
   { scenario: 'alg-none-no-dot', rule: 'TOKEN-SIGNATURE', title: 'alg "none" without the trailing dot' },
-  { scenario: 'alg-hs256-public-key-pem', rule: 'TOKEN-SIGNATURE', title: "an HS256 signature keyed with SuperID's public key (PEM)" },
-  { scenario: 'alg-hs256-public-key-jwk', rule: 'TOKEN-SIGNATURE', title: "an HS256 signature keyed with SuperID's public key (JWK)" },
-  { scenario: 'alg-hs256-client-secret', rule: 'TOKEN-SIGNATURE', title: 'an HS256 signature keyed with the client secret' },
+  {
+    scenario: 'alg-hs256-public-key-pem',
+    rule: 'TOKEN-SIGNATURE',
+    title: "an HS256 signature keyed with SuperID's public key (PEM)",
+  },
+  {
+    scenario: 'alg-hs256-public-key-jwk',
+    rule: 'TOKEN-SIGNATURE',
+    title: "an HS256 signature keyed with SuperID's public key (JWK)",
+  },
+  {
+    scenario: 'alg-hs256-client-secret',
+    rule: 'TOKEN-SIGNATURE',
+    title: 'an HS256 signature keyed with the client secret',
+  },
   { scenario: 'embedded-jwk', rule: 'TOKEN-SIGNATURE', title: 'an attacker key embedded in the jwk header' },
   { scenario: 'jku-header', rule: 'TOKEN-SIGNATURE', title: 'a jku header pointing at an attacker JWKS' },
-  { scenario: 'x5u-header', rule: 'TOKEN-SIGNATURE', title: 'an x5u header pointing at an attacker certificate' },
+  {
+    scenario: 'x5u-header',
+    rule: 'TOKEN-SIGNATURE',
+    title: 'an x5u header pointing at an attacker certificate',
+  },
   { scenario: 'kid-injection', rule: 'TOKEN-SIGNATURE', title: 'a kid carrying an injection payload' },
-  { scenario: 'env-key', rule: 'TOKEN-ENV-KEY', title: "a signature by another SuperOffice environment's key" },
+  {
+    scenario: 'env-key',
+    rule: 'TOKEN-ENV-KEY',
+    title: "a signature by another SuperOffice environment's key",
+  },
   { scenario: 'iss-foreign', rule: 'TOKEN-ISSUER', title: 'the iss of a foreign issuer' },
   { scenario: 'iss-other-env', rule: 'TOKEN-ISSUER', title: 'the iss of another SuperOffice environment' },
   { scenario: 'iss-trailing-slash', rule: 'TOKEN-ISSUER', title: 'its iss with a trailing slash' },
   { scenario: 'iss-case', rule: 'TOKEN-ISSUER', title: 'its iss in different letter case' },
   { scenario: 'aud-wrong', rule: 'TOKEN-AUDIENCE', title: 'the aud of another client' },
   { scenario: 'aud-missing', rule: 'TOKEN-AUDIENCE', title: 'no aud' },
-  { scenario: 'aud-untrusted-extra', rule: 'TOKEN-AUDIENCE', title: 'an aud array with an untrusted extra audience and no azp' },
+  {
+    scenario: 'aud-untrusted-extra',
+    rule: 'TOKEN-AUDIENCE',
+    title: 'an aud array with an untrusted extra audience and no azp',
+  },
   { scenario: 'exp-past', rule: 'TOKEN-LIFETIME', title: 'an exp 10 minutes in the past' },
   { scenario: 'exp-missing', rule: 'TOKEN-LIFETIME', title: 'no exp' },
   { scenario: 'nbf-future', rule: 'TOKEN-LIFETIME', title: 'an nbf 10 minutes in the future' },
@@ -46,13 +78,25 @@ const REJECT: RejectCase[] = [
   { scenario: 'sub-missing', rule: 'TOKEN-STRUCTURE', title: 'no sub' },
   { scenario: 'iat-missing', rule: 'TOKEN-STRUCTURE', title: 'no iat' },
   { scenario: 'malformed-two-segments', rule: 'TOKEN-STRUCTURE', title: 'two segments instead of three' },
-  { scenario: 'malformed-garbage-base64', rule: 'TOKEN-STRUCTURE', title: 'segments that are not base64url JSON' },
+  {
+    scenario: 'malformed-garbage-base64',
+    rule: 'TOKEN-STRUCTURE',
+    title: 'segments that are not base64url JSON',
+  },
 ];
 
 const ACCEPT: Array<{ scenario: IdTokenScenario; rule: string; title: string }> = [
   { scenario: 'valid', rule: 'TOKEN-SIGNATURE', title: 'a valid RS256 id_token' },
-  { scenario: 'kid-absent-single-key', rule: 'TOKEN-SIGNATURE', title: 'a valid id_token without kid while the JWKS has one key' },
-  { scenario: 'aud-single-element-array', rule: 'TOKEN-AUDIENCE', title: 'a valid id_token whose aud is a one-element array' },
+  {
+    scenario: 'kid-absent-single-key',
+    rule: 'TOKEN-SIGNATURE',
+    title: 'a valid id_token without kid while the JWKS has one key',
+  },
+  {
+    scenario: 'aud-single-element-array',
+    rule: 'TOKEN-AUDIENCE',
+    title: 'a valid id_token whose aud is a one-element array',
+  },
 ];
 
 /** Concurrent forged sign-ins per rule: each flow is bound to its own browser context. */
@@ -63,61 +107,93 @@ test.describe('id_token validation', () => {
   for (const c of REJECT) byRule.set(c.rule, [...(byRule.get(c.rule) ?? []), c]);
 
   for (const [rule, cases] of byRule) {
-    test(`${rule}: rejects ${cases.length} forged id_token${cases.length > 1 ? 's' : ''}`, { tag: [`@${rule}`, '@TOKEN-VALIDATE-ALL'] }, async ({ preflight }) => {
-      await preflight.control();
-      await mapLimit(cases, CONCURRENCY, async (c) => {
-        const session = await preflight.newFlow({ idToken: c.scenario });
-        const signIn = await preflight.signIn(session);
-        const status = await preflight.judgeRejection(session, signIn, {
-          rule: c.rule,
-          check: c.scenario,
-          title: `Rejects an id_token with ${c.title}`,
-        });
-        await preflight.finding({
-          rule: 'TOKEN-VALIDATE-ALL',
-          check: `id-token-${c.scenario}`,
-          title: `An id_token with ${c.title} is not accepted`,
-          status,
-          message: status === 'pass' ? 'rejected' : status === 'fail' ? `accepted a forged id_token (${c.title}); see ${c.rule}` : `cannot judge; see ${c.rule}`,
-        });
-        const probes = session.flow.exchanges().filter((e) => e.endpoint === 'harness-probe');
-        if (probes.length && status === 'pass') {
-          await preflight.finding({
+    test(
+      `${rule}: rejects ${cases.length} forged id_token${cases.length > 1 ? 's' : ''}`,
+      { tag: [`@${rule}`, '@TOKEN-VALIDATE-ALL'] },
+      async ({ preflight }) => {
+        // Several sign-ins per test: give each its share of time on a loaded machine.
+        test.setTimeout(preflight.config.harness.testTimeout + cases.length * 8_000);
+        await preflight.control();
+        await mapLimit(cases, CONCURRENCY, async (c) => {
+          const session = await preflight.newFlow({ idToken: c.scenario });
+          const signIn = await preflight.signIn(session);
+          const status = await preflight.judgeRejection(session, signIn, {
             rule: c.rule,
-            check: `${c.scenario}-fetched`,
-            title: `Does not fetch key URLs named in the token header (${c.title})`,
-            status: 'warn',
-            message: `the app fetched ${probes[0]!.path} named in the token header (an SSRF signal): keys must come only from SuperID's jwks_uri`,
-            evidence: [preflight.exchangeEvidence('fetch of the header URL', probes[0]!)],
+            check: c.scenario,
+            title: `Rejects an id_token with ${c.title}`,
           });
-        }
-        if (status !== 'error') await preflight.checkErrorPage(session, `error-page-${c.scenario}`, `Error page after a rejected id_token (${c.title})`);
-        await session.context.close();
-      });
-    });
+          await preflight.finding({
+            rule: 'TOKEN-VALIDATE-ALL',
+            check: `id-token-${c.scenario}`,
+            title: `An id_token with ${c.title} is not accepted`,
+            status,
+            message:
+              status === 'pass'
+                ? 'rejected'
+                : status === 'fail'
+                  ? `accepted a forged id_token (${c.title}); see ${c.rule}`
+                  : `cannot judge; see ${c.rule}`,
+          });
+          const probes = session.flow.exchanges().filter((e) => e.endpoint === 'harness-probe');
+          if (probes.length && status === 'pass') {
+            await preflight.finding({
+              rule: c.rule,
+              check: `${c.scenario}-fetched`,
+              title: `Does not fetch key URLs named in the token header (${c.title})`,
+              status: 'warn',
+              message: `the app fetched ${probes[0]!.path} named in the token header (an SSRF signal): keys must come only from SuperID's jwks_uri`,
+              evidence: [preflight.exchangeEvidence('fetch of the header URL', probes[0]!)],
+            });
+          }
+          if (status !== 'error')
+            await preflight.checkErrorPage(
+              session,
+              `error-page-${c.scenario}`,
+              `Error page after a rejected id_token (${c.title})`,
+            );
+          await session.context.close();
+        });
+      },
+    );
   }
 
-  test('accepts valid id_tokens in legal shapes', { tag: ['@TOKEN-SIGNATURE', '@TOKEN-AUDIENCE'] }, async ({ preflight }) => {
-    await mapLimit(ACCEPT, CONCURRENCY, async (c) => {
-      const session = await preflight.newFlow({ idToken: c.scenario });
-      const signIn = await preflight.signIn(session);
-      const evidence = preflight.tokenEvidence(session.flow.forged());
-      if (signIn.outcome !== 'returned') {
-        await preflight.finding({ rule: c.rule, check: `accept-${c.scenario}`, title: `Accepts ${c.title}`, status: 'error', message: `cannot judge: ${signIn.detail}`, evidence });
-        return;
-      }
-      const signedIn = preflight.config.app.type === 'native' ? preflight.apiCalls(session).length > 0 : (await preflight.probe(session)).signedIn;
-      // Refusing a valid token is an interoperability bug, not a hole: the control case fails,
-      // the legal-but-unusual shapes warn.
-      await preflight.finding({
-        rule: c.rule,
-        check: `accept-${c.scenario}`,
-        title: `Accepts ${c.title}`,
-        status: signedIn ? 'pass' : c.scenario === 'valid' ? 'fail' : 'warn',
-        message: signedIn ? 'the app signed the user in' : `the app refused ${c.title}`,
-        evidence: signedIn ? evidence : [...evidence, await preflight.screenshot(session, `accept-${c.scenario}`)],
+  test(
+    'accepts valid id_tokens in legal shapes',
+    { tag: ['@TOKEN-SIGNATURE', '@TOKEN-AUDIENCE'] },
+    async ({ preflight }) => {
+      await mapLimit(ACCEPT, CONCURRENCY, async (c) => {
+        const session = await preflight.newFlow({ idToken: c.scenario });
+        const signIn = await preflight.signIn(session);
+        const evidence = preflight.tokenEvidence(session.flow.forged());
+        if (signIn.outcome !== 'returned') {
+          await preflight.finding({
+            rule: c.rule,
+            check: `accept-${c.scenario}`,
+            title: `Accepts ${c.title}`,
+            status: 'error',
+            message: `cannot judge: ${signIn.detail}`,
+            evidence,
+          });
+          return;
+        }
+        const signedIn =
+          preflight.config.app.type === 'native'
+            ? preflight.apiCalls(session).length > 0
+            : (await preflight.probe(session)).signedIn;
+        // Refusing a valid token is an interoperability bug, not a hole: the control case fails,
+        // the legal-but-unusual shapes warn.
+        await preflight.finding({
+          rule: c.rule,
+          check: `accept-${c.scenario}`,
+          title: `Accepts ${c.title}`,
+          status: signedIn ? 'pass' : c.scenario === 'valid' ? 'fail' : 'warn',
+          message: signedIn ? 'the app signed the user in' : `the app refused ${c.title}`,
+          evidence: signedIn
+            ? evidence
+            : [...evidence, await preflight.screenshot(session, `accept-${c.scenario}`)],
+        });
+        await session.context.close();
       });
-      await session.context.close();
-    });
-  });
+    },
+  );
 });

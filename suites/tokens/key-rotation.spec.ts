@@ -7,53 +7,82 @@
 import { test } from '../../fixtures/index.ts';
 
 test.describe('signing-key rotation', () => {
-  test('does not hammer the JWKS endpoint for a kid that never resolves', { tag: ['@TOKEN-JWKS-REFRESH'] }, async ({ preflight }) => {
-    const control = await preflight.control();
-    const check = 'jwks-fetches-bounded';
-    const title = 'A token with a kid that never resolves causes at most a few JWKS fetches';
-    if (!control.ok) {
-      await preflight.finding({ rule: 'TOKEN-JWKS-REFRESH', check, title, status: 'error', message: `cannot judge: ${control.reason}` });
-      return;
-    }
-    const mark = preflight.emulator.recorder.lastSeq();
-    const session = await preflight.newFlow({ idToken: 'sig-unknown-key-unknown-kid' });
-    await preflight.signIn(session);
-    const fetches = preflight.emulator.recorder.since(mark).filter((e) => e.endpoint === 'jwks').length;
-    await preflight.finding({
-      rule: 'TOKEN-JWKS-REFRESH',
-      check,
-      title,
-      status: fetches <= 3 ? 'pass' : 'fail',
-      message: `${fetches} JWKS fetch${fetches === 1 ? '' : 'es'} for one token with an unknown kid${fetches > 3 ? ': cache the JWKS and refetch at most once per unknown kid (rate-limited)' : ''}`,
-    });
-  });
+  test(
+    'does not hammer the JWKS endpoint for a kid that never resolves',
+    { tag: ['@TOKEN-JWKS-REFRESH'] },
+    async ({ preflight }) => {
+      const control = await preflight.control();
+      const check = 'jwks-fetches-bounded';
+      const title = 'A token with a kid that never resolves causes at most a few JWKS fetches';
+      if (!control.ok) {
+        await preflight.finding({
+          rule: 'TOKEN-JWKS-REFRESH',
+          check,
+          title,
+          status: 'error',
+          message: `cannot judge: ${control.reason}`,
+        });
+        return;
+      }
+      const mark = preflight.emulator.recorder.lastSeq();
+      const session = await preflight.newFlow({ idToken: 'sig-unknown-key-unknown-kid' });
+      await preflight.signIn(session);
+      const fetches = preflight.emulator.recorder.since(mark).filter((e) => e.endpoint === 'jwks').length;
+      await preflight.finding({
+        rule: 'TOKEN-JWKS-REFRESH',
+        check,
+        title,
+        status: fetches <= 3 ? 'pass' : 'fail',
+        message: `${fetches} JWKS fetch${fetches === 1 ? '' : 'es'} for one token with an unknown kid${fetches > 3 ? ': cache the JWKS and refetch at most once per unknown kid (rate-limited)' : ''}`,
+      });
+    },
+  );
 
-  test('keeps signing users in after SuperID rotates its signing key', { tag: ['@TOKEN-JWKS-REFRESH'] }, async ({ preflight }) => {
-    const check = 'accepts-rotated-key';
-    const title = 'After a signing-key rotation the app refetches the JWKS and accepts the new key';
-    const control = await preflight.control();
-    if (!control.ok) {
-      await preflight.finding({ rule: 'TOKEN-JWKS-REFRESH', check, title, status: 'error', message: `cannot judge: ${control.reason}` });
-      return;
-    }
-    const { kid } = await preflight.emulator.rotateSigningKey({ dropOld: true });
-    preflight.invalidateControl();
-    const session = await preflight.newFlow();
-    const signIn = await preflight.signIn(session);
-    if (signIn.outcome !== 'returned') {
-      await preflight.finding({ rule: 'TOKEN-JWKS-REFRESH', check, title, status: 'error', message: `cannot judge: ${signIn.detail}` });
-      return;
-    }
-    const signedIn = preflight.config.app.type === 'native' ? preflight.apiCalls(session).length > 0 : (await preflight.probe(session)).signedIn;
-    await preflight.finding({
-      rule: 'TOKEN-JWKS-REFRESH',
-      check,
-      title,
-      status: signedIn ? 'pass' : 'fail',
-      message: signedIn
-        ? `signed in with a token from the new key (kid ${kid})`
-        : `sign-in failed after the key rotation (new kid ${kid}): the app pins the old key; select keys by kid and refetch the JWKS on an unknown kid`,
-      evidence: [await preflight.screenshot(session, 'after-rotation')],
-    });
-  });
+  test(
+    'keeps signing users in after SuperID rotates its signing key',
+    { tag: ['@TOKEN-JWKS-REFRESH'] },
+    async ({ preflight }) => {
+      const check = 'accepts-rotated-key';
+      const title = 'After a signing-key rotation the app refetches the JWKS and accepts the new key';
+      const control = await preflight.control();
+      if (!control.ok) {
+        await preflight.finding({
+          rule: 'TOKEN-JWKS-REFRESH',
+          check,
+          title,
+          status: 'error',
+          message: `cannot judge: ${control.reason}`,
+        });
+        return;
+      }
+      const { kid } = await preflight.emulator.rotateSigningKey({ dropOld: true });
+      preflight.invalidateControl();
+      const session = await preflight.newFlow();
+      const signIn = await preflight.signIn(session);
+      if (signIn.outcome !== 'returned') {
+        await preflight.finding({
+          rule: 'TOKEN-JWKS-REFRESH',
+          check,
+          title,
+          status: 'error',
+          message: `cannot judge: ${signIn.detail}`,
+        });
+        return;
+      }
+      const signedIn =
+        preflight.config.app.type === 'native'
+          ? preflight.apiCalls(session).length > 0
+          : (await preflight.probe(session)).signedIn;
+      await preflight.finding({
+        rule: 'TOKEN-JWKS-REFRESH',
+        check,
+        title,
+        status: signedIn ? 'pass' : 'fail',
+        message: signedIn
+          ? `signed in with a token from the new key (kid ${kid})`
+          : `sign-in failed after the key rotation (new kid ${kid}): the app pins the old key; select keys by kid and refetch the JWKS on an unknown kid`,
+        evidence: [await preflight.screenshot(session, 'after-rotation')],
+      });
+    },
+  );
 });

@@ -9,7 +9,15 @@
  * `node test/matrix/run-matrix.ts [app[:defect]]...` runs a subset.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RULES, getRule } from '../../src/rules/index.ts';
@@ -51,7 +59,8 @@ function casesFor(app: string): Case[] {
   const { defects } = JSON.parse(readFileSync(file, 'utf8')) as { defects: Defect[] };
   const cases: Case[] = [{ app, defect: undefined, expected: [], rules: undefined }];
   for (const d of defects) {
-    for (const id of d.rules) if (!getRule(id)) throw new Error(`${file}: defect ${d.name} names unknown rule ${id}`);
+    for (const id of d.rules)
+      if (!getRule(id)) throw new Error(`${file}: defect ${d.name} names unknown rule ${id}`);
     const categories = new Set(d.rules.map((id) => getRule(id)!.category));
     const rules = new Set(d.rules);
     for (const r of RULES) if (categories.has(r.category)) rules.add(r.id);
@@ -81,10 +90,19 @@ function runCase(c: Case): Promise<Row> {
       let errored: string[] = [];
       let verdict = 'none';
       if (existsSync(file)) {
-        const report = JSON.parse(readFileSync(file, 'utf8')) as { verdict: string; rules: Array<{ id: string; status: string }> };
+        const report = JSON.parse(readFileSync(file, 'utf8')) as {
+          verdict: string;
+          rules: Array<{ id: string; status: string }>;
+        };
         verdict = report.verdict;
-        flagged = report.rules.filter((r) => r.status === 'fail' || r.status === 'warn').map((r) => r.id).sort();
-        errored = report.rules.filter((r) => r.status === 'error').map((r) => r.id).sort();
+        flagged = report.rules
+          .filter((r) => r.status === 'fail' || r.status === 'warn')
+          .map((r) => r.id)
+          .sort();
+        errored = report.rules
+          .filter((r) => r.status === 'error')
+          .map((r) => r.id)
+          .sort();
       }
       const exitCode = code ?? -1;
       const sameRules = flagged.join(',') === c.expected.join(',');
@@ -97,24 +115,43 @@ function runCase(c: Case): Promise<Row> {
         note = errored.length ? `errored: ${errored.join(',')}` : 'rule sets differ';
       }
       if (!ok) {
-        const tail = output.split('\n').filter((l) => /FAIL|ERR|error|RUN ERROR|so-preflight:/.test(l)).slice(-12).join('\n    ');
+        const tail = output
+          .split('\n')
+          .filter((l) => /FAIL|ERR|error|RUN ERROR|so-preflight:/.test(l))
+          .slice(-12)
+          .join('\n    ');
         note += `\n    ${tail}`;
       }
       rmSync(out, { recursive: true, force: true });
-      resolveRow({ app: c.app, defect: c.defect ?? '(compliant)', expected: c.expected, flagged, errored, verdict, exitCode, ok, seconds, note });
+      resolveRow({
+        app: c.app,
+        defect: c.defect ?? '(compliant)',
+        expected: c.expected,
+        flagged,
+        errored,
+        verdict,
+        exitCode,
+        ok,
+        seconds,
+        note,
+      });
     });
   });
 }
 
 async function main(): Promise<number> {
   const filters = process.argv.slice(2);
-  const apps = readdirSync(join(ROOT, 'examples')).filter((a) => existsSync(join(ROOT, 'examples', a, 'defects.json'))).sort();
+  const apps = readdirSync(join(ROOT, 'examples'))
+    .filter((a) => existsSync(join(ROOT, 'examples', a, 'defects.json')))
+    .sort();
   let cases = apps.flatMap(casesFor);
   if (filters.length) {
-    cases = cases.filter((c) => filters.some((f) => {
-      const [app, defect] = f.split(':');
-      return c.app === app && (defect === undefined || (c.defect ?? 'compliant') === defect);
-    }));
+    cases = cases.filter((c) =>
+      filters.some((f) => {
+        const [app, defect] = f.split(':');
+        return c.app === app && (defect === undefined || (c.defect ?? 'compliant') === defect);
+      }),
+    );
   }
   console.log(`matrix: ${cases.length} cases over ${apps.join(', ')} (${CONCURRENCY} at a time)`);
   const rows: Row[] = [];
@@ -135,7 +172,10 @@ async function main(): Promise<number> {
   const passed = rows.filter((r) => r.ok).length;
   const failed = rows.length - passed;
   mkdirSync(join(ROOT, 'test-results'), { recursive: true });
-  writeFileSync(join(ROOT, 'test-results/matrix-results.json'), JSON.stringify({ passed, failed, seconds: (Date.now() - started) / 1000, rows }, null, 2));
+  writeFileSync(
+    join(ROOT, 'test-results/matrix-results.json'),
+    JSON.stringify({ passed, failed, seconds: (Date.now() - started) / 1000, rows }, null, 2),
+  );
   console.log(`matrix: ${passed} passed, ${failed} failed in ${Math.round((Date.now() - started) / 1000)} s`);
   return failed === 0 && rows.length > 0 ? 0 : 1;
 }

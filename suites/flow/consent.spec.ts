@@ -1,0 +1,207 @@
+/**
+ * Consent and access: the administrator's approval hand-shake, a normal user arriving after it,
+ * consent revoked later (ERR-ACCESS-LOST), and the URLs the app uses with SuperOffice being the
+ * registered ones (post-logout redirect, CORS origins).
+ */
+import { test } from '../../fixtures/index.ts';
+import type { Preflight } from '../../fixtures/index.ts';
+import { findStackTrace } from '../../src/evidence/stacktrace.ts';
+import { cannotJudge } from '../../fixtures/jobs.ts';
+
+test.skip(
+  ({ harness }) => harness.config.app.type === 'native',
+  'native apps are judged by the sign-in suite',
+);
+
+async function pageProblems(
+  preflight: Preflight,
+  text: string,
+  status: number | undefined,
+): Promise<string | undefined> {
+  const trace = findStackTrace(text);
+  if (trace) return `the page shows a ${trace.runtime} stack trace`;
+  if (status !== undefined && status >= 500 && preflight.config.app.type === 'web')
+    return `the page answered HTTP ${status}`;
+  if (!text.trim()) return 'the page is empty';
+  return undefined;
+}
+
+test.describe('consent', () => {
+  test(
+    'An administrator approves the app and ends signed in',
+    { tag: ['@AUTH-CONSENT-FLOW'] },
+    async ({ preflight }) => {
+      const check = 'admin-consent';
+      const title = 'A first administrator sign-in goes through SuperID consent and ends signed in';
+      preflight.emulator.reset();
+      const session = await preflight.newFlow({ user: 'admin' });
+      const r = await preflight.signIn(session);
+      const consentShown = session.flow
+        .exchanges()
+        .some((e) => e.endpoint === 'interaction' && /I approve/.test(e.responseBody));
+      if (r.outcome !== 'returned') {
+        await preflight.finding({
+          rule: 'AUTH-CONSENT-FLOW',
+          check,
+          title,
+          status: 'fail',
+          message: `the consent hand-shake did not complete: ${r.detail}`,
+          evidence: [await preflight.screenshot(session, check)],
+        });
+        return;
+      }
+      const probe = await preflight.probe(session);
+      await preflight.finding({
+        rule: 'AUTH-CONSENT-FLOW',
+        check,
+        title,
+        status: consentShown && probe.signedIn ? 'pass' : consentShown ? 'fail' : 'error',
+        message: !consentShown
+          ? 'cannot judge: SuperID did not show its consent page'
+          : probe.signedIn
+            ? 'consent given on SuperID, the app then signed the administrator in'
+            : `after consent the app did not sign the administrator in (HTTP ${probe.status})`,
+      });
+    },
+  );
+
+  test(
+    'A normal user after consent is handled without errors',
+    { tag: ['@AUTH-ADMIN-ONLY-CONSENT'] },
+    async ({ preflight }) => {
+      const check = 'normal-user';
+      const title =
+        'A normal (non-administrator) user of a consented tenant gets a working page, not an error screen';
+      const control = await preflight.control();
+      if (!control.ok) return cannotJudge(preflight, 'AUTH-ADMIN-ONLY-CONSENT', check, title, control.reason);
+      const session = await preflight.newFlow({ user: 'user' });
+      const r = await preflight.signIn(session);
+      if (r.outcome !== 'returned')
+        return cannotJudge(preflight, 'AUTH-ADMIN-ONLY-CONSENT', check, title, r.detail);
+      const text = await session.page
+        .locator('body')
+        .innerText({ timeout: 2_000 })
+        .catch(() => '');
+      const problem = await pageProblems(preflight, text, r.status);
+      await preflight.finding({
+        rule: 'AUTH-ADMIN-ONLY-CONSENT',
+        check,
+        title,
+        status: problem ? 'fail' : 'pass',
+        message: problem
+          ? `${problem} for a normal user (no system_token, is_administrator False): show a clear message instead`
+          : 'the normal user got a working page',
+        evidence: [problem ? await preflight.screenshot(session, check) : await preflight.pageText(session)],
+      });
+    },
+  );
+
+  test(
+    'Consent revoked later: the app stops and tells the user',
+    { tag: ['@ERR-ACCESS-LOST'] },
+    async ({ preflight }) => {
+      const rule = 'ERR-ACCESS-LOST';
+      const check = 'consent-revoked';
+      const title =
+        'After the tenant revokes the app, it stops calling SuperOffice (bounded retries) and says so';
+      const control = await preflight.control();
+      if (!control.ok) return cannotJudge(preflight, rule, check, title, control.reason);
+      const session = await preflight.newFlow();
+      const r = await preflight.signIn(session);
+      if (r.outcome !== 'returned') return cannotJudge(preflight, rule, check, title, r.detail);
+      const before = preflight.emulator.recorder.lastSeq();
+      await preflight.visitApiAction(session);
+      if (!preflight.emulator.recorder.since(before).some((e) => e.endpoint === 'api'))
+        return cannotJudge(preflight, rule, check, title, 'the app made no API call on its API page');
+      const { emulator } = preflight;
+      emulator.setFaults({ consentRevoked: true });
+      const mark = emulator.recorder.lastSeq();
+      const status = await preflight.visitApiAction(session);
+      await preflight.visitApiAction(session);
+      const after = emulator.recorder
+        .since(mark)
+        .filter((e) => e.endpoint === 'api' || e.endpoint === 'token' || e.endpoint === 'system-user');
+      const text = await session.page
+        .locator('body')
+        .innerText({ timeout: 2_000 })
+        .catch(() => '');
+      const trace = findStackTrace(text);
+      const bounded = after.length <= 10;
+      await preflight.finding({
+        rule,
+        check,
+        title,
+        status: bounded && !trace && text.trim() ? 'pass' : 'fail',
+        message: !bounded
+          ? `${after.length} calls to SuperOffice after the revocation for two page views: stop after the 401/invalid_grant and mark the tenant disconnected`
+          : trace
+            ? `the page shows a ${trace.runtime} stack trace after the revocation`
+            : !text.trim()
+              ? 'the page is empty after the revocation'
+              : `${after.length} call(s) after the revocation, then the app answered HTTP ${status ?? '-'} with a message`,
+        evidence: [await preflight.screenshot(session, check)],
+      });
+    },
+  );
+});
+
+test.describe('registered URLs in use', () => {
+  test(
+    'Post-logout and CORS use only registered URLs',
+    { tag: ['@REDIRECT-WHITELIST-ALL'] },
+    async ({ preflight }) => {
+      const rule = 'REDIRECT-WHITELIST-ALL';
+      const check = 'registered-urls-used';
+      const title =
+        'Sign-out returns to a registered post-logout URL and browser API calls come from registered origins';
+      const control = await preflight.control();
+      if (!control.ok) return cannotJudge(preflight, rule, check, title, control.reason);
+      const session = await preflight.newFlow();
+      const r = await preflight.signIn(session);
+      if (r.outcome !== 'returned') return cannotJudge(preflight, rule, check, title, r.detail);
+      await preflight.visitApiAction(session);
+      const signOut = preflight.config.app.signOut?.path;
+      if (signOut)
+        await session.page.goto(preflight.appUrl(signOut), { timeout: 15_000 }).catch(() => undefined);
+      await preflight.settle(session.page, session.flow);
+      const { recorder } = preflight.emulator;
+      const logouts = recorder
+        .all()
+        .filter((e) => e.endpoint === 'logout' && e.seq > (session.flow.exchanges()[0]?.seq ?? 0));
+      const badLogout = logouts.filter((e) => e.notes.includes('unregistered post-logout redirect'));
+      const cors = session.flow
+        .exchanges()
+        .filter((e) => e.endpoint === 'cors-preflight' || (e.from === 'browser' && e.origin === 'tenant'));
+      const badCors = cors.filter((e) => e.status >= 400 && e.endpoint === 'cors-preflight');
+      if (logouts.length === 0 && cors.length === 0) {
+        return cannotJudge(
+          preflight,
+          rule,
+          check,
+          title,
+          signOut
+            ? `signing out at ${signOut} did not reach SuperID's logout endpoint, and the browser made no API calls`
+            : 'no app.signOut configured and the browser made no API calls, so no registered URL is in use',
+        );
+      }
+      const problems = [
+        ...badLogout.map(
+          (e) =>
+            `post-logout redirect ${e.query['post_logout_redirect_uri'] ?? e.query['redirect_uri'] ?? ''} is not registered`,
+        ),
+        ...badCors.map(
+          (e) => `browser API call from unregistered origin ${e.requestHeaders['origin'] ?? '?'}`,
+        ),
+      ];
+      await preflight.finding({
+        rule,
+        check,
+        title,
+        status: problems.length ? 'fail' : 'pass',
+        message: problems.length
+          ? problems.join('; ')
+          : `${logouts.length} sign-out(s) and ${cors.length} browser API call(s), all to registered URLs`,
+      });
+    },
+  );
+});

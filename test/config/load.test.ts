@@ -1,0 +1,91 @@
+import { test, expect } from '@playwright/test';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, expandPlaceholders, loadConfig } from '../../src/config/load.ts';
+
+const base = {
+  app: {
+    name: 'App',
+    type: 'web',
+    baseURL: 'http://127.0.0.1:${app.port}',
+    signIn: { path: '/login' },
+    session: { path: '/me' },
+    redirectUris: ['http://127.0.0.1:${app.port}/callback'],
+  },
+};
+
+function write(config: unknown, name = 'preflight.config.json'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  const file = join(dir, name);
+  writeFileSync(file, typeof config === 'string' ? config : JSON.stringify(config));
+  return file;
+}
+
+async function problems(config: unknown): Promise<string[]> {
+  try {
+    await loadConfig(write(config), { appPort: 4000 });
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).problems;
+  }
+  return [];
+}
+
+test('a valid config gets defaults, the port substituted, and is frozen', async () => {
+  const config = await loadConfig(write(base), { appPort: 4321 });
+  expect(config.app.baseURL).toBe('http://127.0.0.1:4321');
+  expect(config.app.redirectUris).toEqual(['http://127.0.0.1:4321/callback']);
+  expect(config.app.certification).toBe('standard');
+  expect(config.superoffice).toEqual({ environment: 'sod', tenant: 'Cust12345' });
+  expect(config.harness.rejectTimeout).toBe(5000);
+  expect(config.app.session?.expect).toEqual({ status: 200 });
+  expect(Object.isFrozen(config.app)).toBe(true);
+});
+
+test('every problem is named with its path', async () => {
+  const p = await problems({
+    app: { ...base.app, type: 'desktop', foo: 1, baseURL: undefined, redirectUris: ['^no-anchor'] },
+    superoffice: { tenant: 'Tenant1' },
+  });
+  const text = p.join('\n');
+  expect(text).toMatch(/→ at app\.type/);
+  expect(text).toMatch(/unknown key "foo".* → at app\.foo/);
+  expect(text).toMatch(/→ at app\.redirectUris\[0\]/);
+  expect(text).toMatch(/Cust12345 → at superoffice\.tenant/);
+});
+
+test('web apps need baseURL and a session probe; native apps need neither', async () => {
+  const { baseURL: _b, session: _s, ...rest } = base.app;
+  const p = await problems({ app: rest });
+  expect(p.join('\n')).toMatch(/required for web and server-to-server apps → at app\.baseURL/);
+  expect(p.join('\n')).toMatch(/→ at app\.session/);
+  const native = await problems({
+    app: {
+      name: 'CLI',
+      type: 'native',
+      signIn: { browserEnv: true },
+      start: { command: 'node cli.js' },
+      redirectUris: ['^http://127\\.0\\.0\\.1:\\d+/$'],
+    },
+  });
+  expect(native).toEqual([]);
+});
+
+test('unknown placeholders and unparsable files are errors, not surprises', async () => {
+  const p = await problems({ app: { ...base.app, start: { command: 'x', env: { A: '${client.secrte}' } } } });
+  expect(p[0]).toMatch(/unknown placeholder \$\{client\.secrte\}.* → at app\.start\.env\.A/);
+  await expect(loadConfig(write('{ not json'), { appPort: 1 })).rejects.toThrow(/is not valid JSON/);
+  await expect(
+    loadConfig(write('export const x = 1;', 'preflight.config.mjs'), { appPort: 1 }),
+  ).rejects.toThrow(/no default export/);
+  await expect(loadConfig('/nonexistent/preflight.config.ts')).rejects.toThrow(
+    /file not found.*so-preflight init/,
+  );
+});
+
+test('placeholders expand, unknown ones stay visible', () => {
+  expect(expandPlaceholders('${superid.url}/x ${nope}', { 'superid.url': 'https://a' })).toBe(
+    'https://a/x ${nope}',
+  );
+});
