@@ -109,7 +109,7 @@ function summarize(status: RuleStatus, checks: readonly CheckResult[], testsRun:
   const of = (s: CheckResult['status']): CheckResult[] => checks.filter((c) => c.status === s);
   const lead = (list: CheckResult[], verb: string): string => {
     const first = list[0];
-    const more = list.length > 1 ? ` (and ${plural(list.length - 1, 'more')})` : '';
+    const more = list.length > 1 ? ` (and ${list.length - 1} more)` : '';
     const total =
       ran.length === 1 && list.length === 1
         ? `the check ${verb}`

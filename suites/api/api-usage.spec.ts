@@ -211,7 +211,7 @@ test.describe('tenant state', () => {
         })
         .filter((t) => !Number.isNaN(t))
         .reduce((a, b) => Math.max(a, b), 0);
-      emulator.setFaults({ tenantState: 'OfflineMaintenance' });
+      await preflight.setTenantState('OfflineMaintenance');
       const wait = lastValidUntil - Date.now();
       if (wait > 15_000) {
         return error(

@@ -29,6 +29,9 @@ const CONCURRENCY = Number(process.env['MATRIX_CONCURRENCY'] ?? 2);
 interface Defect {
   name: string;
   rules: string[];
+  /** Rules the defect makes impossible to judge (reported `error`), with `errorsWhy`. */
+  errors?: string[];
+  errorsWhy?: string;
   description: string;
 }
 
@@ -36,6 +39,7 @@ interface Case {
   app: string;
   defect: string | undefined;
   expected: string[];
+  expectedErrors: string[];
   rules: string[] | undefined;
 }
 
@@ -57,14 +61,14 @@ function casesFor(app: string): Case[] {
   const file = join(dir, 'defects.json');
   if (!existsSync(file)) return [];
   const { defects } = JSON.parse(readFileSync(file, 'utf8')) as { defects: Defect[] };
-  const cases: Case[] = [{ app, defect: undefined, expected: [], rules: undefined }];
+  const cases: Case[] = [{ app, defect: undefined, expected: [], expectedErrors: [], rules: undefined }];
   for (const d of defects) {
     for (const id of d.rules)
       if (!getRule(id)) throw new Error(`${file}: defect ${d.name} names unknown rule ${id}`);
     const categories = new Set(d.rules.map((id) => getRule(id)!.category));
     const rules = new Set(d.rules);
     for (const r of RULES) if (categories.has(r.category)) rules.add(r.id);
-    cases.push({ app, defect: d.name, expected: [...d.rules].sort(), rules: [...rules].sort() });
+    cases.push({ app, defect: d.name, expected: [...d.rules].sort(), expectedErrors: [...(d.errors ?? [])].sort(), rules: [...rules].sort() });
   }
   return cases;
 }
@@ -106,13 +110,13 @@ function runCase(c: Case): Promise<Row> {
       }
       const exitCode = code ?? -1;
       const sameRules = flagged.join(',') === c.expected.join(',');
-      let ok = sameRules && errored.length === 0;
+      let ok = sameRules && errored.join(',') === c.expectedErrors.join(',');
       let note = '';
       if (c.defect === undefined) {
         ok = ok && verdict === 'ready' && exitCode === 0;
         if (!ok) note = `compliant app: verdict ${verdict}, exit ${exitCode}`;
       } else if (!ok) {
-        note = errored.length ? `errored: ${errored.join(',')}` : 'rule sets differ';
+        note = errored.join(',') !== c.expectedErrors.join(',') ? `errored: [${errored.join(',')}], expected errors [${c.expectedErrors.join(',')}]` : 'rule sets differ';
       }
       if (!ok) {
         const tail = output

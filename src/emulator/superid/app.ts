@@ -225,6 +225,12 @@ export function createSuperIdApp(core: EmulatorCore): { app: Koa; provider: Prov
     if (/^\/[^/]+\/(api|remote)(\/|$)/i.test(path) && !lower.startsWith('/login/')) {
       rec.endpoint = 'api-wrong-host';
       rec.credential = credentialOf(ctx.req.headers);
+      // Bind the misdirected call to the flow whose credential it carries, so a check sees it.
+      const auth = String(ctx.req.headers['authorization'] ?? '').trim();
+      const bearer = /^bearer\s+(.+)$/i.exec(auth)?.[1];
+      const ticket = /^soticket\s+(.+)$/i.exec(auth)?.[1];
+      const owner = bearer ? core.accessTokens.get(bearer)?.flowId : ticket ? core.tickets.get(ticket)?.flowId : undefined;
+      if (owner && core.flows.has(owner)) rec.flowId = owner;
       ctx.status = 421;
       ctx.body = {
         Error: 'Wrong subdomain used to access tenant',
