@@ -103,12 +103,24 @@ const ACCEPT: Array<{ scenario: IdTokenScenario; rule: string; title: string }> 
 const CONCURRENCY = 6;
 
 test.describe('id_token validation', () => {
+  // One test per rule and batch of CONCURRENCY cases: the batches spread over the workers.
   const byRule = new Map<string, RejectCase[]>();
   for (const c of REJECT) byRule.set(c.rule, [...(byRule.get(c.rule) ?? []), c]);
+  const batches: Array<{ rule: string; cases: RejectCase[]; part: string }> = [];
+  for (const [rule, all] of byRule) {
+    const n = Math.ceil(all.length / CONCURRENCY);
+    for (let i = 0; i < n; i++) {
+      batches.push({
+        rule,
+        cases: all.slice(i * CONCURRENCY, (i + 1) * CONCURRENCY),
+        part: n > 1 ? ` (part ${i + 1} of ${n})` : '',
+      });
+    }
+  }
 
-  for (const [rule, cases] of byRule) {
+  for (const { rule, cases, part } of batches) {
     test(
-      `${rule}: rejects ${cases.length} forged id_token${cases.length > 1 ? 's' : ''}`,
+      `${rule}: rejects ${cases.length} forged id_token${cases.length > 1 ? 's' : ''}${part}`,
       { tag: [`@${rule}`, '@TOKEN-VALIDATE-ALL'] },
       async ({ preflight }) => {
         // Several sign-ins per test: give each its share of time on a loaded machine.
