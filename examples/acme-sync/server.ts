@@ -47,6 +47,7 @@ function readCookie(req: Request, name: string): string | undefined {
 }
 
 function safeReturnUrl(value: unknown): string {
+  // eslint-disable-next-line no-control-regex -- control characters in a return path are refused on purpose
   if (typeof value !== 'string' || !/^\/(?![/\\])/.test(value) || /[\u0000-\u001f\\]/.test(value)) return '/';
   return value;
 }

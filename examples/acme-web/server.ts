@@ -35,6 +35,7 @@ export const CONTACT_SEARCH = 'v1/Contact?$select=contactId,name&$orderby=contac
 export function safeReturnUrl(value: unknown, allowAnyUrl: boolean): string {
   if (typeof value !== 'string' || value === '') return '/';
   if (allowAnyUrl) return value; // DEFECT open-redirect
+  // eslint-disable-next-line no-control-regex -- control characters in a return path are refused on purpose
   if (!/^\/(?![/\\])/.test(value) || /[\u0000-\u001f\\]/.test(value)) return '/';
   return value;
 }
@@ -316,7 +317,12 @@ export function createApp(
       const body = (req.body ?? {}) as Record<string, unknown>;
       const changeType = body['ChangeType'];
       const ctx = body['ContextIdentifier'];
-      if (typeof changeType !== 'number' || !(changeType in CHANGE_TYPES) || typeof ctx !== 'string' || !/^Cust\d+$/.test(ctx)) {
+      if (
+        typeof changeType !== 'number' ||
+        !(changeType in CHANGE_TYPES) ||
+        typeof ctx !== 'string' ||
+        !/^Cust\d+$/.test(ctx)
+      ) {
         res.status(400).json({ ok: false, reason: 'malformed notification' });
         return;
       }

@@ -11,7 +11,14 @@
  */
 import { createHash } from 'node:crypto';
 import * as oidc from 'openid-client';
-import { compactVerify, createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+import {
+  compactVerify,
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  jwtVerify,
+} from 'jose';
 import type { JWTPayload, JSONWebKeySet } from 'jose';
 import type { AppConfig } from './config.ts';
 import type { Logger } from './log.ts';
@@ -224,7 +231,8 @@ export class SuperId {
    * problem, so the caller refuses the notification.
    */
   async validateNotificationToken(token: unknown, ctx: string): Promise<void> {
-    if (typeof token !== 'string' || token === '') throw new SignInError('The notification carries no token.');
+    if (typeof token !== 'string' || token === '')
+      throw new SignInError('The notification carries no token.');
     const { keys } = await this.ready();
     let payload: JWTPayload;
     try {

@@ -108,7 +108,8 @@ export class TenantApi {
   /** A validated state-change notification: stop or resume calling the tenant. */
   notify(ctx: string, change: 'Suspend' | 'Delete' | 'Resume' | 'Other'): void {
     this.#states.delete(ctx);
-    if (change === 'Suspend' || change === 'Delete') this.#stopped.set(ctx, change === 'Suspend' ? 'Suspended' : 'Deleted');
+    if (change === 'Suspend' || change === 'Delete')
+      this.#stopped.set(ctx, change === 'Suspend' ? 'Suspended' : 'Deleted');
     else if (change === 'Resume') this.#stopped.delete(ctx);
   }
 

@@ -9,7 +9,15 @@ import type { CheckStatus, Evidence } from '../findings.ts';
 
 export const SCHEMA_VERSION = '1.0';
 
-export const RULE_STATUSES = ['pass', 'fail', 'warn', 'manual', 'not-applicable', 'error', 'not-run'] as const;
+export const RULE_STATUSES = [
+  'pass',
+  'fail',
+  'warn',
+  'manual',
+  'not-applicable',
+  'error',
+  'not-run',
+] as const;
 export type RuleStatus = (typeof RULE_STATUSES)[number];
 
 export type Verdict = 'ready' | 'not-ready' | 'incomplete';

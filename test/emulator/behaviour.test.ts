@@ -496,7 +496,11 @@ test('native app: public client, PKCE recorded (not enforced), loopback redirect
       authorize: { redirect_uri: 'http://127.0.0.1:49152/cb', state: 'a' },
     });
     expect(noPkce.params['code']).toBeTruthy();
-    expect(native.recorder.all().some((e) => e.endpoint === 'authorize' && e.notes.includes('pkce=none (native apps must use PKCE)'))).toBe(true);
+    expect(
+      native.recorder
+        .all()
+        .some((e) => e.endpoint === 'authorize' && e.notes.includes('pkce=none (native apps must use PKCE)')),
+    ).toBe(true);
     const verifier = 'x'.repeat(64);
     const { createHash } = await import('node:crypto');
     const ok = await headlessAuthorize(native, {

@@ -1,6 +1,7 @@
 /**
  * examples/acme-sync (server-to-server), compliant and with each seeded defect.
  */
+import type { Page, BrowserContext } from '@playwright/test';
 import { test, expect } from '@playwright/test';
 import type { APIRequestContext } from '@playwright/test';
 import {
@@ -22,8 +23,8 @@ let app: RunningApp | undefined;
 
 async function installed(
   defects: string[],
-  page: import('@playwright/test').Page,
-  context: import('@playwright/test').BrowserContext,
+  page: Page,
+  context: BrowserContext,
 ): Promise<{ emulator: Emulator; app: RunningApp }> {
   emu = await emulatorFor({
     name: 'Acme Sync',

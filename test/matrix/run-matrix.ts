@@ -68,7 +68,13 @@ function casesFor(app: string): Case[] {
     const categories = new Set(d.rules.map((id) => getRule(id)!.category));
     const rules = new Set(d.rules);
     for (const r of RULES) if (categories.has(r.category)) rules.add(r.id);
-    cases.push({ app, defect: d.name, expected: [...d.rules].sort(), expectedErrors: [...(d.errors ?? [])].sort(), rules: [...rules].sort() });
+    cases.push({
+      app,
+      defect: d.name,
+      expected: [...d.rules].sort(),
+      expectedErrors: [...(d.errors ?? [])].sort(),
+      rules: [...rules].sort(),
+    });
   }
   return cases;
 }
@@ -116,7 +122,10 @@ function runCase(c: Case): Promise<Row> {
         ok = ok && verdict === 'ready' && exitCode === 0;
         if (!ok) note = `compliant app: verdict ${verdict}, exit ${exitCode}`;
       } else if (!ok) {
-        note = errored.join(',') !== c.expectedErrors.join(',') ? `errored: [${errored.join(',')}], expected errors [${c.expectedErrors.join(',')}]` : 'rule sets differ';
+        note =
+          errored.join(',') !== c.expectedErrors.join(',')
+            ? `errored: [${errored.join(',')}], expected errors [${c.expectedErrors.join(',')}]`
+            : 'rule sets differ';
       }
       if (!ok) {
         const tail = output

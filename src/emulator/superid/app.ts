@@ -229,7 +229,11 @@ export function createSuperIdApp(core: EmulatorCore): { app: Koa; provider: Prov
       const auth = String(ctx.req.headers['authorization'] ?? '').trim();
       const bearer = /^bearer\s+(.+)$/i.exec(auth)?.[1];
       const ticket = /^soticket\s+(.+)$/i.exec(auth)?.[1];
-      const owner = bearer ? core.accessTokens.get(bearer)?.flowId : ticket ? core.tickets.get(ticket)?.flowId : undefined;
+      const owner = bearer
+        ? core.accessTokens.get(bearer)?.flowId
+        : ticket
+          ? core.tickets.get(ticket)?.flowId
+          : undefined;
       if (owner && core.flows.has(owner)) rec.flowId = owner;
       ctx.status = 421;
       ctx.body = {
