@@ -3,7 +3,15 @@
  * public Reporter interface; the verdict is derived in onEnd from the whole suite, including
  * tests that never ran. Prints one progress line per finding and a closing summary.
  */
-import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestResult, TestError } from '@playwright/test/reporter';
+import type {
+  FullConfig,
+  FullResult,
+  Reporter,
+  Suite,
+  TestCase,
+  TestResult,
+  TestError,
+} from '@playwright/test/reporter';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FINDING_CONTENT_TYPE, decodeFinding, type Finding } from '../src/findings.ts';
@@ -44,7 +52,11 @@ function firstLine(error: TestError | undefined): string | undefined {
   const msg = error?.message ?? error?.value;
   if (!msg) return undefined;
   // eslint-disable-next-line no-control-regex
-  return msg.replace(/\u001b\[[0-9;]*m/g, '').split('\n').find((l) => l.trim())?.trim();
+  return msg
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .split('\n')
+    .find((l) => l.trim())
+    ?.trim();
 }
 
 export default class ReadinessReporter implements Reporter {
@@ -87,11 +99,14 @@ export default class ReadinessReporter implements Reporter {
     if (errorText) rec.error = errorText;
     this.records.set(test, rec);
     for (const f of findings) {
-      const mark = f.status === 'pass' ? 'ok  ' : f.status === 'fail' ? 'FAIL' : f.status === 'warn' ? 'warn' : 'ERR ';
+      const mark =
+        f.status === 'pass' ? 'ok  ' : f.status === 'fail' ? 'FAIL' : f.status === 'warn' ? 'warn' : 'ERR ';
       process.stdout.write(`  ${mark} ${f.rule.padEnd(28)} ${f.title}\n`);
     }
     if (findings.length === 0 && result.status !== 'passed' && result.status !== 'skipped') {
-      process.stdout.write(`  ERR  ${rec.ruleIds.join(',').padEnd(28)} ${test.title}: ${err ?? result.status}\n`);
+      process.stdout.write(
+        `  ERR  ${rec.ruleIds.join(',').padEnd(28)} ${test.title}: ${err ?? result.status}\n`,
+      );
     }
   }
 
@@ -124,12 +139,19 @@ export default class ReadinessReporter implements Reporter {
         },
       );
     }
-    if (result.status === 'interrupted') this.runErrors.push('the run was interrupted before all checks finished');
+    if (result.status === 'interrupted')
+      this.runErrors.push('the run was interrupted before all checks finished');
     if (result.status === 'timedout') this.runErrors.push('the run hit its global time limit');
 
     // Playwright's own run span: for `merge-reports` (so-preflight report) it covers all shards.
-    const startedAt = (result.startTime instanceof Date && !Number.isNaN(result.startTime.getTime()) ? result.startTime : this.started).toISOString();
-    const durationMs = Number.isFinite(result.duration) ? Math.round(result.duration) : Date.now() - this.started.getTime();
+    const startedAt = (
+      result.startTime instanceof Date && !Number.isNaN(result.startTime.getTime())
+        ? result.startTime
+        : this.started
+    ).toISOString();
+    const durationMs = Number.isFinite(result.duration)
+      ? Math.round(result.duration)
+      : Date.now() - this.started.getTime();
 
     // Shards write raw records; `so-preflight report` merges and renders them.
     mkdirSync(out, { recursive: true });
@@ -191,7 +213,8 @@ export async function renderFromRecords(input: RenderInput) {
   });
   for (const rule of report.rules) {
     const gap = KNOWN_GAPS[rule.id];
-    if (rule.status === 'not-run' && gap && !/not selected/.test(rule.reason)) rule.reason = `no automated check yet: ${gap}`;
+    if (rule.status === 'not-run' && gap && !/not selected/.test(rule.reason))
+      rule.reason = `no automated check yet: ${gap}`;
   }
   await writeReport(report, input.out);
   return report;

@@ -19,7 +19,12 @@ export async function runEmulatorCommand(argv: string[]): Promise<number> {
   let port = 0;
   if (values.port !== undefined) {
     if (!/^\d+$/.test(values.port) || Number(values.port) < 1 || Number(values.port) > 65534) {
-      throw Object.assign(new Error('--port takes a number from 1 to 65534 (SuperID listens there, NetServer on the next port)'), { exitCode: 2 });
+      throw Object.assign(
+        new Error(
+          '--port takes a number from 1 to 65534 (SuperID listens there, NetServer on the next port)',
+        ),
+        { exitCode: 2 },
+      );
     }
     port = Number(values.port);
   }

@@ -14,7 +14,12 @@ interface Answers {
   command: string;
 }
 
-const DEFAULTS: Answers = { name: 'My SuperOffice App', type: 'web', certification: 'standard', command: 'npm start' };
+const DEFAULTS: Answers = {
+  name: 'My SuperOffice App',
+  type: 'web',
+  certification: 'standard',
+  command: 'npm start',
+};
 
 async function ask(): Promise<Answers> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
@@ -28,8 +33,15 @@ async function ask(): Promise<Answers> {
     };
     return {
       name: await q('App name', DEFAULTS.name),
-      type: (await q('App type (web, native, server-to-server)', DEFAULTS.type, ['web', 'native', 'server-to-server'])) as Answers['type'],
-      certification: (await q('Certification (standard, custom)', DEFAULTS.certification, ['standard', 'custom'])) as Answers['certification'],
+      type: (await q('App type (web, native, server-to-server)', DEFAULTS.type, [
+        'web',
+        'native',
+        'server-to-server',
+      ])) as Answers['type'],
+      certification: (await q('Certification (standard, custom)', DEFAULTS.certification, [
+        'standard',
+        'custom',
+      ])) as Answers['certification'],
       command: await q('Command that starts the app', DEFAULTS.command),
     };
   } finally {
@@ -74,10 +86,16 @@ ${native ? "    // Native apps open the system browser through BROWSER; the harn
 }
 
 export async function initConfig(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { force: { type: 'boolean', default: false } }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { force: { type: 'boolean', default: false } },
+    strict: true,
+  });
   const file = resolve('preflight.config.ts');
   if (existsSync(file) && !values.force) {
-    console.error(`so-preflight: ${file} already exists; edit it, or run "so-preflight init --force" to overwrite it`);
+    console.error(
+      `so-preflight: ${file} already exists; edit it, or run "so-preflight init --force" to overwrite it`,
+    );
     return 2;
   }
   const answers = process.stdin.isTTY && process.stdout.isTTY ? await ask() : DEFAULTS;

@@ -21,6 +21,7 @@ import { TOOL_VERSION } from '../version.ts';
 import { runEmulatorCommand } from './emulator.ts';
 import { initConfig } from './init.ts';
 import { printRules } from './rules.ts';
+import { EVIDENCE_DIR, sanitizeBlobs, unpackEvidence } from './blob.ts';
 
 export const EXIT = { ready: 0, notReady: 1, usage: 2, incomplete: 3 } as const;
 
@@ -29,7 +30,16 @@ export class UsageError extends Error {
 }
 
 const PKG_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const REPORT_FILES = ['index.html', 'readiness.json', 'junit.xml', 'summary.md', 'results.json', 'evidence', 'blob'];
+const REPORT_FILES = [
+  'index.html',
+  'readiness.json',
+  'junit.xml',
+  'summary.md',
+  'results.json',
+  'evidence',
+  'blob',
+  EVIDENCE_DIR,
+];
 
 const HELP = `so-preflight ${TOOL_VERSION}: readiness checks for SuperOffice CRM Online partner apps
 
@@ -48,10 +58,16 @@ function fail(code: number, message: string): never {
 
 function parseRules(value: string | undefined): string[] | undefined {
   if (!value) return undefined;
-  const ids = value.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+  const ids = value
+    .split(',')
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean);
   const unknown = ids.filter((id) => !getRule(id));
   if (unknown.length) {
-    fail(EXIT.usage, `unknown rule ID${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} in --rules; "so-preflight rules" lists them`);
+    fail(
+      EXIT.usage,
+      `unknown rule ID${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} in --rules; "so-preflight rules" lists them`,
+    );
   }
   return ids;
 }
@@ -63,7 +79,11 @@ function playwrightCli(): string {
 
 function runPlaywright(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolveExit) => {
-    const child = spawn(process.execPath, [playwrightCli(), ...args], { cwd: PKG_ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, [playwrightCli(), ...args], {
+      cwd: PKG_ROOT,
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     const forward = (sig: NodeJS.Signals) => child.kill(sig);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
@@ -88,7 +108,9 @@ function exitForReport(out: string): number {
   const report = JSON.parse(readFileSync(file, 'utf8')) as { verdict: string; verdictReason: string };
   if (report.verdict === 'ready') return EXIT.ready;
   if (report.verdict === 'not-ready') {
-    console.error(`so-preflight: not ready: ${report.verdictReason}; fix the failed rules (see ${join(out, 'index.html')})`);
+    console.error(
+      `so-preflight: not ready: ${report.verdictReason}; fix the failed rules (see ${join(out, 'index.html')})`,
+    );
     return EXIT.notReady;
   }
   console.error(`so-preflight: incomplete: ${report.verdictReason}; fix the run problem and check again`);
@@ -112,13 +134,21 @@ async function check(argv: string[]): Promise<number> {
   const config = await loadConfig(values.config);
   const rules = parseRules(values.rules);
   if (values.baseline) loadBaseline(resolve(values.baseline), RULES);
-  if (values.workers !== undefined && !/^[1-9]\d*$/.test(values.workers)) fail(EXIT.usage, '--workers takes a whole number of at least 1');
-  if (values.shard !== undefined && !/^[1-9]\d*\/[1-9]\d*$/.test(values.shard)) fail(EXIT.usage, '--shard takes i/n, e.g. --shard 1/2');
+  if (values.workers !== undefined && !/^[1-9]\d*$/.test(values.workers))
+    fail(EXIT.usage, '--workers takes a whole number of at least 1');
+  if (values.shard !== undefined) {
+    const [i, n] = values.shard.split('/').map(Number);
+    if (!/^[1-9]\d*\/[1-9]\d*$/.test(values.shard) || i! > n!)
+      fail(EXIT.usage, '--shard takes i/n with 1 <= i <= n, e.g. --shard 1/2');
+  }
   findBrowser();
   if (!config.app.start && config.app.baseURL && config.app.type !== 'native') {
     const status = await probeUrl(config.app.baseURL, 5_000);
     if (status === undefined) {
-      fail(EXIT.incomplete, `the app at ${config.app.baseURL} does not answer; start it first or add app.start to ${config.configFile}`);
+      fail(
+        EXIT.incomplete,
+        `the app at ${config.app.baseURL} does not answer; start it first or add app.start to ${config.configFile}`,
+      );
     }
   }
   const out = resolve(values.out);
@@ -131,6 +161,9 @@ async function check(argv: string[]): Promise<number> {
     PREFLIGHT_TEST_TIMEOUT: String(config.harness.testTimeout),
     PREFLIGHT_ARTIFACTS: mkdtempSync(join(tmpdir(), 'so-preflight-artifacts-')),
   };
+  // Internal channels to the Playwright run: only this command's options may set them.
+  for (const name of ['PREFLIGHT_RULES', 'PREFLIGHT_BASELINE', 'PREFLIGHT_BLOB_DIR', 'PREFLIGHT_ALLURE_DIR'])
+    delete env[name];
   if (rules) env['PREFLIGHT_RULES'] = rules.join(',');
   if (values.baseline) env['PREFLIGHT_BASELINE'] = resolve(values.baseline);
   if (values.workers) env['PREFLIGHT_WORKERS'] = values.workers;
@@ -142,42 +175,108 @@ async function check(argv: string[]): Promise<number> {
     env['PREFLIGHT_BLOB_DIR'] = join(out, 'blob');
   }
   await runPlaywright(args, env);
-  rmSync(env['PREFLIGHT_ARTIFACTS']!, { recursive: true, force: true });
+  const blobDir = env['PREFLIGHT_BLOB_DIR'];
+  try {
+    // Before the artifacts go: the blob takes the evidence files its findings name.
+    if (blobDir && existsSync(blobDir)) sanitizeBlobs(blobDir);
+  } catch (e) {
+    // An uncleaned blob may hold secrets in clear: better no shard results than a leak.
+    rmSync(blobDir!, { recursive: true, force: true });
+    fail(
+      EXIT.incomplete,
+      `could not clean the shard results in ${blobDir} (${(e as Error).message}), so they were removed; run the shard again`,
+    );
+  } finally {
+    rmSync(env['PREFLIGHT_ARTIFACTS']!, { recursive: true, force: true });
+  }
   return exitForReport(out);
+}
+
+/**
+ * The `--rules` selection the shards ran with, read from each shard's readiness.json; the shards
+ * must agree (they are parts of one run). Undefined when they ran every rule.
+ */
+function shardSelection(dirs: readonly string[]): string[] | undefined {
+  const seen = new Map<string, string>();
+  for (const dir of dirs) {
+    const file = join(resolve(dir), 'readiness.json');
+    if (!existsSync(file)) continue;
+    let selected: unknown;
+    try {
+      selected = (JSON.parse(readFileSync(file, 'utf8')) as { selectedRules?: unknown }).selectedRules;
+    } catch {
+      continue;
+    }
+    const key = Array.isArray(selected) ? [...selected].map(String).sort().join(',') : '';
+    seen.set(key, dir);
+  }
+  if (seen.size > 1) {
+    const [a, b] = [...seen.values()];
+    fail(EXIT.usage, `${a} and ${b} ran different rule selections (--rules); merge shards of one run only`);
+  }
+  const only = [...seen.keys()][0];
+  return only ? only.split(',') : undefined;
 }
 
 async function report(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { config: { type: 'string' }, out: { type: 'string', default: 'preflight-report' }, baseline: { type: 'string' } },
+    options: {
+      config: { type: 'string' },
+      out: { type: 'string', default: 'preflight-report' },
+      baseline: { type: 'string' },
+    },
     allowPositionals: true,
     strict: true,
   });
-  if (positionals.length === 0) fail(EXIT.usage, 'give the shard report folders to merge: so-preflight report DIR...');
+  if (positionals.length === 0)
+    fail(EXIT.usage, 'give the shard report folders to merge: so-preflight report DIR...');
   const configFile = findConfigFile(values.config);
   await loadConfig(configFile);
   if (values.baseline) loadBaseline(resolve(values.baseline), RULES);
+  for (const dir of positionals) {
+    if (!existsSync(join(resolve(dir), 'blob')))
+      fail(
+        EXIT.usage,
+        `${dir} holds no shard results (no blob/ folder); run "so-preflight check --shard i/n --out ${dir}" first`,
+      );
+  }
+  const selection = shardSelection(positionals);
   const merged = mkdtempSync(join(tmpdir(), 'so-preflight-merge-'));
-  let blobs = 0;
+  const zips: string[] = [];
   for (const dir of positionals) {
     const blobDir = join(resolve(dir), 'blob');
-    if (!existsSync(blobDir)) fail(EXIT.usage, `${dir} holds no shard results (no blob/ folder); run "so-preflight check --shard i/n --out ${dir}" first`);
     for (const f of readdirSync(blobDir).filter((f) => f.endsWith('.zip'))) {
-      copyFileSync(join(blobDir, f), join(merged, f));
-      blobs++;
+      // Two shards' blobs may share a name (e.g. the same --shard given twice): keep both.
+      const copy = join(merged, `${zips.length}-${f}`);
+      copyFileSync(join(blobDir, f), copy);
+      zips.push(copy);
     }
   }
-  if (blobs === 0) fail(EXIT.usage, 'the given folders hold no shard results (.zip blobs)');
+  const blobs = zips.length;
+  if (blobs === 0) {
+    rmSync(merged, { recursive: true, force: true });
+    fail(EXIT.usage, 'the given folders hold no shard results (.zip blobs)');
+  }
   const out = resolve(values.out);
   mkdirSync(out, { recursive: true });
   clearReport(out);
   const env: NodeJS.ProcessEnv = { ...process.env, PREFLIGHT_CONFIG: configFile, PREFLIGHT_OUT: out };
+  // The merged report judges the same selection the shards ran (else unselected rules would
+  // read as "did not run"), and must not write blobs or pick up a caller's stray selection.
+  delete env['PREFLIGHT_RULES'];
+  delete env['PREFLIGHT_BLOB_DIR'];
+  delete env['PREFLIGHT_BASELINE'];
+  if (selection) env['PREFLIGHT_RULES'] = selection.join(',');
   if (values.baseline) env['PREFLIGHT_BASELINE'] = resolve(values.baseline);
-  await runPlaywright(
-    ['merge-reports', '--config', join(PKG_ROOT, 'playwright.config.ts'), merged],
-    env,
-  );
-  rmSync(merged, { recursive: true, force: true });
+  // The shards' evidence files, where the report writer finds the findings' relative paths.
+  unpackEvidence(zips, out);
+  try {
+    await runPlaywright(['merge-reports', '--config', join(PKG_ROOT, 'playwright.config.ts'), merged], env);
+  } finally {
+    rmSync(merged, { recursive: true, force: true });
+    rmSync(join(out, EVIDENCE_DIR), { recursive: true, force: true });
+  }
   return exitForReport(out);
 }
 
@@ -223,7 +322,11 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`so-preflight: ${err.message}`);
       return EXIT.incomplete;
     }
-    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    if (
+      err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
+      err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ||
+      err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
+    ) {
       console.error(`so-preflight: ${err.message.split('\n')[0]}; run "so-preflight --help" for usage`);
       return EXIT.usage;
     }
@@ -235,7 +338,9 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`so-preflight: ${err.message}`);
       return err.exitCode;
     }
-    console.error(`so-preflight: unexpected error: ${err.message?.split('\n')[0] ?? String(e)}; please report it with the command you ran`);
+    console.error(
+      `so-preflight: unexpected error: ${err.message?.split('\n')[0] ?? String(e)}; please report it with the command you ran`,
+    );
     return EXIT.incomplete;
   }
 }
@@ -243,4 +348,3 @@ export async function main(argv: string[]): Promise<number> {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   process.exitCode = await main(process.argv.slice(2));
 }
-

@@ -51,7 +51,9 @@ export function findConfigFile(given: string | undefined, cwd = process.cwd()): 
   if (given) {
     const file = resolve(cwd, given);
     if (!existsSync(file)) {
-      throw new ConfigError(given, [`file not found; check the --config path or run "so-preflight init" to write one`]);
+      throw new ConfigError(given, [
+        `file not found; check the --config path or run "so-preflight init" to write one`,
+      ]);
     }
     return file;
   }
@@ -84,10 +86,23 @@ async function importRaw(file: string): Promise<unknown> {
     const first = (err.message ?? String(err)).split('\n')[0];
     throw new ConfigError(file, [`could not be loaded: ${first}`]);
   }
-  if (mod.default === undefined) {
+  let value = mod.default;
+  // Inside Playwright (the reporter and the workers load the config too) a .ts/.js file outside
+  // an ESM package is compiled to CommonJS, so the default export arrives wrapped once more.
+  if (isWrappedDefault(value)) value = value.default;
+  if (value === undefined) {
     throw new ConfigError(file, ['has no default export; write "export default defineConfig({ ... })"']);
   }
-  return mod.default;
+  return value;
+}
+
+function isWrappedDefault(value: unknown): value is { default: unknown } {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    'default' in value &&
+    Object.keys(value).every((k) => k === 'default' || k === '__esModule')
+  );
 }
 
 function substitutePort(value: unknown, port: string): unknown {
@@ -141,7 +156,10 @@ export interface LoadOptions {
 }
 
 /** Load, validate and freeze a config file. Throws {@link ConfigError} listing every problem. */
-export async function loadConfig(fileArg: string | undefined, options: LoadOptions = {}): Promise<ResolvedConfig> {
+export async function loadConfig(
+  fileArg: string | undefined,
+  options: LoadOptions = {},
+): Promise<ResolvedConfig> {
   const file = findConfigFile(fileArg);
   const raw = await importRaw(file);
   const problems = placeholderProblems(raw);
@@ -149,6 +167,15 @@ export async function loadConfig(fileArg: string | undefined, options: LoadOptio
   const parsed = configSchema.safeParse(port ? substitutePort(raw, port) : raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
+      if (issue.code === 'unrecognized_keys') {
+        // One problem per key, at the key's own path (`app.foo`, not `app`), so the user can find it.
+        for (const key of issue.keys) {
+          problems.push(
+            `unknown key "${key}"; check its spelling (unknown keys are errors) → at ${z.core.toDotPath([...issue.path, key])}`,
+          );
+        }
+        continue;
+      }
       const at = issue.path.length ? ` → at ${z.core.toDotPath(issue.path)}` : '';
       problems.push(`${issue.message}${at}`);
     }

@@ -5,7 +5,10 @@
  */
 import { z } from 'zod';
 
-const urlString = z.url({ protocol: /^https?$/, error: 'an absolute http(s) URL, e.g. http://127.0.0.1:5050' });
+const urlString = z.url({
+  protocol: /^https?$/,
+  error: 'an absolute http(s) URL, e.g. http://127.0.0.1:5050',
+});
 const path = z.string().startsWith('/', 'a path starting with "/", e.g. /login');
 
 /** An exact redirect URL, or an anchored regular expression `^...$` as registered with SuperOffice. */
@@ -94,9 +97,19 @@ export const configSchema = z.strictObject({
     })
     .superRefine((app, ctx) => {
       if (app.type !== 'native') {
-        if (app.baseURL === undefined) ctx.addIssue({ code: 'custom', path: ['baseURL'], message: 'required for web and server-to-server apps' });
+        if (app.baseURL === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['baseURL'],
+            message: 'required for web and server-to-server apps',
+          });
         if (app.session === undefined)
-          ctx.addIssue({ code: 'custom', path: ['session'], message: 'required for web and server-to-server apps: a path that tells signed-in from signed-out, e.g. { path: "/me", expect: { status: 200 } }' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['session'],
+            message:
+              'required for web and server-to-server apps: a path that tells signed-in from signed-out, e.g. { path: "/me", expect: { status: 200 } }',
+          });
       }
       if (app.type === 'native' && !('browserEnv' in app.signIn) && app.start === undefined) {
         ctx.addIssue({
