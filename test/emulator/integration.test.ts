@@ -98,7 +98,7 @@ test('code flow + PKCE S256 in Chromium, signature-checked id_token, API, refres
   await expect(page.getByText('Acme AS').first()).toBeVisible();
   await page.getByRole('button', { name: 'I approve' }).click();
   await page.waitForURL(/\/callback\?/);
-  const callback = callbacks.at(-1)!;
+  const callback = callbacks.filter((u) => new URL(u).pathname === '/callback').at(-1)!;
   expect(new URL(callback).searchParams.get('state')).toBe(state);
 
   const tokens = await client.authorizationCodeGrant(config, new URL(callback), {
