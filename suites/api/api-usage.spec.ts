@@ -5,6 +5,7 @@
  * judges by the NetServer traffic of that flow.
  */
 import { test } from '../../fixtures/index.ts';
+import { cannotJudge as error } from '../../fixtures/jobs.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
 import type { FlowOptions } from '../../src/emulator/types.ts';
 
@@ -21,10 +22,6 @@ async function signedInFlow(preflight: Preflight, options: FlowOptions = {}): Pr
   if (r.outcome !== 'returned') return r.detail;
   if (!(await preflight.probe(session)).signedIn) return 'the sign-in did not create a session';
   return session;
-}
-
-async function error(preflight: Preflight, rule: string, check: string, title: string, why: string) {
-  await preflight.finding({ rule, check, title, status: 'error', message: `cannot judge: ${why}` });
 }
 
 const USER_TOKEN_FAULTS =
@@ -146,14 +143,12 @@ test.describe('API usage', () => {
     const session = await signedInFlow(preflight, { xssPayloads: true });
     if (typeof session === 'string') return error(preflight, 'INPUT-VALIDATION', check, title, session);
     await preflight.visitApiAction(session);
-    const ran = await session.page
-      .evaluate(() => (window as unknown as { __soPreflightXss?: number }).__soPreflightXss === 1)
-      .catch(() => false);
+    const ran = await preflight.xssRan(session);
     await preflight.finding({
       rule: 'INPUT-VALIDATION',
       check,
       title,
-      status: ran || session.dialogs.length ? 'fail' : 'pass',
+      status: ran ? 'fail' : 'pass',
       message: ran
         ? 'a script planted in company_name / contact names ran in the app page: escape all output'
         : 'the planted payloads did not run',

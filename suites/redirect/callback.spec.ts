@@ -4,6 +4,7 @@
  * parameters, and open redirects through return parameters.
  */
 import { test } from '../../fixtures/index.ts';
+import { cannotJudge } from '../../fixtures/jobs.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
 
 test.skip(
@@ -54,10 +55,6 @@ async function captureCallback(preflight: Preflight, session: FlowSession): Prom
   await preflight.signIn(session, { rawCallback: true, stopWhen: () => captured !== undefined });
   await session.context.unroute(matcher);
   return captured;
-}
-
-async function cannotJudge(preflight: Preflight, rule: string, check: string, title: string, why: string) {
-  await preflight.finding({ rule, check, title, status: 'error', message: `cannot judge: ${why}` });
 }
 
 async function deliver(preflight: Preflight, session: FlowSession, url: URL) {
@@ -280,14 +277,12 @@ test.describe('callback: codes and errors', () => {
         '<img src=x onerror="window.__soPreflightXss=1"><script>window.__soPreflightXss=1</script>',
       );
       await deliver(preflight, session, url);
-      const ran = await session.page
-        .evaluate(() => (window as unknown as { __soPreflightXss?: number }).__soPreflightXss === 1)
-        .catch(() => false);
+      const ran = await preflight.xssRan(session);
       await preflight.finding({
         rule: 'INPUT-VALIDATION',
         check,
         title,
-        status: ran || session.dialogs.length ? 'fail' : 'pass',
+        status: ran ? 'fail' : 'pass',
         message: ran
           ? 'script from error_description ran in the app page: escape everything you render'
           : 'the payload did not run',
