@@ -48,12 +48,14 @@ export function runErrorOf(line: string | undefined): string | undefined {
   return m ? m[1] : undefined;
 }
 
+// eslint-disable-next-line no-control-regex -- terminal colour codes start with ESC
+const ANSI_COLOURS = /\u001b\[[0-9;]*m/g;
+
 function firstLine(error: TestError | undefined): string | undefined {
   const msg = error?.message ?? error?.value;
   if (!msg) return undefined;
-  // eslint-disable-next-line no-control-regex
   return msg
-    .replace(/\u001b\[[0-9;]*m/g, '')
+    .replace(ANSI_COLOURS, '')
     .split('\n')
     .find((l) => l.trim())
     ?.trim();
