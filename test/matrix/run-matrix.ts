@@ -25,6 +25,8 @@ import { RULES, getRule } from '../../src/rules/index.ts';
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'src/cli/main.ts');
 const CONCURRENCY = Number(process.env['MATRIX_CONCURRENCY'] ?? 2);
+/** Playwright workers per check (each runs its own emulator, app and browser). */
+const WORKERS = process.env['MATRIX_WORKERS'];
 
 interface Defect {
   name: string;
@@ -83,6 +85,7 @@ function runCase(c: Case): Promise<Row> {
   const out = mkdtempSync(join(tmpdir(), `matrix-${c.app}-`));
   const args = [CLI, 'check', '--config', join(ROOT, 'examples', c.app, 'preflight.config.ts'), '--out', out];
   if (c.rules) args.push('--rules', c.rules.join(','));
+  if (WORKERS) args.push('--workers', WORKERS);
   const env: NodeJS.ProcessEnv = { ...process.env, DEFECTS: c.defect ?? '' };
   delete env['CI_PREFLIGHT_DEBUG'];
   const started = Date.now();
@@ -166,6 +169,9 @@ async function main(): Promise<number> {
       }),
     );
   }
+  // Longest first (full runs, then the widest selections), so short cases fill the tail.
+  const cost = (c: Case) => (c.rules === undefined ? Number.MAX_SAFE_INTEGER : c.rules.length);
+  cases.sort((a, b) => cost(b) - cost(a));
   console.log(`matrix: ${cases.length} cases over ${apps.join(', ')} (${CONCURRENCY} at a time)`);
   const rows: Row[] = [];
   const queue = [...cases];
