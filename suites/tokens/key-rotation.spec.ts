@@ -114,4 +114,28 @@ test.describe('signing-key rotation', () => {
       });
     },
   );
+
+  test(
+    'fails closed when the JWKS endpoint is down and the signing key is new',
+    { tag: ['@TOKEN-SIGNATURE'] },
+    async ({ preflight }) => {
+      // The control runs first, while SuperID is healthy; the judge below reuses its result.
+      await preflight.control();
+      const { emulator } = preflight;
+      await emulator.rotateSigningKey({ dropOld: true });
+      emulator.setFaults({ jwksUnavailable: true });
+      try {
+        const session = await preflight.newFlow();
+        const signIn = await preflight.signIn(session);
+        await preflight.judgeRejection(session, signIn, {
+          rule: 'TOKEN-SIGNATURE',
+          check: 'jwks-unavailable-fail-closed',
+          title: 'Refuses a sign-in whose key cannot be fetched (JWKS endpoint down): fails closed',
+        });
+      } finally {
+        emulator.setFaults({});
+        preflight.invalidateControl();
+      }
+    },
+  );
 });
