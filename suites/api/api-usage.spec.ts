@@ -5,7 +5,7 @@
  * judges by the NetServer traffic of that flow.
  */
 import { test } from '../../fixtures/index.ts';
-import { cannotJudge as error } from '../../fixtures/jobs.ts';
+import { cannotJudge as error, signedIn } from '../../fixtures/jobs.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
 import type { FlowOptions } from '../../src/emulator/types.ts';
 
@@ -14,12 +14,10 @@ test.skip(
   'native apps call the API once per run; judged in the sign-in suite',
 );
 
+/** A signed-in browser whose session the app's probe confirms. */
 async function signedInFlow(preflight: Preflight, options: FlowOptions = {}): Promise<FlowSession | string> {
-  const control = await preflight.control();
-  if (!control.ok) return control.reason;
-  const session = await preflight.newFlow(options);
-  const r = await preflight.signIn(session);
-  if (r.outcome !== 'returned') return r.detail;
+  const session = await signedIn(preflight, options);
+  if (typeof session === 'string') return session;
   if (!(await preflight.probe(session)).signedIn) return 'the sign-in did not create a session';
   return session;
 }

@@ -6,7 +6,7 @@
 import { test } from '../../fixtures/index.ts';
 import type { Preflight } from '../../fixtures/index.ts';
 import { findStackTrace } from '../../src/evidence/stacktrace.ts';
-import { cannotJudge } from '../../fixtures/jobs.ts';
+import { cannotJudge, signedIn } from '../../fixtures/jobs.ts';
 
 test.skip(
   ({ harness }) => harness.config.app.type === 'native',
@@ -104,11 +104,8 @@ test.describe('consent', () => {
       const check = 'consent-revoked';
       const title =
         'After the tenant revokes the app, it stops calling SuperOffice (bounded retries) and says so';
-      const control = await preflight.control();
-      if (!control.ok) return cannotJudge(preflight, rule, check, title, control.reason);
-      const session = await preflight.newFlow();
-      const r = await preflight.signIn(session);
-      if (r.outcome !== 'returned') return cannotJudge(preflight, rule, check, title, r.detail);
+      const session = await signedIn(preflight);
+      if (typeof session === 'string') return cannotJudge(preflight, rule, check, title, session);
       const before = preflight.emulator.recorder.lastSeq();
       await preflight.visitApiAction(session);
       if (!preflight.emulator.recorder.since(before).some((e) => e.endpoint === 'api'))
@@ -154,11 +151,8 @@ test.describe('registered URLs in use', () => {
       const check = 'registered-urls-used';
       const title =
         'Sign-out returns to a registered post-logout URL and browser API calls come from registered origins';
-      const control = await preflight.control();
-      if (!control.ok) return cannotJudge(preflight, rule, check, title, control.reason);
-      const session = await preflight.newFlow();
-      const r = await preflight.signIn(session);
-      if (r.outcome !== 'returned') return cannotJudge(preflight, rule, check, title, r.detail);
+      const session = await signedIn(preflight);
+      if (typeof session === 'string') return cannotJudge(preflight, rule, check, title, session);
       await preflight.visitApiAction(session);
       const signOut = preflight.config.app.signOut?.path;
       if (signOut)

@@ -4,7 +4,7 @@
  * 401. Judged from the NetServer traffic after the harness triggers the app's job (`apiAction`).
  */
 import { test } from '../../fixtures/index.ts';
-import { installed, runJob, cannotJudge as error } from '../../fixtures/jobs.ts';
+import { signedIn, runJob, cannotJudge as error } from '../../fixtures/jobs.ts';
 import type { Exchange, GlobalFaults } from '../../src/emulator/types.ts';
 
 test.skip(
@@ -46,7 +46,7 @@ test.describe('system user', () => {
     { tag: ['@API-SYSUSER-CACHE'] },
     async ({ preflight }) => {
       const rule = 'API-SYSUSER-CACHE';
-      const session = await installed(preflight);
+      const session = await signedIn(preflight);
       if (typeof session === 'string')
         return error(preflight, rule, 'ticket-cached', 'The ticket is reused across jobs', session);
       const { recorder } = preflight.emulator;
@@ -105,7 +105,7 @@ test.describe('system user', () => {
     { tag: ['@TOKEN-SYSUSER-VALIDATE', '@TOKEN-VALIDATE-ALL'] },
     async ({ preflight }) => {
       const rule = 'TOKEN-SYSUSER-VALIDATE';
-      const session = await installed(preflight);
+      const session = await signedIn(preflight);
       if (typeof session === 'string') {
         for (const f of forgeries)
           await error(preflight, rule, f, `Rejects a system-user JWT (${f})`, session);

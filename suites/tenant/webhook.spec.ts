@@ -5,7 +5,7 @@
  */
 import { test } from '../../fixtures/index.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
-import { installed, runJob, cannotJudge as error } from '../../fixtures/jobs.ts';
+import { signedIn, runJob, cannotJudge as error } from '../../fixtures/jobs.ts';
 
 test.skip(({ harness }) => harness.config.app.type === 'native', 'native apps have no state-change URL');
 test.describe.configure({ mode: 'serial' });
@@ -39,7 +39,7 @@ test.describe('tenant state-change notifications', () => {
       const title0 = 'Forged notifications are refused';
       if (!preflight.config.app.stateChangeUrl)
         return error(preflight, rule, 'forged-suspend', title0, 'app.stateChangeUrl is not configured');
-      const session = await installed(preflight);
+      const session = await signedIn(preflight);
       if (typeof session === 'string') return error(preflight, rule, 'forged-suspend', title0, session);
       if ((await apiCallsOfJob(preflight, session)) === 0) {
         return error(
@@ -105,7 +105,7 @@ test.describe('tenant state-change notifications', () => {
       });
       return;
     }
-    const session = await installed(preflight);
+    const session = await signedIn(preflight);
     if (typeof session === 'string') return error(preflight, rule, 'suspend-resume', title, session);
     const before = await apiCallsOfJob(preflight, session);
     if (before === 0)
