@@ -188,10 +188,7 @@ test.describe('id_token validation', () => {
           });
           return;
         }
-        const signedIn =
-          preflight.config.app.type === 'native'
-            ? preflight.apiCalls(session).length > 0
-            : (await preflight.probe(session)).signedIn;
+        const signedIn = await preflight.accepted(session);
         // Refusing a valid token is an interoperability bug, not a hole: the control case fails,
         // the legal-but-unusual shapes warn.
         await preflight.finding({
