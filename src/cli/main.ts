@@ -162,7 +162,13 @@ async function check(argv: string[]): Promise<number> {
     PREFLIGHT_ARTIFACTS: mkdtempSync(join(tmpdir(), 'so-preflight-artifacts-')),
   };
   // Internal channels to the Playwright run: only this command's options may set them.
-  for (const name of ['PREFLIGHT_RULES', 'PREFLIGHT_BASELINE', 'PREFLIGHT_BLOB_DIR', 'PREFLIGHT_ALLURE_DIR'])
+  for (const name of [
+    'PREFLIGHT_RULES',
+    'PREFLIGHT_BASELINE',
+    'PREFLIGHT_BLOB_DIR',
+    'PREFLIGHT_ALLURE_DIR',
+    'PREFLIGHT_SHARD',
+  ])
     delete env[name];
   if (rules) env['PREFLIGHT_RULES'] = rules.join(',');
   if (values.baseline) env['PREFLIGHT_BASELINE'] = resolve(values.baseline);
@@ -172,6 +178,7 @@ async function check(argv: string[]): Promise<number> {
   if (rules) args.push('--grep', `@(${rules.map((r) => r.replaceAll('.', '\\.')).join('|')})(?![-A-Z0-9.])`);
   if (values.shard) {
     args.push(`--shard=${values.shard}`);
+    env['PREFLIGHT_SHARD'] = values.shard;
     env['PREFLIGHT_BLOB_DIR'] = join(out, 'blob');
   }
   await runPlaywright(args, env);

@@ -61,6 +61,13 @@ export interface BuildReportInput {
   redactor?: Redactor;
   /** The catalog's `ruleApplies`; defaults to: severity defined for the certification and app type listed. */
   applies?: (rule: Rule, certification: Certification, appType: AppType) => boolean;
+  /**
+   * Rules the catalog calls automated whose check is not built yet, with the reason: reported
+   * for attestation (status `manual`), never as if a check had run.
+   */
+  notAutomated?: Readonly<Record<string, string>>;
+  /** Shard of a sharded run (`i/n`), when this report covers one shard only. */
+  shard?: string;
 }
 
 const NOT_SELECTED = 'not selected (--rules)';
@@ -230,10 +237,23 @@ export function buildReport(input: BuildReportInput): ReadinessReport {
       severity,
       automation: rule.automation,
     };
+    const gap = input.notAutomated?.[rule.id];
+    const basis: RuleResult['basis'] =
+      rule.automation === 'manual' || gap !== undefined
+        ? 'attestation'
+        : rule.judgedFrom === 'configuration'
+          ? 'configuration'
+          : 'behaviour';
     const tail = {
       docs: rule.docs.map((d) => ({ title: d.title, url: d.url })),
       remediation: rule.remediation,
-      howChecked: rule.check,
+      howChecked:
+        gap !== undefined
+          ? `Not checked automatically yet (${gap}). Attest it: ${rule.requirement}`
+          : basis === 'configuration'
+            ? `Checked: your declared configuration (not the running app). ${rule.check}`
+            : rule.check,
+      basis,
     };
     if (!applies(rule, certification, appType)) {
       const kinds = `${certification} ${appType} apps`;
@@ -250,6 +270,15 @@ export function buildReport(input: BuildReportInput): ReadinessReport {
     }
     if (selected && !selected.has(rule.id)) {
       return { ...base, status: 'not-run', reason: NOT_SELECTED, checks: [], ...tail };
+    }
+    if (gap !== undefined && !checksByRule.has(rule.id)) {
+      return {
+        ...base,
+        status: 'manual',
+        reason: `not automated yet: ${gap}; attest it (see the checklist)`,
+        checks: [],
+        ...tail,
+      };
     }
     const checks = checksByRule.get(rule.id) ?? [];
     const status = judge(checks);
@@ -273,19 +302,27 @@ export function buildReport(input: BuildReportInput): ReadinessReport {
   const blockingNotRun = blocking
     .filter((r) => r.status === 'not-run' && r.reason !== NOT_SELECTED)
     .map((r) => r.id);
+  const partialWhy = [
+    selected ? `only the rules selected with --rules (${plural(selected.size, 'rule')})` : '',
+    input.shard ? `shard ${input.shard} of the checks` : '',
+  ].filter(Boolean);
+  const partial = partialWhy.length ? `partial run: ${partialWhy.join(', ')} were judged` : undefined;
 
+  // Precedence: a blocking failure is a finding about the app, so it decides the verdict even
+  // when other rules could not be judged; `incomplete` is for runs with nothing failed and
+  // something that could not be judged (CI reads it as "fix the run", not "fix the app").
   let verdict: Verdict;
   let verdictReason: string;
-  const alsoFailed = blockingFails.length
-    ? `; also ${plural(blockingFails.length, 'blocking rule')} failed: ${ruleList(blockingFails)}`
-    : '';
-  if (runErrors.length > 0) {
-    verdict = 'incomplete';
-    verdictReason = `the run itself had ${plural(runErrors.length, 'error')}: ${firstLine(runErrors[0] ?? '', 200)}${alsoFailed}`;
-  } else if (blockingErrors.length > 0) {
-    verdict = 'incomplete';
-    verdictReason = `${plural(blockingErrors.length, 'blocking rule')} could not be judged: ${ruleList(blockingErrors)}${alsoFailed}`;
-  } else if (blockingFails.length > 0 || stale.length > 0) {
+  const unjudged: string[] = [];
+  if (runErrors.length)
+    unjudged.push(
+      `the run itself had ${plural(runErrors.length, 'error')}: ${firstLine(runErrors[0] ?? '', 200)}`,
+    );
+  if (blockingErrors.length)
+    unjudged.push(
+      `${plural(blockingErrors.length, 'blocking rule')} could not be judged: ${ruleList(blockingErrors)}`,
+    );
+  if (blockingFails.length > 0 || stale.length > 0) {
     verdict = 'not-ready';
     const parts: string[] = [];
     if (blockingFails.length)
@@ -294,11 +331,19 @@ export function buildReport(input: BuildReportInput): ReadinessReport {
       parts.push(
         `stale baseline: ${ruleList(stale)} no longer ${stale.length === 1 ? 'fails' : 'fail'}; remove ${stale.length === 1 ? 'it' : 'them'} from the baseline`,
       );
-    verdictReason = `${parts.join('; ')}`;
+    if (unjudged.length) parts.push(`also ${unjudged.join('; ')}`);
+    verdictReason = parts.join('; ');
+  } else if (unjudged.length > 0) {
+    verdict = 'incomplete';
+    verdictReason = unjudged.join('; ');
   } else {
     verdict = 'ready';
-    const passed = blocking.filter((r) => r.status === 'pass').length;
-    const notes: string[] = [];
+    const judged = (basis: RuleResult['basis']) =>
+      blocking.filter((r) => r.basis === basis && (r.status === 'pass' || r.status === 'warn')).length;
+    const attested = blocking.filter((r) => r.status === 'manual').length;
+    const notes: string[] = [
+      `${plural(judged('behaviour'), 'blocking requirement')} judged by behaviour, ${judged('configuration')} by your declared configuration, ${attested} left to attestation`,
+    ];
     const advisoryFails = rules.filter((r) => r.severity === 'advisory' && r.status === 'fail').length;
     const baselined = rules.filter((r) => r.baselined).length;
     if (advisoryFails) notes.push(`${plural(advisoryFails, 'advisory rule')} failed`);
@@ -308,9 +353,9 @@ export function buildReport(input: BuildReportInput): ReadinessReport {
       notes.push(
         `${plural(blockingNotRun.length, 'blocking rule')} did not run: ${ruleList(blockingNotRun)}`,
       );
-    if (count('manual')) notes.push(`${plural(count('manual'), 'manual item')} to attest`);
-    verdictReason = `no blocking rule failed (${plural(passed, 'blocking rule')} passed)${notes.length ? `; ${notes.join('; ')}` : ''}`;
+    verdictReason = `no blocking rule failed; ${notes.join('; ')}`;
   }
+  if (partial) verdictReason = `${partial}; ${verdictReason}`;
 
   const baselinedCount = rules.filter((r) => r.baselined).length;
   const report: ReadinessReport = {
@@ -332,6 +377,7 @@ export function buildReport(input: BuildReportInput): ReadinessReport {
       ...(baselinedCount ? { baselined: baselinedCount } : {}),
     },
     ...(input.selectedRules ? { selectedRules: [...input.selectedRules] } : {}),
+    ...(partial ? { partial } : {}),
     runErrors,
     rules,
   };

@@ -52,6 +52,11 @@ export interface RuleResult {
   baselined?: { reason: string };
   /** What the harness does to judge the rule (the catalog's `check`), shown as "what was checked". */
   howChecked?: string;
+  /**
+   * What the judgement rests on: the app's observed `behaviour`, the declared `configuration`, or
+   * `attestation` (manual rules and rules with no automated check yet).
+   */
+  basis?: 'behaviour' | 'configuration' | 'attestation';
 }
 
 /** A manual attestation item shown in the report's checklist (besides the manual rules). */
@@ -91,6 +96,11 @@ export interface ReadinessReport {
   };
   /** Rules selected with `--rules`; absent when all rules were selected. */
   selectedRules?: string[];
+  /**
+   * Set when the run judged only part of the catalog (`--rules`, `--shard`): what was left out.
+   * A partial run's verdict speaks for the judged rules only.
+   */
+  partial?: string;
   /** Problems of the run itself (app did not start, browser missing, reporter errors). */
   runErrors: string[];
   rules: RuleResult[];

@@ -53,6 +53,11 @@ export interface Rule {
   automation: Automation;
   /** What the harness does to judge the rule (or, for manual rules, what to attest). */
   check: string;
+  /**
+   * `configuration`: judged from what the config declares (e.g. the registered redirect URLs),
+   * not from the app's behaviour; the report says so. Absent: judged by behaviour.
+   */
+  judgedFrom?: 'configuration';
   remediation: string;
   docs: readonly RuleDoc[];
 }

@@ -212,4 +212,59 @@ t.describe('verdict', () => {
     expect(sharded.summary).toEqual(whole.summary);
     expect(sharded.rules.map((r) => [r.id, r.status])).toEqual(whole.rules.map((r) => [r.id, r.status]));
   });
+
+  t('a blocking failure decides the verdict even when other rules could not be judged', () => {
+    const results = notReadyResults().filter((r) => !r.ruleIds.includes('TOKEN-ISSUER'));
+    results.push(test('token-issuer', ['TOKEN-ISSUER'], [], { outcome: 'timedOut', error: 'timeout' }));
+    const report = build(results, { runErrors: ['the app crashed once'] });
+    expect(rule(report, 'TOKEN-ISSUER').status).toBe('error');
+    expect(report.verdict).toBe('not-ready');
+    expect(report.verdictReason).toMatch(/^2 blocking rules failed: TOKEN-SIGNATURE, SECRET-AS-PASSWORD/);
+    expect(report.verdictReason).toContain('could not be judged: TOKEN-ISSUER');
+    expect(report.verdictReason).toContain('the app crashed once');
+  });
+
+  t('--rules and --shard runs are partial, in the verdict line and the report', () => {
+    const selected = build(
+      readyResults().filter((r) => r.ruleIds.includes('TOKEN-SIGNATURE')),
+      { selectedRules: ['TOKEN-SIGNATURE'] },
+    );
+    expect(selected.partial).toContain('--rules');
+    expect(selected.verdictReason).toMatch(/^partial run: only the rules selected with --rules \(1 rule\)/);
+    const shard = build(readyResults(), { shard: '1/2' });
+    expect(shard.partial).toContain('shard 1/2');
+    expect(shard.verdictReason).toMatch(/^partial run/);
+    expect(build(readyResults()).partial).toBeUndefined();
+    expect(build(readyResults()).verdictReason).not.toContain('partial');
+  });
+
+  t('rules without a built check are left to attestation, never described as checked', () => {
+    const results = readyResults().filter((r) => !r.ruleIds.includes('SECRET-AS-PASSWORD'));
+    const report = build(results, { notAutomated: { 'SECRET-AS-PASSWORD': 'the scanner is not built yet' } });
+    const r = rule(report, 'SECRET-AS-PASSWORD');
+    expect(r.status).toBe('manual');
+    expect(r.basis).toBe('attestation');
+    expect(r.reason).toContain('not automated yet: the scanner is not built yet');
+    expect(r.howChecked).toMatch(/^Not checked automatically yet/);
+    expect(report.verdict).toBe('ready');
+    expect(report.verdictReason).toMatch(
+      /judged by behaviour, \d+ by your declared configuration, \d+ left to attestation/,
+    );
+  });
+
+  t('the verdict line counts blocking requirements by what they were judged on', () => {
+    const rules = FIXTURE_RULES.map((r) =>
+      r.id === 'REDIRECT-HTTPS' ? { ...r, judgedFrom: 'configuration' as const } : r,
+    );
+    const report = build(readyResults(), { rules });
+    expect(rule(report, 'REDIRECT-HTTPS').basis).toBe('configuration');
+    expect(rule(report, 'REDIRECT-HTTPS').howChecked).toMatch(/^Checked: your declared configuration/);
+    expect(rule(report, 'TOKEN-SIGNATURE').basis).toBe('behaviour');
+    const blocking = report.rules.filter((r) => r.severity === 'blocking');
+    const byBehaviour = blocking.filter((r) => r.basis === 'behaviour' && r.status === 'pass').length;
+    const byConfig = blocking.filter((r) => r.basis === 'configuration' && r.status === 'pass').length;
+    expect(report.verdictReason).toContain(
+      `${byBehaviour} blocking requirement${byBehaviour === 1 ? '' : 's'} judged by behaviour, ${byConfig} by your declared configuration`,
+    );
+  });
 });
