@@ -8,7 +8,8 @@ import { z } from 'zod';
 
 export const FINDING_CONTENT_TYPE = 'application/vnd.so-preflight.finding+json';
 
-export const CHECK_STATUSES = ['pass', 'fail', 'warn', 'error'] as const;
+/** `not-run`: the check could not run for a reason the user can fix (e.g. a config key to add). */
+export const CHECK_STATUSES = ['pass', 'fail', 'warn', 'error', 'not-run'] as const;
 export type CheckStatus = (typeof CHECK_STATUSES)[number];
 
 /** One piece of evidence: a redacted HTTP exchange excerpt, a decoded token, a note, or a file. */

@@ -227,13 +227,25 @@ export function createApp(
   app.get('/callback', callback);
   app.post('/callback', express.urlencoded({ extended: false, limit: '64kb' }), callback);
 
-  app.get('/session', (req, res) => {
+  // "Who am I": like most partner apps, it asks the tenant API for the current principal.
+  app.get('/session', async (req, res) => {
     const session = sessions.get(req);
     if (!session) {
       res.status(401).json({ signedIn: false });
       return;
     }
-    res.json({ signedIn: true, user: { name: session.user.name, ctx: session.user.ctx } });
+    try {
+      const principal = await tenantApi.get<Principal>(session, 'v1/User/currentPrincipal');
+      const name = principal.FullName ?? principal.UserName ?? session.user.name;
+      res.json({ signedIn: true, user: { name, ctx: session.user.ctx } });
+    } catch (err) {
+      if (err instanceof SessionExpiredError) {
+        sessions.destroy(req, res);
+        res.status(401).json({ signedIn: false, reason: 'SuperOffice session expired' });
+      } else {
+        res.status(502).json({ signedIn: true, error: 'SuperOffice could not answer right now' });
+      }
+    }
   });
 
   app.get('/contacts', async (req, res, next) => {

@@ -80,6 +80,12 @@ export const configSchema = z.strictObject({
       session: probe.optional(),
       /** A page that makes the app call the tenant API with the user's token (default: session.path). */
       apiAction: z.strictObject({ path }).optional(),
+      /**
+       * More of the app's own pages to open (signed out and signed in) when searching what the
+       * browser sees for secrets; `baseURL`, the configured paths and same-origin links found on
+       * them are visited anyway.
+       */
+      pages: z.array(path).max(50).default([]),
       /** Where the app signs out (optional). */
       signOut: z.strictObject({ path }).optional(),
       /** Query parameters the app uses to return after sign-in, probed for open redirects. */

@@ -8,6 +8,7 @@ import type {
   EmulatorOptions,
   Exchange,
   Flow,
+  FlowApiFaults,
   FlowOptions,
   FlowTokens,
   ForgedToken,
@@ -96,6 +97,11 @@ export class FlowImpl implements Flow {
   }
   forged(): ForgedToken[] {
     return this.forgedTokens.map((f) => ({ ...f }));
+  }
+  arm(api: FlowApiFaults): void {
+    this.options.api = { ...api };
+    this.throttleLeft = api.throttle?.calls ?? 0;
+    this.unavailableLeft = api.unavailable?.calls ?? 0;
   }
 }
 

@@ -120,6 +120,7 @@ export const startEmulator: StartEmulator = async (options: EmulatorOptions): Pr
     webapiUrl: core.webapiUrlFor(core.tenant, core.tenantOrigin),
     caFile,
     caPem: core.pki.caPem,
+    accessTokenTtlSeconds: core.accessTtl,
     client: { ...core.client },
     privateKeyFile,
     users: core.users,

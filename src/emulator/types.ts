@@ -211,6 +211,12 @@ export interface Flow {
   tokens(): FlowTokens;
   /** id_tokens the scenario forged for this flow. */
   forged(): ForgedToken[];
+  /**
+   * Arm NetServer faults for this flow from now on (replacing earlier ones), e.g. after the
+   * sign-in and the session check went through unfaulted. Counted faults (throttle, unavailable)
+   * start afresh.
+   */
+  arm(api: FlowApiFaults): void;
 }
 
 export interface EmulatorAppRegistration {
@@ -271,6 +277,8 @@ export interface Emulator {
   readonly webapiUrl: string;
   readonly caFile: string;
   readonly caPem: string;
+  /** Lifetime of the access tokens SuperID issues, in seconds. */
+  readonly accessTokenTtlSeconds: number;
   readonly client: { id: string; secret: string | undefined };
   /** PEM file of the app's RSA private key (server-to-server apps); its public key is registered. */
   readonly privateKeyFile: string | undefined;

@@ -134,6 +134,8 @@ function summarize(status: RuleStatus, checks: readonly CheckResult[], testsRun:
       return ran.length === 1 ? 'the check passed' : `all ${plural(ran.length, 'check')} passed`;
     default: {
       const skipped = of('not-run');
+      const needs = skipped.filter((c) => c.id !== 'test-outcome');
+      if (needs.length > 0) return firstLine(needs[0]!.message, 240);
       if (skipped.length > 0) {
         const why = skipped.map((c) => c.message).find((m) => m && m !== 'skipped');
         return `no check ran: ${plural(skipped.length, 'test')} skipped${why ? ` (${firstLine(why, 160)})` : ''}`;

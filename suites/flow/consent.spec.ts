@@ -7,6 +7,7 @@ import { test } from '../../fixtures/index.ts';
 import type { Preflight } from '../../fixtures/index.ts';
 import { findStackTrace } from '../../src/evidence/stacktrace.ts';
 import { cannotJudge, signedIn } from '../../fixtures/jobs.ts';
+import { needsConfig } from '../../src/judge/index.ts';
 
 test.skip(
   ({ harness }) => harness.config.app.type === 'native',
@@ -40,17 +41,29 @@ test.describe('consent', () => {
         .exchanges()
         .some((e) => e.endpoint === 'interaction' && /I approve/.test(e.responseBody));
       if (r.outcome !== 'returned') {
+        // Stopping on a SuperID error page is the app's doing; a timeout observed nothing.
         await preflight.finding({
           rule: 'AUTH-CONSENT-FLOW',
           check,
           title,
-          status: 'fail',
-          message: `the consent hand-shake did not complete: ${r.detail}`,
+          status: r.outcome === 'stopped-at-superid' ? 'fail' : 'error',
+          message:
+            r.outcome === 'stopped-at-superid'
+              ? `the consent hand-shake stopped at SuperID: ${r.detail}`
+              : `cannot judge: the consent hand-shake did not finish (${r.detail})`,
           evidence: [await preflight.screenshot(session, check)],
         });
         return;
       }
       const probe = await preflight.probe(session);
+      if (probe.signedIn === undefined)
+        return cannotJudge(
+          preflight,
+          'AUTH-CONSENT-FLOW',
+          check,
+          title,
+          `the session probe gave no answer (${probe.excerpt})`,
+        );
       await preflight.finding({
         rule: 'AUTH-CONSENT-FLOW',
         check,
@@ -155,8 +168,10 @@ test.describe('registered URLs in use', () => {
       if (typeof session === 'string') return cannotJudge(preflight, rule, check, title, session);
       await preflight.visitApiAction(session);
       const signOut = preflight.config.app.signOut?.path;
-      if (signOut)
+      if (signOut) {
         await session.page.goto(preflight.appUrl(signOut), { timeout: 15_000 }).catch(() => undefined);
+        // A stack trace on the sign-out page is reported by the harness's page watch (ERROR-PAGE).
+      }
       await preflight.settle(session.page, session.flow);
       const { recorder } = preflight.emulator;
       const logouts = recorder
@@ -168,15 +183,17 @@ test.describe('registered URLs in use', () => {
         .filter((e) => e.endpoint === 'cors-preflight' || (e.from === 'browser' && e.origin === 'tenant'));
       const badCors = cors.filter((e) => e.status >= 400 && e.endpoint === 'cors-preflight');
       if (logouts.length === 0 && cors.length === 0) {
-        return cannotJudge(
-          preflight,
-          rule,
-          check,
-          title,
-          signOut
-            ? `signing out at ${signOut} did not reach SuperID's logout endpoint, and the browser made no API calls`
-            : 'no app.signOut configured and the browser made no API calls, so no registered URL is in use',
-        );
+        // Nothing beyond the sign-in redirect (judged by REDIRECT-REGISTERED-EXACT) is in use.
+        const judged = signOut
+          ? {
+              status: 'not-run' as const,
+              message: `not run: signing out at ${signOut} did not use SuperID's logout endpoint and the browser made no API calls, so no other redirect URL or origin is in use`,
+            }
+          : needsConfig(
+              'app.signOut',
+              'the path that signs the user out, so the post-logout redirect can be checked; the browser made no API calls',
+            );
+        return preflight.finding({ rule, check, title, ...judged });
       }
       const problems = [
         ...badLogout.map(

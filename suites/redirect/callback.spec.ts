@@ -5,6 +5,7 @@
  */
 import { test } from '../../fixtures/index.ts';
 import { cannotJudge } from '../../fixtures/jobs.ts';
+import { judgeCodeReplay, needsConfig } from '../../src/judge/index.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
 
 test.skip(
@@ -57,14 +58,19 @@ async function captureCallback(preflight: Preflight, session: FlowSession): Prom
   return captured;
 }
 
+/** Load `url` in the flow's browser; what the app answered (no status: it did not answer). */
 async function deliver(preflight: Preflight, session: FlowSession, url: URL) {
-  await session.page.goto(url.href, { timeout: 15_000 }).catch(() => undefined);
+  const res = await session.page.goto(url.href, { timeout: 15_000 }).catch(() => null);
   await preflight.settle(session.page);
+  const status = res?.status();
   return {
-    outcome: 'returned' as const,
+    outcome: status === undefined ? ('timeout' as const) : ('returned' as const),
     url: session.page.url(),
-    status: undefined,
-    detail: 'callback delivered by the harness',
+    status,
+    detail:
+      status === undefined
+        ? `the app did not answer the delivered callback (${url.pathname})`
+        : 'callback delivered by the harness',
   };
 }
 
@@ -118,12 +124,15 @@ test.describe('callback: state', () => {
         return cannotJudge(preflight, 'AUTH-STATE', c.check, c.title, 'the app sends no state to replay');
       }
       c.mutate(callback, earlierState ? { earlierState } : {});
+      // Only what the attacked delivery causes counts (not the earlier, legitimate sign-in).
+      const since = preflight.mark(session);
       const result = await deliver(preflight, session, callback);
       await preflight.judgeRejection(session, result, {
         rule: 'AUTH-STATE',
         check: c.check,
         title: c.title,
         requireRedemption: false,
+        since,
       });
     });
   }
@@ -155,8 +164,18 @@ test.describe('callback: state', () => {
         )
         .catch(() => undefined);
       const result = await deliver(preflight, victim, stolen);
+      if (result.status === undefined)
+        return cannotJudge(preflight, 'AUTH-STATE', check, title, result.detail);
       const status = await preflight.probe(victim);
       const evidence = [await preflight.screenshot(victim, 'login-csrf')];
+      if (status.signedIn === undefined)
+        return cannotJudge(
+          preflight,
+          'AUTH-STATE',
+          check,
+          title,
+          `the session probe gave no answer (${status.excerpt})`,
+        );
       await preflight.finding({
         rule: 'AUTH-STATE',
         check,
@@ -190,18 +209,21 @@ test.describe('callback: codes and errors', () => {
           title,
           'the sign-in never reached the callback',
         );
-      await deliver(preflight, session, callback);
-      await deliver(preflight, session, callback);
+      const deliveries = [
+        await deliver(preflight, session, callback),
+        await deliver(preflight, session, callback),
+      ].filter((d) => d.status !== undefined).length;
       const code = callback.searchParams.get('code') ?? '';
       const redemptions = preflight
         .tokenRedemptions(session)
         .filter((e) => (new URLSearchParams(e.requestBody).get('code') ?? e.query['code']) === code);
+      const judged = judgeCodeReplay({ redemptionsOfCode: redemptions.length, deliveries });
       await preflight.finding({
         rule: 'AUTH-CODE-SINGLE-USE',
         check,
         title,
-        status: redemptions.length <= 2 ? 'pass' : 'fail',
-        message: `the code was sent to the token endpoint ${redemptions.length} time${redemptions.length === 1 ? '' : 's'} for two deliveries of the callback${redemptions.length > 2 ? ': do not retry a rejected code' : ''}`,
+        status: judged.status,
+        message: judged.message,
       });
       await preflight.checkErrorPage(
         session,
@@ -233,6 +255,14 @@ test.describe('callback: codes and errors', () => {
         );
       }
       const probe = await preflight.probe(session);
+      if (probe.signedIn === undefined)
+        return cannotJudge(
+          preflight,
+          'AUTH-CONSENT-FLOW',
+          check,
+          title,
+          `the session probe gave no answer (${probe.excerpt})`,
+        );
       const text = await session.page
         .locator('body')
         .innerText({ timeout: 2_000 })
@@ -276,7 +306,9 @@ test.describe('callback: codes and errors', () => {
         'error_description',
         '<img src=x onerror="window.__soPreflightXss=1"><script>window.__soPreflightXss=1</script>',
       );
-      await deliver(preflight, session, url);
+      const delivered = await deliver(preflight, session, url);
+      if (delivered.status === undefined)
+        return cannotJudge(preflight, 'INPUT-VALIDATION', check, title, delivered.detail);
       const ran = await preflight.xssRan(session);
       await preflight.finding({
         rule: 'INPUT-VALIDATION',
@@ -298,9 +330,21 @@ test.describe('callback: codes and errors', () => {
     async ({ preflight }) => {
       const session = await preflight.newFlow();
       const callback = await captureCallback(preflight, session);
+      // The callback the app really uses, else the exact redirect URL registered for it; never a guess.
+      const registered = preflight.config.app.redirectUris.find((u) => !u.startsWith('^'));
       const base = callback
         ? `${callback.origin}${callback.pathname}`
-        : new URL('/callback', preflight.harness.baseURL).href;
+        : registered
+          ? registered.split(/[?#]/)[0]!
+          : undefined;
+      if (!base)
+        return cannotJudge(
+          preflight,
+          'ENDPOINT-RUNNING',
+          'callback-garbage',
+          'The redirect URL answers missing and garbage parameters with a controlled 4xx page',
+          'the sign-in never reached a callback and no exact redirect URL is registered',
+        );
       const variants = [
         '',
         '?code=garbage&state=garbage',
@@ -342,6 +386,14 @@ test.describe('return parameters', () => {
       const signInPath = 'path' in preflight.config.app.signIn ? preflight.config.app.signIn.path : undefined;
       if (!signInPath)
         return cannotJudge(preflight, 'REDIRECT-OPEN', check, title, 'sign-in is not started by a path');
+      if (preflight.config.app.returnParams.length === 0) {
+        const judged = needsConfig(
+          'app.returnParams',
+          'the query parameters your app returns to after sign-in, e.g. ["returnUrl"]',
+        );
+        return preflight.finding({ rule: 'REDIRECT-OPEN', check, title, ...judged });
+      }
+      let completed = 0;
       const evil = 'https://evil.so-preflight.invalid';
       const targets = [
         `${evil}/landing`,
@@ -361,7 +413,8 @@ test.describe('return parameters', () => {
           });
           const url = new URL(preflight.appUrl(signInPath));
           url.searchParams.set(param, target);
-          await preflight.signIn(session, { startPath: url.pathname + url.search });
+          const result = await preflight.signIn(session, { startPath: url.pathname + url.search });
+          if (result.outcome === 'returned') completed++;
           const landed =
             URL.canParse(session.page.url()) &&
             new URL(session.page.url()).hostname === 'evil.so-preflight.invalid';
@@ -369,6 +422,14 @@ test.describe('return parameters', () => {
           await session.context.close();
         }
       }
+      if (!hits.length && completed === 0)
+        return cannotJudge(
+          preflight,
+          'REDIRECT-OPEN',
+          check,
+          title,
+          'none of the sign-ins with a return parameter completed',
+        );
       await preflight.finding({
         rule: 'REDIRECT-OPEN',
         check,

@@ -1,0 +1,228 @@
+/**
+ * Judges: pure functions from what a check observed (exchanges, page text, probe answers, marks)
+ * to a check status with a message. The Playwright side only drives the app and collects the
+ * observations; everything that decides pass, fail or error lives here, so "nothing observed"
+ * is an `error` by construction and each judge is unit-tested without a browser.
+ */
+import { findStackTrace } from '../evidence/stacktrace.ts';
+
+export type JudgedStatus = 'pass' | 'fail' | 'warn' | 'error' | 'not-run';
+
+export interface Judgement {
+  status: JudgedStatus;
+  message: string;
+}
+
+const cannot = (why: string): Judgement => ({ status: 'error', message: `cannot judge: ${why}` });
+
+/** What the session probe answered; `signedIn` is undefined when it gave no usable answer. */
+export interface ProbeObservation {
+  signedIn: boolean | undefined;
+  status: number;
+  excerpt: string;
+}
+
+/** An API call, as recorded by NetServer. */
+export interface CallObservation {
+  method: string;
+  path: string;
+  status: number;
+}
+
+export interface RejectionObservation {
+  /** The positive control: a valid sign-in reaches a session. */
+  control: { ok: true } | { ok: false; reason: string };
+  /** Whether the attacked artefact reached the app, and if not, why. */
+  delivered: true | string;
+  /** The case needs the app to redeem the code (forged id_tokens travel in the token answer). */
+  requireRedemption: boolean;
+  /** A successful token exchange after the attacked delivery (or an implicit-flow delivery). */
+  redeemed: boolean;
+  native: boolean;
+  /** Web apps: the session probe after the delivery. */
+  probe?: ProbeObservation;
+  /** API calls made with the flow's tokens after the attacked delivery. */
+  apiCalls: readonly CallObservation[];
+}
+
+/**
+ * A "must reject" case: pass only on a positive observation that the app refused (a usable
+ * probe answer "signed out" and no API call with the flow's tokens after the delivery).
+ */
+export function judgeRejection(o: RejectionObservation): Judgement {
+  if (!o.control.ok) return cannot(o.control.reason);
+  if (o.delivered !== true) return cannot(o.delivered);
+  if (o.requireRedemption && !o.redeemed)
+    return cannot('the app never redeemed the authorization code, so the faulty token never reached it');
+  const call = o.apiCalls[0];
+  if (o.native) {
+    if (call)
+      return {
+        status: 'fail',
+        message: `the app accepted the token: it called ${call.method} ${call.path} with it`,
+      };
+    return { status: 'pass', message: 'the app refused the token: no API call was made with it' };
+  }
+  if (o.probe?.signedIn === true)
+    return {
+      status: 'fail',
+      message: `the app accepted the token and created a session (session probe answered HTTP ${o.probe.status})`,
+    };
+  if (call)
+    return { status: 'fail', message: `the app used the flow's access token: ${call.method} ${call.path}` };
+  if (!o.probe || o.probe.signedIn === undefined)
+    return cannot(
+      `the session probe gave no answer (${o.probe?.excerpt.slice(0, 120) || 'not asked'}), so "no session" was not observed`,
+    );
+  return {
+    status: 'pass',
+    message: "the app refused the sign-in: no session and no API call with the flow's tokens",
+  };
+}
+
+export interface RefreshOn401Observation {
+  /** API calls of the flow after the fault was armed. */
+  calls: readonly CallObservation[];
+  /** Refresh grants of the flow after the fault was armed. */
+  refreshes: number;
+}
+
+/** API-TOKEN-REFRESH: an expired access token (401) leads to one refresh and a retried call. */
+export function judgeRefreshOn401(o: RefreshOn401Observation): Judgement {
+  if (o.calls.length === 0) return cannot('the app made no API call on its API page');
+  const first401 = o.calls.findIndex((c) => c.status === 401);
+  if (first401 < 0) {
+    const statuses = [...new Set(o.calls.map((c) => c.status))].join(', ');
+    return cannot(`the app's API calls never met the expired-token 401 (they got HTTP ${statuses})`);
+  }
+  if (o.refreshes === 0)
+    return {
+      status: 'fail',
+      message:
+        'after a 401 the app did not use its refresh token; refresh it (grant_type=refresh_token) and retry instead of failing or signing the user in again',
+    };
+  if (o.refreshes > 3)
+    return { status: 'fail', message: `the app refreshed ${o.refreshes} times for one expiry` };
+  const retried = o.calls.slice(first401 + 1).some((c) => c.status < 300);
+  if (!retried)
+    return {
+      status: 'fail',
+      message: 'the app refreshed after the 401 but never retried the call successfully',
+    };
+  return { status: 'pass', message: `got 401, refreshed (${o.refreshes}x) and retried successfully` };
+}
+
+export interface RefreshPerCallObservation {
+  /** API calls made while the access token was valid (no fault armed). */
+  calls: readonly CallObservation[];
+  refreshes: number;
+  /** Seconds the access token had left when the first call was made. */
+  tokenSecondsLeft: number;
+}
+
+/** API-TOKEN-REFRESH: a valid access token is reused, not refreshed before every call. */
+export function judgeRefreshPerCall(o: RefreshPerCallObservation): Judgement {
+  const ok = o.calls.filter((c) => c.status < 300);
+  if (ok.length < 2)
+    return cannot(`the app made ${ok.length} successful API call(s); two or more are needed to compare`);
+  if (o.calls.some((c) => c.status === 401)) return cannot('an API call got 401 although no fault was armed');
+  if (o.refreshes > 0)
+    return {
+      status: 'fail',
+      message: `the app refreshed its access token ${o.refreshes} time(s) for ${ok.length} API calls while the token was valid for ${Math.round(o.tokenSecondsLeft / 60)} more minutes: reuse it until it expires (or a call gets 401)`,
+    };
+  return {
+    status: 'pass',
+    message: `${ok.length} API calls with one access token and no refresh while it was valid`,
+  };
+}
+
+export interface ThrottleObservation {
+  retryAfterSeconds: number;
+  /** The app's API calls after the throttle was armed, with their time (ms). */
+  calls: ReadonlyArray<CallObservation & { at: number }>;
+  /** Whether the app answered the page request at all, and how long the user waited (ms). */
+  answered: boolean;
+  elapsedMs: number;
+  /** The app's own requests the page still waited for when the judge looked. */
+  pendingRequests: number;
+  /** Visible text of the page the user ended on. */
+  pageText: string;
+}
+
+/** ERR-THROTTLE-UX: on 429 the app honours Retry-After and tells the user, no storm, no hang. */
+export function judgeThrottle(o: ThrottleObservation): Judgement {
+  const throttled = o.calls.filter((c) => c.status === 429);
+  if (throttled.length === 0) {
+    if (o.calls.length === 0) return cannot('the app made no API call on its API page');
+    return cannot("none of the app's API calls met the armed 429");
+  }
+  const first = throttled[0]!.at;
+  const windowMs = o.retryAfterSeconds * 1000 - 250;
+  const inWindow = o.calls.filter((c) => c.at - first < windowMs).length;
+  if (inWindow > 2)
+    return {
+      status: 'fail',
+      message: `${inWindow} calls within the ${o.retryAfterSeconds} s Retry-After window (${throttled.length} throttled in all): wait Retry-After before retrying`,
+    };
+  if (!o.answered || o.elapsedMs > 20_000)
+    return {
+      status: 'fail',
+      message: `the page took ${Math.round(o.elapsedMs / 1000)} s or never answered while throttled`,
+    };
+  if (o.pendingRequests > 0)
+    return {
+      status: 'fail',
+      message: `the page still waits for ${o.pendingRequests} request(s) to the app while throttled: the user sees a page that never finishes loading`,
+    };
+  if (o.pageText.trim() === '') return cannot('the page the user ended on shows no text');
+  return {
+    status: 'pass',
+    message: `${inWindow} call(s) within Retry-After; the page answered in ${Math.round(o.elapsedMs / 100) / 10} s`,
+  };
+}
+
+export interface ErrorPageObservation {
+  /** Visible text and HTML of the page; undefined when the page could not be read. */
+  text: string | undefined;
+  html: string | undefined;
+  /** HTTP status of the document, when known. */
+  status?: number;
+}
+
+/** ERROR-PAGE: no stack trace or framework error screen; a blank or unreadable page is not a pass. */
+export function judgeErrorPage(o: ErrorPageObservation): Judgement & { runtime?: string; excerpt?: string } {
+  const hit = (o.text ? findStackTrace(o.text) : undefined) ?? (o.html ? findStackTrace(o.html) : undefined);
+  if (hit)
+    return {
+      status: 'fail',
+      message: `the page shows a ${hit.runtime} stack trace`,
+      runtime: hit.runtime,
+      excerpt: hit.excerpt,
+    };
+  if (o.text === undefined && o.html === undefined) return cannot('the page could not be read');
+  if ((o.text ?? '').trim() === '' && !/<body[^>]*>[\s\S]*\S[\s\S]*<\/body>/i.test(o.html ?? ''))
+    return cannot(`the page is blank${o.status ? ` (HTTP ${o.status})` : ''}, so there is nothing to judge`);
+  return { status: 'pass', message: 'no stack trace or framework error screen on the page' };
+}
+
+/** AUTH-CODE-SINGLE-USE: a replayed callback does not make the app redeem the code again and again. */
+export function judgeCodeReplay(o: { redemptionsOfCode: number; deliveries: number }): Judgement {
+  if (o.deliveries === 0) return cannot('the callback was never delivered');
+  if (o.redemptionsOfCode === 0)
+    return cannot('the app never redeemed the code, so its reuse was not observed');
+  if (o.redemptionsOfCode > 2)
+    return {
+      status: 'fail',
+      message: `the app redeemed the same code ${o.redemptionsOfCode} times for ${o.deliveries} deliveries of the callback`,
+    };
+  return {
+    status: 'pass',
+    message: `the code was redeemed ${o.redemptionsOfCode} time(s) for ${o.deliveries} deliveries; SuperID refused the reuse and the app did not loop`,
+  };
+}
+
+/** A rule that needs configuration the user did not give: `not-run`, naming the key to add. */
+export function needsConfig(key: string, why: string): Judgement {
+  return { status: 'not-run', message: `not run: add ${key} to the config (${why})` };
+}

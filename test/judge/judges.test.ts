@@ -1,0 +1,158 @@
+import { expect, test } from '@playwright/test';
+import {
+  judgeCodeReplay,
+  judgeErrorPage,
+  judgeRefreshOn401,
+  judgeRefreshPerCall,
+  judgeRejection,
+  judgeThrottle,
+  needsConfig,
+  type RejectionObservation,
+} from '../../src/judge/index.ts';
+
+const ok = (status = 200) => ({ method: 'GET', path: '/api/v1/Contact', status });
+
+test.describe('judgeRejection', () => {
+  const base: RejectionObservation = {
+    control: { ok: true },
+    delivered: true,
+    requireRedemption: true,
+    redeemed: true,
+    native: false,
+    probe: { signedIn: false, status: 401, excerpt: '{"signedIn":false}' },
+    apiCalls: [],
+  };
+
+  test('nothing observed is an error, never a pass', () => {
+    expect(
+      judgeRejection({ ...base, probe: { signedIn: undefined, status: 0, excerpt: 'probe failed: timeout' } })
+        .status,
+    ).toBe('error');
+    const { probe: _unused, ...noProbe } = base;
+    expect(judgeRejection(noProbe).status).toBe('error');
+    expect(judgeRejection({ ...base, control: { ok: false, reason: 'valid sign-in failed' } }).status).toBe(
+      'error',
+    );
+    expect(judgeRejection({ ...base, delivered: 'the app did not answer' }).status).toBe('error');
+    expect(judgeRejection({ ...base, redeemed: false }).message).toContain('never redeemed');
+  });
+
+  test('a session or an API call with the flow token after the delivery fails', () => {
+    expect(judgeRejection({ ...base, probe: { signedIn: true, status: 200, excerpt: '' } }).status).toBe(
+      'fail',
+    );
+    expect(judgeRejection({ ...base, apiCalls: [ok()] }).status).toBe('fail');
+    // A failed probe does not hide an observed API call.
+    expect(
+      judgeRejection({ ...base, probe: { signedIn: undefined, status: 0, excerpt: '' }, apiCalls: [ok()] })
+        .status,
+    ).toBe('fail');
+  });
+
+  test('a signed-out answer and no API call passes; native apps are judged by API calls', () => {
+    expect(judgeRejection(base).status).toBe('pass');
+    expect(judgeRejection({ ...base, requireRedemption: false, redeemed: false }).status).toBe('pass');
+    expect(judgeRejection({ ...base, native: true }).status).toBe('pass');
+    expect(judgeRejection({ ...base, native: true, apiCalls: [ok()] }).status).toBe('fail');
+  });
+});
+
+test.describe('judgeRefreshOn401', () => {
+  test('no API call, or no 401 met, is an error (a 421 is not a 401)', () => {
+    expect(judgeRefreshOn401({ calls: [], refreshes: 0 }).status).toBe('error');
+    const only421 = judgeRefreshOn401({ calls: [ok(421)], refreshes: 0 });
+    expect(only421.status).toBe('error');
+    expect(only421.message).toContain('421');
+    expect(only421.message).not.toContain('after a 401');
+  });
+
+  test('401 then one refresh and a successful retry passes; no refresh or no retry fails', () => {
+    expect(judgeRefreshOn401({ calls: [ok(401), ok(200)], refreshes: 1 }).status).toBe('pass');
+    expect(judgeRefreshOn401({ calls: [ok(401)], refreshes: 0 }).status).toBe('fail');
+    expect(judgeRefreshOn401({ calls: [ok(401), ok(401)], refreshes: 1 }).status).toBe('fail');
+    expect(judgeRefreshOn401({ calls: [ok(401), ok(200)], refreshes: 5 }).status).toBe('fail');
+    // A success before the 401 is not a retry.
+    expect(judgeRefreshOn401({ calls: [ok(200), ok(401)], refreshes: 1 }).status).toBe('fail');
+  });
+});
+
+test.describe('judgeRefreshPerCall', () => {
+  test('fewer than two calls is an error', () => {
+    expect(judgeRefreshPerCall({ calls: [], refreshes: 0, tokenSecondsLeft: 3600 }).status).toBe('error');
+    expect(judgeRefreshPerCall({ calls: [ok()], refreshes: 1, tokenSecondsLeft: 3600 }).status).toBe('error');
+  });
+
+  test('a refresh while the token is valid fails; reuse passes', () => {
+    const calls = [ok(), ok(), ok()];
+    const bad = judgeRefreshPerCall({ calls, refreshes: 3, tokenSecondsLeft: 3600 });
+    expect(bad.status).toBe('fail');
+    expect(bad.message).toContain('3 time(s) for 3 API calls');
+    expect(judgeRefreshPerCall({ calls, refreshes: 0, tokenSecondsLeft: 3600 }).status).toBe('pass');
+  });
+});
+
+test.describe('judgeThrottle', () => {
+  const seen = {
+    retryAfterSeconds: 3,
+    answered: true,
+    elapsedMs: 3200,
+    pendingRequests: 0,
+    pageText: 'Busy, try later',
+  };
+
+  test('no call, or no 429 met, is an error', () => {
+    expect(judgeThrottle({ ...seen, calls: [] }).status).toBe('error');
+    expect(judgeThrottle({ ...seen, calls: [{ ...ok(), at: 0 }] }).status).toBe('error');
+  });
+
+  test('a retry storm, a hang or a page that never finishes loading fails', () => {
+    const storm = [0, 100, 200, 300].map((at) => ({ ...ok(429), at }));
+    expect(judgeThrottle({ ...seen, calls: storm }).status).toBe('fail');
+    const one = [{ ...ok(429), at: 0 }];
+    expect(judgeThrottle({ ...seen, calls: one, answered: false }).status).toBe('fail');
+    expect(judgeThrottle({ ...seen, calls: one, elapsedMs: 25_000 }).status).toBe('fail');
+    expect(judgeThrottle({ ...seen, calls: one, pendingRequests: 1 }).message).toContain('never finishes');
+  });
+
+  test('waiting out Retry-After and answering passes; a blank page is an error', () => {
+    const calls = [
+      { ...ok(429), at: 0 },
+      { ...ok(429), at: 3100 },
+    ];
+    expect(judgeThrottle({ ...seen, calls }).status).toBe('pass');
+    expect(judgeThrottle({ ...seen, calls, pageText: '  ' }).status).toBe('error');
+  });
+});
+
+test.describe('judgeErrorPage', () => {
+  test('an unreadable or blank page is an error', () => {
+    expect(judgeErrorPage({ text: undefined, html: undefined }).status).toBe('error');
+    expect(judgeErrorPage({ text: '', html: '<html><body>  </body></html>', status: 500 }).message).toContain(
+      'blank (HTTP 500)',
+    );
+  });
+
+  test('a stack trace fails; a friendly page passes', () => {
+    const trace = 'Error: boom\n    at handler (/srv/app/server.js:12:5)';
+    expect(judgeErrorPage({ text: trace, html: `<pre>${trace}</pre>` }).status).toBe('fail');
+    expect(judgeErrorPage({ text: 'Sorry, something went wrong.', html: '' }).status).toBe('pass');
+  });
+});
+
+test.describe('judgeCodeReplay and needsConfig', () => {
+  test('no delivery or no redemption observed is an error', () => {
+    expect(judgeCodeReplay({ redemptionsOfCode: 0, deliveries: 0 }).status).toBe('error');
+    expect(judgeCodeReplay({ redemptionsOfCode: 0, deliveries: 2 }).status).toBe('error');
+  });
+
+  test('redeeming a replayed code again and again fails', () => {
+    expect(judgeCodeReplay({ redemptionsOfCode: 1, deliveries: 2 }).status).toBe('pass');
+    expect(judgeCodeReplay({ redemptionsOfCode: 5, deliveries: 2 }).status).toBe('fail');
+  });
+
+  test('missing configuration is not-run and names the key', () => {
+    const j = needsConfig('app.signOut', 'the sign-out path');
+    expect(j.status).toBe('not-run');
+    expect(j.message).toContain('add app.signOut');
+  });
+});
