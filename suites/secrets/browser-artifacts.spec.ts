@@ -1,15 +1,27 @@
 /**
- * Secret handling, judged from everything the browser can see and everything the app prints:
- * after a full sign-in and an API page, every request/response the browser saw (URLs, headers,
- * bodies), every cookie (HttpOnly ones too), web storage and the DOM are searched for the run's
- * seeded secrets in their common encodings; the app's output is searched too.
+ * Secret handling, judged from everything the browser can see and everything the app prints.
+ * Web apps are crawled twice, in browsers bound to their own emulator flows: signed out, then
+ * after a full sign-in and the API page; each time the app's home page, its configured pages
+ * (sign-in, session, API action, `app.pages`) and the same-origin pages and scripts they link are
+ * opened (a bounded crawl, see fixtures/crawl.ts). Every request/response the browser saw (URLs,
+ * headers, bodies), every cookie (HttpOnly ones too), web storage and the DOM are searched for the
+ * run's seeded secrets in their common encodings; the app's output is searched too.
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { BrowserContext, Page } from '@playwright/test';
 import { test } from '../../fixtures/index.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
+import {
+  crawl,
+  pathOf,
+  withCookiesSuspended,
+  type CrawlExclusions,
+  type CrawlResult,
+} from '../../fixtures/crawl.ts';
 import { scanForSecrets } from '../../src/evidence/scan.ts';
 import type { SecretInput } from '../../src/evidence/encodings.ts';
+import type { Evidence } from '../../src/findings.ts';
 
 interface Artifact {
   where: string;
@@ -19,29 +31,54 @@ interface Artifact {
   isUrl: boolean;
 }
 
-interface Capture {
-  session: FlowSession;
+/** What the browsers of one test saw, collected as it happens. */
+interface Sink {
   artifacts: Artifact[];
+  /** Response bodies and headers still being read. */
+  pending: Promise<void>[];
   /** Set-Cookie headers the app's origin sent. */
   appSetCookies: string[];
   /** Names of cookies set by SuperID / NetServer (and the harness's flow cookie). */
   foreignCookieNames: Set<string>;
+  /** Names of cookies SuperID itself set (its single-sign-on session). */
+  superidCookieNames: Set<string>;
+}
+
+/** What the crawl opened, signed out and signed in. */
+interface Coverage {
+  signedOut: CrawlResult;
+  signedIn: CrawlResult;
+  /** Anything the signed-in crawl changed about the session. */
+  notes: string[];
+}
+
+interface Capture {
+  session: FlowSession;
+  artifacts: Artifact[];
+  appSetCookies: string[];
+  foreignCookieNames: Set<string>;
+  /** Undefined when nothing was crawled (native apps, the log check). */
+  coverage: Coverage | undefined;
 }
 
 const TEXT_TYPES = /(text\/|javascript|json|xml|css|x-www-form-urlencoded)/i;
 
-async function captureSignedInBrowser(preflight: Preflight): Promise<Capture | { error: string }> {
-  const control = await preflight.control();
-  if (!control.ok) return { error: control.reason };
-  const session = await preflight.newFlow();
-  const artifacts: Artifact[] = [];
-  const appOrigin = preflight.harness.baseURL ? new URL(preflight.harness.baseURL).origin : '';
-  const pending: Promise<void>[] = [];
-  const appSetCookies: string[] = [];
-  const foreignCookieNames = new Set<string>([session.flow.cookie.name]);
-  session.context.on('request', (req) => {
+/** Bounds of each crawl (signed out, signed in). */
+const CRAWL = { maxDepth: 2, maxVisits: 25, navigationTimeout: 8_000 };
+/** Paths listed per crawl in the coverage evidence. */
+const LISTED_PER_CRAWL = 15;
+
+/** Record everything `context` sends and receives into `sink`; `label` prefixes each place. */
+function watch(
+  context: BrowserContext,
+  sink: Sink,
+  origins: { app: string; superid: string },
+  label = '',
+): void {
+  const { artifacts, pending } = sink;
+  context.on('request', (req) => {
     artifacts.push({
-      where: `URL ${req.method()} ${req.url().slice(0, 120)}`,
+      where: `${label}URL ${req.method()} ${req.url().slice(0, 120)}`,
       text: req.url(),
       scriptVisible: false,
       isUrl: true,
@@ -50,7 +87,7 @@ async function captureSignedInBrowser(preflight: Preflight): Promise<Capture | {
       .map(([k, v]) => `${k}: ${v}`)
       .join('\n');
     artifacts.push({
-      where: `request headers of ${req.method()} ${req.url().slice(0, 120)}`,
+      where: `${label}request headers of ${req.method()} ${req.url().slice(0, 120)}`,
       text: headers,
       scriptVisible: false,
       isUrl: false,
@@ -58,21 +95,22 @@ async function captureSignedInBrowser(preflight: Preflight): Promise<Capture | {
     const body = req.postData();
     if (body)
       artifacts.push({
-        where: `request body of ${req.method()} ${req.url().slice(0, 120)}`,
+        where: `${label}request body of ${req.method()} ${req.url().slice(0, 120)}`,
         text: body,
         scriptVisible: false,
         isUrl: false,
       });
   });
-  session.context.on('response', (res) => {
+  context.on('response', (res) => {
     const type = res.headers()['content-type'] ?? '';
-    const fromApp = originOf(res.url()) === appOrigin;
+    const origin = originOf(res.url());
+    const fromApp = origin === origins.app;
     const rt = res.request().resourceType();
     const headers = Object.entries(res.headers())
       .map(([k, v]) => `${k}: ${v}`)
       .join('\n');
     artifacts.push({
-      where: `response headers of ${res.url().slice(0, 120)}`,
+      where: `${label}response headers of ${res.url().slice(0, 120)}`,
       text: headers,
       scriptVisible: false,
       isUrl: false,
@@ -83,8 +121,10 @@ async function captureSignedInBrowser(preflight: Preflight): Promise<Capture | {
         .then((all) => {
           for (const h of all) {
             if (h.name.toLowerCase() !== 'set-cookie') continue;
-            if (fromApp) appSetCookies.push(h.value);
-            else foreignCookieNames.add(h.value.split('=')[0]!.trim());
+            const name = h.value.split('=')[0]!.trim();
+            if (fromApp) sink.appSetCookies.push(h.value);
+            else sink.foreignCookieNames.add(name);
+            if (origin === origins.superid) sink.superidCookieNames.add(name);
           }
         })
         .catch(() => undefined),
@@ -95,7 +135,7 @@ async function captureSignedInBrowser(preflight: Preflight): Promise<Capture | {
         .text()
         .then((text) => {
           artifacts.push({
-            where: `${rt} ${res.url().slice(0, 120)}`,
+            where: `${label}${rt} ${res.url().slice(0, 120)}`,
             text,
             scriptVisible:
               fromApp && (rt === 'fetch' || rt === 'xhr' || rt === 'script' || rt === 'document'),
@@ -105,55 +145,255 @@ async function captureSignedInBrowser(preflight: Preflight): Promise<Capture | {
         .catch(() => undefined),
     );
   });
-  const signIn = await preflight.signIn(session);
-  if (signIn.outcome !== 'returned') return { error: signIn.detail };
-  if (preflight.config.app.type === 'native') {
-    // The native app answers the browser once on its loopback listener, then works on its own.
-    await session.native?.process.waitForExit(10_000);
-  } else {
-    await preflight.visitApiAction(session);
+}
+
+/** Wait for every response being read, including those that arrive meanwhile. */
+async function flush(sink: Sink): Promise<void> {
+  for (let done = 0; done < sink.pending.length;) {
+    const batch = sink.pending.slice(done);
+    done = sink.pending.length;
+    await Promise.all(batch);
   }
-  await Promise.all(pending);
-  for (const c of await session.context.cookies()) {
-    artifacts.push({
-      where: `cookie ${c.name} (${c.domain})`,
+}
+
+/** Web storage and DOM of a page, as script-visible artifacts. */
+async function snapshot(page: Page, sink: Sink, label = ''): Promise<void> {
+  const storage = await page
+    .evaluate(() => {
+      const dump = (s: Storage) =>
+        Object.fromEntries(
+          Array.from({ length: s.length }, (_, i) => s.key(i) ?? '').map((k) => [k, s.getItem(k)]),
+        );
+      return JSON.stringify({ local: dump(localStorage), session: dump(sessionStorage) });
+    })
+    .catch(() => '');
+  if (storage)
+    sink.artifacts.push({
+      where: `${label}web storage of ${page.url()}`,
+      text: storage,
+      scriptVisible: true,
+      isUrl: false,
+    });
+  sink.artifacts.push({
+    where: `${label}DOM of ${page.url()}`,
+    text: await page.content().catch(() => ''),
+    scriptVisible: true,
+    isUrl: false,
+  });
+}
+
+/** Every cookie of the context (HttpOnly ones too), as artifacts. */
+async function cookieArtifacts(context: BrowserContext, sink: Sink, label = ''): Promise<void> {
+  for (const c of await context.cookies()) {
+    sink.artifacts.push({
+      where: `${label}cookie ${c.name} (${c.domain})`,
       text: `${c.name}=${c.value}`,
       scriptVisible: true,
       isUrl: false,
     });
   }
+}
+
+/**
+ * Where a crawl starts and what it never opens. Both start at baseURL, the configured pages and
+ * `app.pages`. Neither opens the sign-out path, sign-out-looking links or the redirect URIs. The
+ * signed-in crawl does not open `signIn.path` either: it would start another sign-in, and it
+ * was opened during the sign-in anyway.
+ */
+function crawlPlan(
+  preflight: Preflight,
+  phase: 'signed-out' | 'signed-in',
+): { seeds: string[]; exclude: CrawlExclusions } {
+  const { app } = preflight.config;
+  const paths: string[] = [];
+  if ('path' in app.signIn && phase === 'signed-out') paths.push(app.signIn.path);
+  if ('page' in app.signIn) paths.push(app.signIn.page);
+  if (app.session) paths.push(app.session.path);
+  if (app.apiAction) paths.push(app.apiAction.path);
+  paths.push(...app.pages);
+  const excludedPaths = app.signOut ? [app.signOut.path] : [];
+  if ('path' in app.signIn && phase === 'signed-in') excludedPaths.push(app.signIn.path);
+  return {
+    seeds: [preflight.harness.baseURL, ...paths.map((p) => preflight.appUrl(p))],
+    exclude: { paths: excludedPaths, redirectUris: app.redirectUris },
+  };
+}
+
+/** Why a crawl cannot stand for the app's pages: it got no answer from the app at all. */
+function unanswered(phase: string, r: CrawlResult): string | undefined {
+  if (r.answered > 0) return undefined;
+  const why = r.visits.find((v) => v.error)?.error;
+  return `the ${phase} crawl got no answer from the app (${r.visits.length} page(s) tried${why ? `: ${why}` : ''})`;
+}
+
+async function captureSignedInBrowser(
+  preflight: Preflight,
+  options: { crawl: boolean },
+): Promise<Capture | { error: string }> {
+  const control = await preflight.control();
+  if (!control.ok) return { error: control.reason };
+  const { config } = preflight;
+  const origins = {
+    app: preflight.harness.baseURL ? new URL(preflight.harness.baseURL).origin : '',
+    superid: originOf(preflight.emulator.superidUrl),
+  };
+  const sink: Sink = {
+    artifacts: [],
+    pending: [],
+    appSetCookies: [],
+    foreignCookieNames: new Set<string>(),
+    superidCookieNames: new Set<string>(),
+  };
+  // Native apps have no pages of their own to crawl; they keep the sign-in's traffic only.
+  const crawling = options.crawl && origins.app !== '' && config.app.type !== 'native';
+  const bounds = {
+    ...CRAWL,
+    origin: origins.app,
+    budget: Math.min(20_000, Math.max(5_000, Math.round(config.harness.testTimeout / 6))),
+  };
+
+  let signedOut: CrawlResult | undefined;
+  if (crawling) {
+    // Its own flow, so whatever reaches SuperID from this browser stays apart from other tests.
+    const out = await preflight.newFlow();
+    sink.foreignCookieNames.add(out.flow.cookie.name);
+    const label = 'signed out: ';
+    watch(out.context, sink, origins, label);
+    signedOut = await crawl(out.context, {
+      ...bounds,
+      ...crawlPlan(preflight, 'signed-out'),
+      onPage: async (page) => {
+        await snapshot(page, sink, label);
+        await flush(sink);
+      },
+    });
+    const why = unanswered('signed-out', signedOut);
+    if (why) return { error: why };
+    await flush(sink);
+    await cookieArtifacts(out.context, sink, label);
+  }
+
+  const session = await preflight.newFlow();
+  sink.foreignCookieNames.add(session.flow.cookie.name);
+  watch(session.context, sink, origins);
+  const signIn = await preflight.signIn(session);
+  if (signIn.outcome !== 'returned') return { error: signIn.detail };
+  if (config.app.type === 'native') {
+    // The native app answers the browser once on its loopback listener, then works on its own.
+    await session.native?.process.waitForExit(10_000);
+  } else {
+    await preflight.visitApiAction(session);
+  }
+
+  let coverage: Coverage | undefined;
+  if (crawling && signedOut) {
+    const redeemed = preflight.tokenRedemptions(session).length;
+    // Without SuperID's single-sign-on cookie, a page that sends the browser to SuperID stops at
+    // its sign-in page instead of coming back to the app with a code the app would redeem.
+    const superidHost = new URL(preflight.emulator.superidUrl).hostname;
+    const signedIn = await withCookiesSuspended(
+      session.context,
+      (c) =>
+        sink.superidCookieNames.has(c.name) &&
+        c.name !== session.flow.cookie.name &&
+        c.domain.replace(/^\./, '') === superidHost,
+      () =>
+        crawl(session.context, {
+          ...bounds,
+          ...crawlPlan(preflight, 'signed-in'),
+          onPage: async (page) => {
+            await snapshot(page, sink);
+            await flush(sink);
+          },
+        }),
+    );
+    const why = unanswered('signed-in', signedIn);
+    if (why) return { error: why };
+    const notes: string[] = [];
+    const more = preflight.tokenRedemptions(session).length - redeemed;
+    if (more > 0) notes.push(`the app redeemed ${more} more authorization code(s) during the crawl`);
+    if (config.app.session) {
+      const probe = await preflight.probe(session);
+      if (!probe.signedIn)
+        notes.push(
+          `after the crawl the session probe says signed out (HTTP ${probe.status}): some pages may have been seen signed out`,
+        );
+    }
+    coverage = { signedOut, signedIn, notes };
+  }
+
+  await flush(sink);
+  await cookieArtifacts(session.context, sink);
   for (const page of session.context.pages()) {
     // Web apps: their own origin; native apps: the loopback page they answered with.
-    if (
-      appOrigin
-        ? originOf(page.url()) !== appOrigin
-        : originOf(page.url()) === originOf(preflight.emulator.superidUrl)
-    )
+    if (origins.app ? originOf(page.url()) !== origins.app : originOf(page.url()) === origins.superid)
       continue;
-    const storage = await page
-      .evaluate(() => {
-        const dump = (s: Storage) =>
-          Object.fromEntries(
-            Array.from({ length: s.length }, (_, i) => s.key(i) ?? '').map((k) => [k, s.getItem(k)]),
-          );
-        return JSON.stringify({ local: dump(localStorage), session: dump(sessionStorage) });
-      })
-      .catch(() => '');
-    if (storage)
-      artifacts.push({
-        where: `web storage of ${page.url()}`,
-        text: storage,
-        scriptVisible: true,
-        isUrl: false,
-      });
-    artifacts.push({
-      where: `DOM of ${page.url()}`,
-      text: await page.content().catch(() => ''),
-      scriptVisible: true,
-      isUrl: false,
-    });
+    await snapshot(page, sink);
   }
-  return { session, artifacts, appSetCookies, foreignCookieNames };
+  return {
+    session,
+    artifacts: sink.artifacts,
+    appSetCookies: sink.appSetCookies,
+    foreignCookieNames: sink.foreignCookieNames,
+    coverage,
+  };
+}
+
+/** How much the crawl saw, for messages: app pages that answered, and distinct app resources. */
+function coverageCounts(c: Coverage): { pages: number; resources: number } {
+  const pages = new Set<string>();
+  const resources = new Set<string>();
+  for (const r of [c.signedOut, c.signedIn]) {
+    for (const v of r.visits) if (v.status !== undefined) (v.kind === 'page' ? pages : resources).add(v.url);
+    for (const url of r.resources) resources.add(url);
+  }
+  return { pages: pages.size, resources: resources.size };
+}
+
+/** The coverage evidence: what each crawl opened (paths only) and what those pages loaded. */
+function coverageEvidence(c: Coverage, artifacts: number): Evidence {
+  const lines: string[] = [];
+  const { pages, resources } = coverageCounts(c);
+  lines.push(
+    `searched ${artifacts} browser artifacts from ${pages} app page(s) and ${resources} script(s)/resource(s); crawl bounds: depth ${CRAWL.maxDepth}, ${CRAWL.maxVisits} navigations, ${CRAWL.navigationTimeout / 1000} s each`,
+  );
+  for (const [name, r] of [
+    ['signed out', c.signedOut],
+    ['signed in', c.signedIn],
+  ] as const) {
+    const stopped = r.stoppedBy
+      ? `; stopped at the ${r.stoppedBy === 'max-visits' ? 'navigation limit' : 'time budget'} with ${r.left} link(s) unopened`
+      : '';
+    lines.push(
+      `${name}: opened ${r.visits.length}, ${r.answered} answered by the app, ${r.resources.length} app resource(s) loaded by them${stopped}`,
+    );
+    if (r.blocked.length)
+      lines.push(
+        `  not followed (a page tried to go there): ${r.blocked
+          .slice(0, 5)
+          .map((u) =>
+            originOf(u) === originOf(r.visits[0]?.url ?? '') ? pathOf(u) : originOf(u) || u.slice(0, 40),
+          )
+          .join(', ')}`,
+      );
+    const items = [
+      ...r.visits.map((v) => {
+        const answer =
+          v.status !== undefined ? `${v.status}` : `no answer${v.error ? ` (${v.error.slice(0, 80)})` : ''}`;
+        const landed = v.landedOn
+          ? originOf(v.landedOn) === originOf(v.url)
+            ? ` -> ${pathOf(v.landedOn)}`
+            : ` -> ended at ${originOf(v.landedOn) || v.landedOn.slice(0, 40)} (another origin: not crawled)`
+          : '';
+        return `  ${v.kind === 'page' ? 'page' : 'resource'} ${pathOf(v.url)}: ${answer}${landed}`;
+      }),
+      ...r.resources.map((url) => `  loaded ${pathOf(url)}`),
+    ];
+    lines.push(...items.slice(0, LISTED_PER_CRAWL));
+    if (items.length > LISTED_PER_CRAWL) lines.push(`  ... and ${items.length - LISTED_PER_CRAWL} more`);
+  }
+  lines.push(...c.notes.map((n) => `note: ${n}`));
+  return { kind: 'text', label: 'pages and resources searched', text: lines.join('\n') };
 }
 
 function originOf(url: string): string {
@@ -194,7 +434,7 @@ test.describe('secrets in the browser', () => {
       ],
     },
     async ({ preflight }) => {
-      const captured = await captureSignedInBrowser(preflight);
+      const captured = await captureSignedInBrowser(preflight, { crawl: true });
       const rules = [
         'SECRET-AS-PASSWORD',
         'TOKEN-REFRESH-NOT-IN-BROWSER',
@@ -216,10 +456,16 @@ test.describe('secrets in the browser', () => {
         }
         return;
       }
-      const { session, artifacts } = captured;
+      const { session, artifacts, coverage } = captured;
       const { emulator, config } = preflight;
       const tokens = session.flow.tokens();
       const shot = await preflight.screenshot(session, 'signed-in-api-page');
+      // What was searched, for every judgement made from the browser's artifacts.
+      const searched: Evidence[] = coverage ? [coverageEvidence(coverage, artifacts.length)] : [];
+      const counts = coverage ? coverageCounts(coverage) : undefined;
+      const scope = counts
+        ? `searched ${artifacts.length} browser artifacts from ${counts.pages} app page(s) and ${counts.resources} script(s)/resource(s), signed out and signed in`
+        : `searched ${artifacts.length} browser artifacts`;
 
       // SECRET-AS-PASSWORD
       const secret = emulator.client.secret;
@@ -244,8 +490,8 @@ test.describe('secrets in the browser', () => {
           status: found.length ? 'fail' : 'pass',
           message: found.length
             ? `the client secret is visible to the browser in: ${found.slice(0, 5).join('; ')}`
-            : `searched ${artifacts.length} browser artifacts: no client secret`,
-          evidence: [shot],
+            : `${scope}: no client secret`,
+          evidence: [shot, ...searched],
         });
       }
 
@@ -263,14 +509,16 @@ test.describe('secrets in the browser', () => {
           message: places.length
             ? `the refresh token is visible to the browser in: ${places.slice(0, 5).join('; ')}`
             : 'no refresh token in cookies, storage, DOM or any browser traffic',
+          evidence: searched,
         });
       } else {
         await preflight.finding({
           rule: 'TOKEN-REFRESH-NOT-IN-BROWSER',
           check: 'refresh-token-not-in-browser',
           title: 'The refresh token is never stored in or sent to the browser',
-          status: 'pass',
-          message: 'the app obtained no refresh token in this flow, so none can reach the browser',
+          status: 'not-run',
+          message:
+            'not run: the app obtained no refresh token in this flow, so there was none to look for in the browser',
         });
       }
 
@@ -299,6 +547,7 @@ test.describe('secrets in the browser', () => {
           : accessPlaces.length || cookiePlaces.length
             ? `the access token is visible to the browser in: ${[...accessPlaces, ...cookiePlaces].slice(0, 3).join('; ')}; keep it on the server`
             : 'no access token or ticket in cookies, storage, DOM or script-visible responses',
+        evidence: searched,
       });
 
       // PRIVATE-KEY-SAFE
@@ -316,6 +565,7 @@ test.describe('secrets in the browser', () => {
           message: all.length
             ? `private key material is visible to the browser in: ${all.slice(0, 3).join('; ')}`
             : 'no private key material in any browser artifact (storage at rest: attest manually)',
+          evidence: searched,
         });
       }
 
@@ -342,6 +592,7 @@ test.describe('secrets in the browser', () => {
         message: inUrls.length
           ? `credentials in URLs: ${[...new Set(inUrls)].slice(0, 3).join('; ')}`
           : 'no credential in any URL the browser requested',
+        evidence: searched,
       });
 
       // SECRET-NOT-IN-URL: what the app's server sent to SuperID.
@@ -405,7 +656,8 @@ test.describe('secrets in the browser', () => {
   );
 
   test('The app writes no secrets to its logs', { tag: ['@LOG-NO-SECRETS'] }, async ({ preflight }) => {
-    const captured = await captureSignedInBrowser(preflight);
+    // The sign-in and the API page make the app do its token work; no crawl needed for its logs.
+    const captured = await captureSignedInBrowser(preflight, { crawl: false });
     if ('error' in captured) {
       await preflight.finding({
         rule: 'LOG-NO-SECRETS',
