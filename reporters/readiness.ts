@@ -23,6 +23,8 @@ import { createRedactor } from '../src/evidence/redact.ts';
 import { summaryLines } from '../src/report/terminal.ts';
 import { TOOL_VERSION } from '../src/version.ts';
 
+import { redactPorts } from '../src/target/process.ts';
+
 export const RUN_ERROR_PREFIX = 'so-preflight run error: ';
 const RUN_ERROR_LINE = new RegExp(`^(?:[A-Za-z]*Error: )?${RUN_ERROR_PREFIX}(.*)$`);
 
@@ -89,6 +91,8 @@ export default class ReadinessReporter implements Reporter {
     }
     const err = firstLine(result.error);
     const runError = runErrorOf(err);
+    const firstOfItsKind =
+      runError !== undefined && !this.runErrors.some((e) => redactPorts(e) === redactPorts(runError));
     if (runError !== undefined) this.addRunError(runError);
     const rec: TestRecord = {
       test: test.titlePath().slice(1).join(' › '),
@@ -102,13 +106,26 @@ export default class ReadinessReporter implements Reporter {
     this.records.set(test, rec);
     for (const f of findings) {
       const mark =
-        f.status === 'pass' ? 'ok  ' : f.status === 'fail' ? 'FAIL' : f.status === 'warn' ? 'warn' : 'ERR ';
+        f.status === 'pass'
+          ? 'ok  '
+          : f.status === 'fail'
+            ? 'FAIL'
+            : f.status === 'warn'
+              ? 'warn'
+              : f.status === 'not-run'
+                ? 'skip'
+                : 'ERR ';
       process.stdout.write(`  ${mark} ${f.rule.padEnd(28)} ${f.title}\n`);
     }
     if (findings.length === 0 && result.status !== 'passed' && result.status !== 'skipped') {
-      process.stdout.write(
-        `  ERR  ${rec.ruleIds.join(',').padEnd(28)} ${test.title}: ${err ?? result.status}\n`,
-      );
+      // A run problem (e.g. the app did not start) is printed once, not once per check.
+      const why =
+        runError === undefined
+          ? (err ?? result.status)
+          : firstOfItsKind
+            ? `RUN ERROR: ${runError}`
+            : 'run error (see above)';
+      process.stdout.write(`  ERR  ${rec.ruleIds.join(',').padEnd(28)} ${test.title}: ${why}\n`);
     }
   }
 
@@ -123,7 +140,7 @@ export default class ReadinessReporter implements Reporter {
    * per worker with a different port: keep the first of those.
    */
   private addRunError(message: string): void {
-    const key = (m: string) => m.replace(/:\d{2,5}(?=[/\s;,)]|$)/g, ':<port>');
+    const key = (m: string) => redactPorts(m);
     if (!this.runErrors.some((e) => key(e) === key(message))) this.runErrors.push(message);
   }
 

@@ -151,6 +151,21 @@ async function check(argv: string[]): Promise<number> {
       );
     }
   }
+  // Each worker starts its own app and emulator: a fixed app or emulator port would make two
+  // workers test each other's app against the wrong emulator, so such runs use one worker.
+  const fixedPorts = [
+    config.app.start && config.app.type !== 'native' && !config.usesAppPort
+      ? `the app's fixed port (${config.app.baseURL ?? 'baseURL'})`
+      : '',
+    config.harness.superidPort || config.harness.tenantPort ? 'fixed emulator ports (harness.*Port)' : '',
+  ].filter(Boolean);
+  let workers = values.workers;
+  if (fixedPorts.length && (workers === undefined || Number(workers) > 1)) {
+    console.log(
+      `so-preflight: running with 1 worker because of ${fixedPorts.join(' and ')}; use \${app.port} in baseURL and start.env to run checks in parallel`,
+    );
+    workers = '1';
+  }
   const out = resolve(values.out);
   mkdirSync(out, { recursive: true });
   clearReport(out);
@@ -172,7 +187,7 @@ async function check(argv: string[]): Promise<number> {
     delete env[name];
   if (rules) env['PREFLIGHT_RULES'] = rules.join(',');
   if (values.baseline) env['PREFLIGHT_BASELINE'] = resolve(values.baseline);
-  if (values.workers) env['PREFLIGHT_WORKERS'] = values.workers;
+  if (workers) env['PREFLIGHT_WORKERS'] = workers;
   if (values.allure) env['PREFLIGHT_ALLURE_DIR'] = resolve(values.allure);
   const args = ['test', '--config', join(PKG_ROOT, 'playwright.config.ts')];
   if (rules) args.push('--grep', `@(${rules.map((r) => r.replaceAll('.', '\\.')).join('|')})(?![-A-Z0-9.])`);

@@ -181,7 +181,12 @@ export async function loadConfig(
     }
   }
   if (problems.length || !parsed.success) throw new ConfigError(file, problems);
-  const resolved: ResolvedConfig = { ...parsed.data, configFile: file, configDir: dirname(file) };
+  const resolved: ResolvedConfig = {
+    ...parsed.data,
+    configFile: file,
+    configDir: dirname(file),
+    usesAppPort: port !== '',
+  };
   return deepFreeze(resolved);
 }
 

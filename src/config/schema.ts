@@ -158,4 +158,6 @@ export interface ResolvedConfig extends ParsedConfig {
   configFile: string;
   /** Absolute folder of the config file (relative paths resolve against it). */
   configDir: string;
+  /** The config uses `${app.port}` (a free port per app start) rather than a fixed port. */
+  usesAppPort: boolean;
 }

@@ -265,6 +265,13 @@ export async function mintIdToken(
     case 'iat-missing':
       return withClaims({}, ['iat']);
     case 'nonce-mismatch':
+      if (!('nonce' in p)) {
+        // A client that sent no nonce has nothing to compare: a nonce in the token binds nothing.
+        return {
+          ...withClaims({ nonce: randomBytes(16).toString('base64url') }),
+          ineffective: 'the authorization request carried no nonce, so there is none to compare',
+        };
+      }
       return withClaims({ nonce: randomBytes(16).toString('base64url') });
     case 'nonce-missing':
       if (!('nonce' in p)) {

@@ -43,6 +43,11 @@ export interface RejectionObservation {
   probe?: ProbeObservation;
   /** API calls made with the flow's tokens after the attacked delivery. */
   apiCalls: readonly CallObservation[];
+  /**
+   * Set when the attack could not change anything for this app (e.g. "nonce missing" when the app
+   * sends no nonce): the case is no attack, so it is `not-run` with this reason, whatever happened.
+   */
+  ineffective?: string;
 }
 
 /**
@@ -50,6 +55,7 @@ export interface RejectionObservation {
  * probe answer "signed out" and no API call with the flow's tokens after the delivery).
  */
 export function judgeRejection(o: RejectionObservation): Judgement {
+  if (o.ineffective) return { status: 'not-run', message: `not run: ${o.ineffective}` };
   if (!o.control.ok) return cannot(o.control.reason);
   if (o.delivered !== true) return cannot(o.delivered);
   if (o.requireRedemption && !o.redeemed)

@@ -315,12 +315,13 @@ export function buildReport(input: BuildReportInput): ReadinessReport {
   // something that could not be judged (CI reads it as "fix the run", not "fix the app").
   let verdict: Verdict;
   let verdictReason: string;
+  // A run problem explains the rules it left unjudged, so it is named instead of them.
   const unjudged: string[] = [];
   if (runErrors.length)
     unjudged.push(
       `the run itself had ${plural(runErrors.length, 'error')}: ${firstLine(runErrors[0] ?? '', 200)}`,
     );
-  if (blockingErrors.length)
+  else if (blockingErrors.length)
     unjudged.push(
       `${plural(blockingErrors.length, 'blocking rule')} could not be judged: ${ruleList(blockingErrors)}`,
     );

@@ -16,6 +16,30 @@ export class TargetError extends Error {
   }
 }
 
+const STACK_FRAME = /^\s*(?:at\s|File "|#\d+\s|\.\.\.\s\d+\smore|\^+\s*$)/;
+
+/**
+ * The line of an app's output that says why it failed: the last `SomethingError: ...` /
+ * `...Exception: ...` line, else the last line naming a failure, else the last line that is not
+ * a stack frame. Stack frames alone tell the user nothing.
+ */
+export function failureLine(lines: readonly string[]): string | undefined {
+  const candidates = lines.map((l) => l.trim()).filter((l) => l && !STACK_FRAME.test(l));
+  const last = (re: RegExp) => [...candidates].reverse().find((l) => re.test(l));
+  return (
+    last(/^(?:[\w.]*(?:Error|Exception)|Fatal error|panic|Traceback)\b.*:/) ??
+    last(/\b(?:error|exception|EADDRINUSE|ECONNREFUSED|cannot|could not|not found|denied|fatal)\b/i) ??
+    candidates.at(-1)
+  );
+}
+
+/** Replace port numbers of URLs and host:port pairs (not file:line:column positions). */
+export function redactPorts(text: string): string {
+  return text
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/(?:\[[0-9a-f:]+\]|[^\s/:?#]+)):\d{1,5}\b/gi, '$1:<port>')
+    .replace(/(?<![\w/.-])((?:\d{1,3}(?:\.\d{1,3}){3})|localhost|\[[0-9a-f:]+\]):\d{1,5}\b/gi, '$1:<port>');
+}
+
 export interface TargetProcess {
   readonly pid: number | undefined;
   /** Every line the app wrote to stdout/stderr so far (bounded to the last 20 000 lines). */

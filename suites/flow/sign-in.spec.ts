@@ -35,7 +35,26 @@ test.describe('sign-in flow', () => {
       const a2 = authorize(second);
       const shot = await preflight.screenshot(first, 'after-sign-in');
 
-      // AUTH-FEDERATED
+      // REDIRECT-REGISTERED-EXACT: SuperID refuses an unregistered redirect_uri at authorize.
+      const unregistered = first.flow
+        .exchanges()
+        .find(
+          (e) =>
+            e.endpoint === 'authorize' &&
+            e.notes.some((n) => /unregistered redirect_uri|missing redirect_uri/.test(n)),
+        );
+      if (unregistered) {
+        await preflight.finding({
+          rule: 'REDIRECT-REGISTERED-EXACT',
+          check: 'authorize-redirect-uri-registered',
+          title: 'The authorization request uses a registered redirect_uri',
+          status: 'fail',
+          message: `SuperID refused the sign-in: redirect_uri ${unregistered.query['redirect_uri'] ?? '(none)'} is not one of the registered redirect URLs (${config.app.redirectUris.join(', ')})`,
+          evidence: [preflight.exchangeEvidence('authorization request', unregistered), shot],
+        });
+      }
+
+      // AUTH-FEDERATED: the browser goes to SuperID and a valid sign-in ends signed in.
       if (r1.outcome === 'never-reached-superid' || !a1) {
         await preflight.finding({
           rule: 'AUTH-FEDERATED',
@@ -47,6 +66,28 @@ test.describe('sign-in flow', () => {
         });
         return;
       }
+      const accepted = r1.outcome === 'returned' ? await preflight.accepted(first) : false;
+      if (!accepted) {
+        const probe =
+          config.app.type === 'native' || r1.outcome !== 'returned'
+            ? undefined
+            : await preflight.probe(first);
+        const unknown = r1.outcome === 'timeout' || (probe !== undefined && probe.signedIn === undefined);
+        await preflight.finding({
+          rule: 'AUTH-FEDERATED',
+          check: 'valid-sign-in-completes',
+          title: 'A valid sign-in through SuperID ends signed in',
+          status: unknown ? 'error' : 'fail',
+          message: unknown
+            ? `cannot judge: ${r1.outcome === 'timeout' ? r1.detail : `the session probe gave no answer (${probe?.excerpt ?? ''})`}`
+            : r1.outcome !== 'returned'
+              ? `a valid sign-in did not come back to the app: ${r1.detail}`
+              : config.app.type === 'native'
+                ? 'after a valid sign-in the native app made no API call'
+                : `after a valid sign-in the session probe says signed out (GET ${config.app.session?.path} answered HTTP ${probe?.status}): fix the sign-in, or app.session if the probe is wrong`,
+          evidence: [shot],
+        });
+      }
       const basic = emulator.recorder
         .since(startSeq)
         .filter((e) => e.origin === 'tenant' && e.credential === 'basic');
@@ -54,10 +95,12 @@ test.describe('sign-in flow', () => {
         rule: 'AUTH-FEDERATED',
         check: 'sign-in-goes-to-superid',
         title: 'Sign-in sends the browser to SuperID and NetServer sees no Basic credentials',
-        status: basic.length ? 'fail' : 'pass',
+        status: basic.length ? 'fail' : accepted ? 'pass' : 'error',
         message: basic.length
           ? `the app called NetServer with Authorization: Basic (${basic[0]!.method} ${basic[0]!.path})`
-          : `the browser went to ${new URL(a1.url).pathname} on SuperID; no Basic credentials reached NetServer`,
+          : accepted
+            ? `the browser went to ${new URL(a1.url).pathname} on SuperID and the app signed the user in; no Basic credentials reached NetServer`
+            : 'cannot judge: the valid sign-in did not end signed in (see valid-sign-in-completes)',
         evidence: [preflight.exchangeEvidence('authorization request', a1)],
       });
 
@@ -137,21 +180,29 @@ test.describe('sign-in flow', () => {
       });
 
       // REDIRECT-REGISTERED-EXACT: token request redirect_uri equals the authorize one
-      const token = first.flow.exchanges().find((e) => e.endpoint === 'token' && e.status === 200);
-      if (token) {
-        const body = new URLSearchParams(token.requestBody);
-        const tokenRedirect = body.get('redirect_uri') ?? token.query['redirect_uri'];
+      const tokenCalls = first.flow.exchanges().filter((e) => e.endpoint === 'token');
+      const mismatch = tokenCalls.find((e) => e.notes.includes('redirect_uri mismatch'));
+      const token = tokenCalls.find((e) => e.status === 200);
+      if (mismatch) {
+        const used =
+          new URLSearchParams(mismatch.requestBody).get('redirect_uri') ?? mismatch.query['redirect_uri'];
         await preflight.finding({
           rule: 'REDIRECT-REGISTERED-EXACT',
           check: 'token-redirect-uri-matches',
           title: 'The token request repeats the exact redirect_uri of the authorization request',
-          status: tokenRedirect === q1['redirect_uri'] ? 'pass' : 'fail',
-          message:
-            tokenRedirect === q1['redirect_uri']
-              ? `redirect_uri ${q1['redirect_uri']} is registered and repeated exactly`
-              : `authorize used ${q1['redirect_uri']} but the token request used ${tokenRedirect ?? '(none)'}`,
+          status: 'fail',
+          message: `authorize used ${q1['redirect_uri']} but the token request used ${used ?? '(none)'}${mismatch.status === 200 ? '' : ` and SuperID refused it (HTTP ${mismatch.status})`}`,
+          evidence: [preflight.exchangeEvidence('token request', mismatch)],
         });
-      } else if (!implicit) {
+      } else if (token) {
+        await preflight.finding({
+          rule: 'REDIRECT-REGISTERED-EXACT',
+          check: 'token-redirect-uri-matches',
+          title: 'The token request repeats the exact redirect_uri of the authorization request',
+          status: 'pass',
+          message: `redirect_uri ${q1['redirect_uri']} is registered and repeated exactly`,
+        });
+      } else if (!implicit && !unregistered) {
         await preflight.finding({
           rule: 'REDIRECT-REGISTERED-EXACT',
           check: 'token-redirect-uri-matches',
@@ -162,18 +213,26 @@ test.describe('sign-in flow', () => {
       }
 
       // AUTH-CODE-SINGLE-USE: each code redeemed once
-      const replays = [...first.flow.exchanges(), ...second.flow.exchanges()].filter((e) =>
-        e.notes.some((n) => /code replay/i.test(n)),
-      );
-      await preflight.finding({
-        rule: 'AUTH-CODE-SINGLE-USE',
-        check: 'code-redeemed-once',
-        title: 'Each authorization code is redeemed once',
-        status: replays.length ? 'fail' : 'pass',
-        message: replays.length
-          ? `the app redeemed an authorization code again (${replays.length} replay${replays.length > 1 ? 's' : ''})`
-          : 'each code was redeemed exactly once',
-      });
+      const both = [...first.flow.exchanges(), ...second.flow.exchanges()];
+      const replays = both.filter((e) => e.notes.some((n) => /code replay/i.test(n)));
+      const redemptions = both.filter(
+        (e) =>
+          e.endpoint === 'token' &&
+          (new URLSearchParams(e.requestBody).get('grant_type') ?? e.query['grant_type']) ===
+            'authorization_code',
+      ).length;
+      if (!implicit)
+        await preflight.finding({
+          rule: 'AUTH-CODE-SINGLE-USE',
+          check: 'code-redeemed-once',
+          title: 'Each authorization code is redeemed once',
+          status: replays.length ? 'fail' : redemptions ? 'pass' : 'error',
+          message: replays.length
+            ? `the app redeemed an authorization code again (${replays.length} replay${replays.length > 1 ? 's' : ''})`
+            : redemptions
+              ? `${redemptions} code(s) over two sign-ins, each redeemed exactly once`
+              : 'cannot judge: the app redeemed no authorization code',
+        });
 
       if (config.app.type === 'native') {
         // AUTH-PKCE-NATIVE

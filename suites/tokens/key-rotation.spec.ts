@@ -31,8 +31,19 @@ test.describe('signing-key rotation', () => {
       }
       const mark = preflight.emulator.recorder.lastSeq();
       const session = await preflight.newFlow({ idToken: 'sig-unknown-key-unknown-kid' });
-      await preflight.signIn(session);
+      const signIn = await preflight.signIn(session);
       const fetches = preflight.emulator.recorder.since(mark).filter((e) => e.endpoint === 'jwks').length;
+      // Only a token the app received can make it fetch: no redemption, no observation.
+      if (!preflight.tokenRedemptions(session).some((e) => e.status === 200)) {
+        await preflight.finding({
+          rule: 'TOKEN-JWKS-REFRESH',
+          check,
+          title,
+          status: 'error',
+          message: `cannot judge: the app never redeemed the code, so the token with the unknown kid never reached it (${signIn.detail})`,
+        });
+        return;
+      }
       await preflight.finding({
         rule: 'TOKEN-JWKS-REFRESH',
         check,

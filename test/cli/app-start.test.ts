@@ -46,7 +46,7 @@ test('an app whose start command exits at once: exit 3, incomplete, the exit cod
   });
   expect(r.code, explain(r)).toBe(3);
   expect(r.message, explain(r)).toMatch(
-    /^so-preflight: incomplete: the run itself had 1 error: the app exited with code 4 before http:\/\/127\.0\.0\.1:\d+\/healthz answered; last app output: booting acme \| fatal: DATABASE_URL is not set; fix the run problem and check again$/,
+    /^so-preflight: incomplete: partial run: only the rules selected with --rules \(1 rule\) were judged; the run itself had 1 error: the app exited with code 4 before http:\/\/127\.0\.0\.1:(?:\d+|<port>)\/healthz answered; the app said: fatal: DATABASE_URL is not set; fix the run problem and check again$/,
   );
   const report = readReport(out);
   expect(validateReport(report).errors).toEqual([]);
@@ -66,7 +66,7 @@ test('an app that never gets ready: exit 3 after its start timeout, incomplete, 
   });
   expect(r.code, explain(r)).toBe(3);
   expect(r.message, explain(r)).toMatch(
-    /^so-preflight: incomplete: the run itself had 1 error: the app did not answer http:\/\/127\.0\.0\.1:\d+\/healthz within 2 s; last app output: starting up \| still warming caches; fix the run problem and check again$/,
+    /^so-preflight: incomplete: partial run: only the rules selected with --rules \(1 rule\) were judged; the run itself had 1 error: the app did not answer http:\/\/127\.0\.0\.1:(?:\d+|<port>)\/healthz within 2 s; the app said: still warming caches; fix the run problem and check again$/,
   );
   const report = readReport(out);
   expect(report.verdict).toBe('incomplete');

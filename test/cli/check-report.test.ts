@@ -88,7 +88,9 @@ test('a compliant app: exit 0, every report file keeps its contract, markup in t
   });
   expect(r.code, explain(r)).toBe(0);
   expect(r.stderr, explain(r)).toBe('');
-  expect(r.stdout).toContain('so-preflight: READY: no blocking rule failed (1 blocking rule passed)');
+  expect(r.stdout).toContain(
+    'so-preflight: READY: partial run: only the rules selected with --rules (1 rule) were judged; no blocking rule failed; 1 blocking requirement judged by behaviour',
+  );
   expect(r.stdout).toContain(`report: ${join(out, 'index.html')}`);
   expectNoStackTrace(r);
 
@@ -122,7 +124,9 @@ test('a compliant app: exit 0, every report file keeps its contract, markup in t
 
   // summary.md, and the same text appended to $GITHUB_STEP_SUMMARY.
   const summary = readFileSync(join(out, 'summary.md'), 'utf8');
-  expect(summary).toContain('**Verdict: READY.** no blocking rule failed (1 blocking rule passed)');
+  expect(summary).toContain(
+    '**Verdict: READY.** partial run: only the rules selected with --rules (1 rule) were judged; no blocking rule failed',
+  );
   expect(summary, 'markup in the app name is escaped in Markdown too').not.toContain('<script>');
   const appended = readFileSync(stepSummary, 'utf8');
   expect(appended.startsWith('## an earlier step\n\n')).toBe(true);
@@ -158,7 +162,7 @@ test.describe('the client secret shipped to the browser (DEFECTS=secret-in-brows
     expect(r.code, explain(r)).toBe(1);
     expectOneLine(r);
     expect(r.message).toBe(
-      `so-preflight: not ready: 1 blocking rule failed: SECRET-AS-PASSWORD; fix the failed rules (see ${join(out, 'index.html')})`,
+      `so-preflight: not ready: partial run: only the rules selected with --rules (1 rule) were judged; 1 blocking rule failed: SECRET-AS-PASSWORD; fix the failed rules (see ${join(out, 'index.html')})`,
     );
     expectNoStackTrace(r);
 

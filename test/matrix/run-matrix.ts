@@ -21,6 +21,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RULES, getRule } from '../../src/rules/index.ts';
+import { loadConfig } from '../../src/config/load.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'src/cli/main.ts');
@@ -43,6 +44,9 @@ interface Case {
   expected: string[];
   expectedErrors: string[];
   rules: string[] | undefined;
+  /** The verdict and exit code the CLI must give for this case. */
+  verdict: 'ready' | 'not-ready' | 'incomplete';
+  exitCode: 0 | 1 | 3;
 }
 
 interface Row {
@@ -58,24 +62,40 @@ interface Row {
   note: string;
 }
 
-function casesFor(app: string): Case[] {
+async function casesFor(app: string): Promise<Case[]> {
   const dir = join(ROOT, 'examples', app);
   const file = join(dir, 'defects.json');
   if (!existsSync(file)) return [];
   const { defects } = JSON.parse(readFileSync(file, 'utf8')) as { defects: Defect[] };
-  const cases: Case[] = [{ app, defect: undefined, expected: [], expectedErrors: [], rules: undefined }];
+  const { certification } = (await loadConfig(join(dir, 'preflight.config.ts'), { appPort: 1 })).app;
+  const cases: Case[] = [
+    {
+      app,
+      defect: undefined,
+      expected: [],
+      expectedErrors: [],
+      rules: undefined,
+      verdict: 'ready',
+      exitCode: 0,
+    },
+  ];
   for (const d of defects) {
     for (const id of d.rules)
       if (!getRule(id)) throw new Error(`${file}: defect ${d.name} names unknown rule ${id}`);
     const categories = new Set(d.rules.map((id) => getRule(id)!.category));
     const rules = new Set(d.rules);
     for (const r of RULES) if (categories.has(r.category)) rules.add(r.id);
+    // A blocking failure decides the verdict; else unjudged rules make it incomplete.
+    const blocking = d.rules.some((id) => getRule(id)!.severity[certification] === 'blocking');
+    const unjudged = (d.errors ?? []).some((id) => getRule(id)!.severity[certification] === 'blocking');
     cases.push({
       app,
       defect: d.name,
       expected: [...d.rules].sort(),
       expectedErrors: [...(d.errors ?? [])].sort(),
       rules: [...rules].sort(),
+      verdict: blocking ? 'not-ready' : unjudged ? 'incomplete' : 'ready',
+      exitCode: blocking ? 1 : unjudged ? 3 : 0,
     });
   }
   return cases;
@@ -119,17 +139,16 @@ function runCase(c: Case): Promise<Row> {
       }
       const exitCode = code ?? -1;
       const sameRules = flagged.join(',') === c.expected.join(',');
-      let ok = sameRules && errored.join(',') === c.expectedErrors.join(',');
-      let note = '';
-      if (c.defect === undefined) {
-        ok = ok && verdict === 'ready' && exitCode === 0;
-        if (!ok) note = `compliant app: verdict ${verdict}, exit ${exitCode}`;
-      } else if (!ok) {
-        note =
-          errored.join(',') !== c.expectedErrors.join(',')
-            ? `errored: [${errored.join(',')}], expected errors [${c.expectedErrors.join(',')}]`
-            : 'rule sets differ';
-      }
+      const sameErrors = errored.join(',') === c.expectedErrors.join(',');
+      const sameVerdict = verdict === c.verdict && exitCode === c.exitCode;
+      const ok = sameRules && sameErrors && sameVerdict;
+      const notes: string[] = [];
+      if (!sameVerdict)
+        notes.push(`verdict ${verdict}, exit ${exitCode}; expected ${c.verdict}, exit ${c.exitCode}`);
+      if (!sameErrors)
+        notes.push(`errored: [${errored.join(',')}], expected errors [${c.expectedErrors.join(',')}]`);
+      if (!sameRules) notes.push('rule sets differ');
+      let note = notes.join('; ');
       if (!ok) {
         const tail = output
           .split('\n')
@@ -160,7 +179,7 @@ async function main(): Promise<number> {
   const apps = readdirSync(join(ROOT, 'examples'))
     .filter((a) => existsSync(join(ROOT, 'examples', a, 'defects.json')))
     .sort();
-  let cases = apps.flatMap(casesFor);
+  let cases = (await Promise.all(apps.map(casesFor))).flat();
   if (filters.length) {
     cases = cases.filter((c) =>
       filters.some((f) => {

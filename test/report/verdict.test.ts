@@ -220,8 +220,8 @@ t.describe('verdict', () => {
     expect(rule(report, 'TOKEN-ISSUER').status).toBe('error');
     expect(report.verdict).toBe('not-ready');
     expect(report.verdictReason).toMatch(/^2 blocking rules failed: TOKEN-SIGNATURE, SECRET-AS-PASSWORD/);
-    expect(report.verdictReason).toContain('could not be judged: TOKEN-ISSUER');
-    expect(report.verdictReason).toContain('the app crashed once');
+    expect(report.verdictReason).toContain('also the run itself had 1 error: the app crashed once');
+    expect(build(results).verdictReason).toContain('also 1 blocking rule could not be judged: TOKEN-ISSUER');
   });
 
   t('--rules and --shard runs are partial, in the verdict line and the report', () => {
