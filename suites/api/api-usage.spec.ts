@@ -202,8 +202,22 @@ test.describe('API usage', () => {
     const title = 'Claims and tenant data carrying script are shown inert';
     const session = await signedInFlow(preflight, { xssPayloads: true });
     if (typeof session === 'string') return error(preflight, 'INPUT-VALIDATION', check, title, session);
-    await preflight.visitApiAction(session);
+    const since = preflight.mark(session);
+    const status = await preflight.visitApiAction(session);
+    // The payloads reach the page through the tenant data the app fetches (and the claims).
+    if (status === undefined || preflight.apiCalls(session, since).length === 0)
+      return error(
+        preflight,
+        'INPUT-VALIDATION',
+        check,
+        title,
+        status === undefined
+          ? 'the API page did not answer'
+          : 'the API page made no API call, so no planted tenant data reached it',
+      );
     const ran = await preflight.xssRan(session);
+    if (ran === undefined)
+      return error(preflight, 'INPUT-VALIDATION', check, title, 'the page could not be inspected');
     await preflight.finding({
       rule: 'INPUT-VALIDATION',
       check,

@@ -310,6 +310,8 @@ test.describe('callback: codes and errors', () => {
       if (delivered.status === undefined)
         return cannotJudge(preflight, 'INPUT-VALIDATION', check, title, delivered.detail);
       const ran = await preflight.xssRan(session);
+      if (ran === undefined)
+        return cannotJudge(preflight, 'INPUT-VALIDATION', check, title, 'the page could not be inspected');
       await preflight.finding({
         rule: 'INPUT-VALIDATION',
         check,

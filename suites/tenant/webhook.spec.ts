@@ -6,6 +6,7 @@
 import { test } from '../../fixtures/index.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
 import { signedIn, runJob, cannotJudge as error } from '../../fixtures/jobs.ts';
+import { needsConfig } from '../../src/judge/index.ts';
 
 test.skip(({ harness }) => harness.config.app.type === 'native', 'native apps have no state-change URL');
 test.describe.configure({ mode: 'serial' });
@@ -37,8 +38,14 @@ test.describe('tenant state-change notifications', () => {
     async ({ preflight }) => {
       const rule = 'TOKEN-WEBHOOK-VALIDATE';
       const title0 = 'Forged notifications are refused';
-      if (!preflight.config.app.stateChangeUrl)
-        return error(preflight, rule, 'forged-suspend', title0, 'app.stateChangeUrl is not configured');
+      if (!preflight.config.app.stateChangeUrl) {
+        // The missing URL itself is STATUS-WEBHOOK's finding; here there is nothing to attack.
+        const judged = needsConfig(
+          'app.stateChangeUrl',
+          'the URL SuperOffice posts tenant state changes to; STATUS-WEBHOOK reports it missing',
+        );
+        return preflight.finding({ rule, check: 'forged-suspend', title: title0, ...judged });
+      }
       const session = await signedIn(preflight);
       if (typeof session === 'string') return error(preflight, rule, 'forged-suspend', title0, session);
       if ((await apiCallsOfJob(preflight, session)) === 0) {

@@ -44,6 +44,18 @@ test.describe('signing-key rotation', () => {
         });
         return;
       }
+      // An app that accepted a token signed by an unknown key never needed its JWKS at all.
+      if (fetches === 0 && (await preflight.accepted(session))) {
+        await preflight.finding({
+          rule: 'TOKEN-JWKS-REFRESH',
+          check,
+          title,
+          status: 'not-run',
+          message:
+            'not run: the app accepted a token signed by an unknown key without fetching the JWKS, so its key handling was never exercised (see TOKEN-SIGNATURE)',
+        });
+        return;
+      }
       await preflight.finding({
         rule: 'TOKEN-JWKS-REFRESH',
         check,
@@ -95,6 +107,7 @@ test.describe('signing-key rotation', () => {
         });
         return;
       }
+      const rotatedAt = preflight.emulator.recorder.lastSeq();
       const { kid } = await preflight.emulator.rotateSigningKey({ dropOld: true });
       preflight.invalidateControl();
       const { recorder } = preflight.emulator;
@@ -131,6 +144,18 @@ test.describe('signing-key rotation', () => {
           title,
           status: 'error',
           message: `cannot judge: ${result.signIn.detail}`,
+        });
+        return;
+      }
+      // Accepting the new key is only evidence of a refetch when the app did fetch the JWKS.
+      const refetched = recorder.since(rotatedAt).some((e) => e.endpoint === 'jwks');
+      if (result.signedIn && !refetched) {
+        await preflight.finding({
+          rule: 'TOKEN-JWKS-REFRESH',
+          check,
+          title,
+          status: 'not-run',
+          message: `not run: the app accepted a token from the new key (kid ${kid}) without fetching the JWKS, so it cannot have checked its signature (see TOKEN-SIGNATURE)`,
         });
         return;
       }
