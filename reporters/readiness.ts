@@ -101,7 +101,15 @@ export default class ReadinessReporter implements Reporter {
       durationMs: result.duration,
       findings,
     };
-    const errorText = [err, ...errors].filter(Boolean).join('; ');
+    // A skipped check says why (e.g. "native apps ..."), so the report shows the reason per rule.
+    const skipReason =
+      result.status === 'skipped'
+        ? [...result.annotations, ...test.annotations].find((a) => a.type === 'skip' && a.description)
+            ?.description
+        : undefined;
+    const errorText = [err ?? (skipReason ? `skipped: ${skipReason}` : undefined), ...errors]
+      .filter(Boolean)
+      .join('; ');
     if (errorText) rec.error = errorText;
     this.records.set(test, rec);
     for (const f of findings) {

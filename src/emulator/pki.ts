@@ -289,7 +289,7 @@ export async function createEnvironmentPki(environment: string, rolePrefix = '')
     keys: tlsKeys,
     issuer: { cert: environmentCa },
     usage: 'tls',
-    serverNames: ['127.0.0.1', '::1', 'localhost'],
+    serverNames: ['127.0.0.1', '127.0.0.2', '::1', 'localhost'],
     days: 365,
   });
   return {

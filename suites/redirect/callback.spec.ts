@@ -107,7 +107,7 @@ test.describe('callback: state', () => {
         const earlier = await captureCallback(preflight, session);
         earlierState = earlier?.searchParams.get('state') ?? undefined;
         if (earlier) await deliver(preflight, session, earlier);
-        await session.context.clearCookies({ domain: new URL(preflight.harness.baseURL).hostname });
+        await session.context.clearCookies();
         await session.context.addCookies([session.flow.cookie]);
       }
       const callback = await captureCallback(preflight, session);
