@@ -12,7 +12,7 @@ import type {
   TestResult,
   TestError,
 } from '@playwright/test/reporter';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FINDING_CONTENT_TYPE, decodeFinding, type Finding } from '../src/findings.ts';
 import { loadConfig } from '../src/config/load.ts';
@@ -24,6 +24,7 @@ import { summaryLines } from '../src/report/terminal.ts';
 import { TOOL_VERSION } from '../src/version.ts';
 
 import { redactPorts } from '../src/target/process.ts';
+import { MANIFEST_ENV, type RunManifest } from '../src/target/run.ts';
 
 export const RUN_ERROR_PREFIX = 'so-preflight run error: ';
 const RUN_ERROR_LINE = new RegExp(`^(?:[A-Za-z]*Error: )?${RUN_ERROR_PREFIX}(.*)$`);
@@ -215,7 +216,13 @@ export interface RenderInput {
 
 /** Build and write the report from raw records (also used by `so-preflight report` to merge shards). */
 export async function renderFromRecords(input: RenderInput) {
-  const config = await loadConfig(process.env['PREFLIGHT_CONFIG'], { appPort: 0 });
+  // The run's own app port, so the report names the URL that was checked.
+  const manifestFile = process.env[MANIFEST_ENV];
+  const appPort =
+    manifestFile && existsSync(manifestFile)
+      ? (JSON.parse(readFileSync(manifestFile, 'utf8')) as RunManifest).appPort
+      : 0;
+  const config = await loadConfig(process.env['PREFLIGHT_CONFIG'], { appPort });
   const baselineFile = process.env['PREFLIGHT_BASELINE'];
   const selected = process.env['PREFLIGHT_RULES'];
   const report = buildReport({

@@ -12,7 +12,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, copyFileSync,
 import { dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, loadConfig, findConfigFile } from '../config/load.ts';
+import { ConfigError, loadConfig, findConfigFile, freePort } from '../config/load.ts';
+import { startRun, MANIFEST_ENV, CONTROL_TOKEN_ENV } from '../target/run.ts';
 import { BrowserNotFoundError, findBrowser } from '../browser.ts';
 import { probeUrl } from '../target/process.ts';
 import { RULES, getRule } from '../rules/index.ts';
@@ -131,7 +132,10 @@ async function check(argv: string[]): Promise<number> {
     },
     strict: true,
   });
-  const config = await loadConfig(values.config);
+  // The run's one app port: `${app.port}` is resolved once, here, for every worker.
+  const port = await freePort();
+  const config = await loadConfig(values.config, { appPort: port });
+  const appPort = config.usesAppPort ? port : 0;
   const rules = parseRules(values.rules);
   if (values.baseline) loadBaseline(resolve(values.baseline), RULES);
   if (values.workers !== undefined && !/^[1-9]\d*$/.test(values.workers))
@@ -151,21 +155,7 @@ async function check(argv: string[]): Promise<number> {
       );
     }
   }
-  // Each worker starts its own app and emulator: a fixed app or emulator port would make two
-  // workers test each other's app against the wrong emulator, so such runs use one worker.
-  const fixedPorts = [
-    config.app.start && config.app.type !== 'native' && !config.usesAppPort
-      ? `the app's fixed port (${config.app.baseURL ?? 'baseURL'})`
-      : '',
-    config.harness.superidPort || config.harness.tenantPort ? 'fixed emulator ports (harness.*Port)' : '',
-  ].filter(Boolean);
-  let workers = values.workers;
-  if (fixedPorts.length && (workers === undefined || Number(workers) > 1)) {
-    console.log(
-      `so-preflight: running with 1 worker because of ${fixedPorts.join(' and ')}; use \${app.port} in baseURL and start.env to run checks in parallel`,
-    );
-    workers = '1';
-  }
+  const workers = values.workers;
   const out = resolve(values.out);
   mkdirSync(out, { recursive: true });
   clearReport(out);
@@ -183,6 +173,8 @@ async function check(argv: string[]): Promise<number> {
     'PREFLIGHT_BLOB_DIR',
     'PREFLIGHT_ALLURE_DIR',
     'PREFLIGHT_SHARD',
+    MANIFEST_ENV,
+    CONTROL_TOKEN_ENV,
   ])
     delete env[name];
   if (rules) env['PREFLIGHT_RULES'] = rules.join(',');
@@ -196,7 +188,14 @@ async function check(argv: string[]): Promise<number> {
     env['PREFLIGHT_SHARD'] = values.shard;
     env['PREFLIGHT_BLOB_DIR'] = join(out, 'blob');
   }
-  await runPlaywright(args, env);
+  // One emulator and one app for the whole run; workers share them through the control API.
+  const run = await startRun(config, appPort);
+  try {
+    Object.assign(env, run.env);
+    await runPlaywright(args, env);
+  } finally {
+    await run.stop();
+  }
   const blobDir = env['PREFLIGHT_BLOB_DIR'];
   try {
     // Before the artifacts go: the blob takes the evidence files its findings name.

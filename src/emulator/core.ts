@@ -98,7 +98,7 @@ export class FlowImpl implements Flow {
   forged(): ForgedToken[] {
     return this.forgedTokens.map((f) => ({ ...f }));
   }
-  arm(api: FlowApiFaults): void {
+  async arm(api: FlowApiFaults): Promise<void> {
     this.options.api = { ...api };
     this.throttleLeft = api.throttle?.calls ?? 0;
     this.unavailableLeft = api.unavailable?.calls ?? 0;

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { EmulatorCore } from './core.ts';
 import { createNetServerHandler } from './netserver/app.ts';
 import { rotateLeaf, environmentLabel } from './pki.ts';
+import { createControl } from './control.ts';
 import { createSuperIdApp } from './superid/app.ts';
 import { NETSERVER_LABEL } from './superid/backchannel.ts';
 import { mintNotificationToken, SO_CLAIM } from './scenarios.ts';
@@ -89,7 +90,8 @@ export const startEmulator: StartEmulator = async (options: EmulatorOptions): Pr
     throw e;
   }
   const { app } = createSuperIdApp(core);
-  superidHandler = app.callback();
+  const koa = app.callback();
+  superidHandler = koa;
 
   const caFile = join(options.dataDir, 'superoffice-emulator-ca.pem');
   await writeFile(caFile, core.pki.caPem);
@@ -112,7 +114,20 @@ export const startEmulator: StartEmulator = async (options: EmulatorOptions): Pr
   core.log(`emulator: SuperID ${core.superidUrl}, tenant ${core.tenantOrigin}/${core.tenant}`);
 
   let stopped = false;
-  const emulator: Emulator = {
+  // eslint-disable-next-line prefer-const -- assigned once the object below exists
+  let emulator: Emulator;
+  if (options.control) {
+    const { token, app: appState } = options.control;
+    let control: ReturnType<typeof createControl> | undefined;
+    superidHandler = (req, res) => {
+      control ??= createControl(emulator, token, {
+        exit: () => appState?.()?.exit(),
+        output: () => appState?.()?.output() ?? [],
+      });
+      if (!control(req, res)) void koa(req, res);
+    };
+  }
+  emulator = {
     environment: options.environment,
     tenant: options.tenant,
     superidUrl: core.superidUrl,
@@ -135,6 +150,10 @@ export const startEmulator: StartEmulator = async (options: EmulatorOptions): Pr
       return { kid: k.kid };
     },
     reset: (o) => {
+      if (o?.restoreKeys) {
+        const original = core.pki.signing;
+        core.keys = [...core.keys.filter((k) => k.kid !== original.kid), original];
+      }
       core.setFaults({});
       core.consentRevokedAt = 0;
       core.ticketCalls = 0;

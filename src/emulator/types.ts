@@ -216,7 +216,7 @@ export interface Flow {
    * sign-in and the session check went through unfaulted. Counted faults (throttle, unavailable)
    * start afresh.
    */
-  arm(api: FlowApiFaults): void;
+  arm(api: FlowApiFaults): Promise<void>;
 }
 
 export interface EmulatorAppRegistration {
@@ -252,6 +252,16 @@ export interface EmulatorOptions {
   stateValidSeconds?: number;
   /** Called with one line per notable event (startup, errors); never with secrets. */
   log?: (line: string) => void;
+  /**
+   * Serve the control API (src/emulator/control.ts) on the SuperID origin for this bearer
+   * token, so the workers of one run share this emulator. `app` reports the app process the
+   * run started, when there is one.
+   */
+  control?: {
+    token: string;
+    app?: () =>
+      { exit(): { code: number | null; reason: string } | undefined; output(): string[] } | undefined;
+  };
 }
 
 export interface GlobalFaults {
@@ -295,7 +305,7 @@ export interface Emulator {
    * Also forgets remembered consent (so an administrator sees the consent page again) unless
    * `keepConsent` is true (option added by the emulator).
    */
-  reset(options?: { keepConsent?: boolean }): void;
+  reset(options?: { keepConsent?: boolean; restoreKeys?: boolean }): void;
   /**
    * Every secret value issued or known so far: client secret, private key PEM (and its base64
    * body), user passwords, codes, access/refresh tokens, id_tokens, system tokens and tickets.
@@ -320,3 +330,50 @@ export interface Emulator {
 }
 
 export type StartEmulator = (options: EmulatorOptions) => Promise<Emulator>;
+
+/**
+ * What a check worker holds: the run's one emulator, reached through its control API. Reads come
+ * from a mirror of the emulator's record ({@link EmulatorHandle.sync} brings it up to date);
+ * changes are requests.
+ */
+export interface EmulatorHandle {
+  readonly environment: EnvironmentSlug;
+  readonly tenant: string;
+  readonly superidUrl: string;
+  readonly tenantOrigin: string;
+  readonly webapiUrl: string;
+  readonly caFile: string;
+  readonly caPem: string;
+  readonly accessTokenTtlSeconds: number;
+  readonly client: { id: string; secret: string | undefined };
+  readonly privateKeyFile: string | undefined;
+  readonly users: Emulator['users'];
+  readonly recorder: Recorder;
+  createFlow(options?: FlowOptions): Promise<Flow>;
+  setFaults(faults: GlobalFaults): Promise<void>;
+  rotateSigningKey(options?: { dropOld?: boolean }): Promise<{ kid: string }>;
+  /**
+   * Clear global faults and tenant state; `restoreKeys`: SuperID signs with its original key
+   * again, every key used so far staying published (so apps that refetched keep working).
+   */
+  reset(options?: { keepConsent?: boolean; restoreKeys?: boolean }): Promise<void>;
+  secrets(): string[];
+  expireTickets(): Promise<void>;
+  stateChangeNotification(
+    options: Parameters<Emulator['stateChangeNotification']>[0],
+  ): Promise<Record<string, unknown>>;
+  /** Resolves once the mirror holds every exchange the emulator had recorded at the call. */
+  sync(): Promise<void>;
+  /**
+   * Hold the run `shared` (ordinary checks) or `exclusive` (checks that change what every flow
+   * sees: keys, faults, tenant state, consent); resolves with the release function.
+   */
+  lock(mode: 'shared' | 'exclusive'): Promise<() => Promise<void>>;
+  /** The app process the run started: whether it exited, and its output lines from `from` on. */
+  app(from?: number): Promise<{
+    attached: boolean;
+    exit: { code: number | null; reason: string } | null;
+    output: string[];
+    total: number;
+  }>;
+}

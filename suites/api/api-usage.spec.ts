@@ -4,7 +4,7 @@
  * Each check signs in through its own flow, opens the app's API page (config `apiAction`) and
  * judges by the NetServer traffic of that flow.
  */
-import { test, waitFor } from '../../fixtures/index.ts';
+import { GLOBAL_TAG, test, waitFor } from '../../fixtures/index.ts';
 import { cannotJudge as error, signedIn } from '../../fixtures/jobs.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
 import type { FlowApiFaults, FlowOptions } from '../../src/emulator/types.ts';
@@ -35,7 +35,7 @@ async function signedInFlow(
     return `the session probe gave no answer (${probe.excerpt})`;
   if (probe.signedIn === false && !usedToken)
     return `after a valid sign-in the session probe says signed out (HTTP ${probe.status})`;
-  if (arm) session.flow.arm(arm);
+  if (arm) await session.flow.arm(arm);
   return session;
 }
 
@@ -119,7 +119,7 @@ test.describe('API usage', () => {
       const title = 'After a 401 the app refreshes the access token once and retries';
       const session = await signedInFlow(preflight, {}, { accessTokenExpiresAfterCalls: 0 });
       if (typeof session === 'string') return error(preflight, 'API-TOKEN-REFRESH', check, title, session);
-      const since = preflight.mark(session);
+      const since = await preflight.mark(session);
       await preflight.visitApiAction(session);
       const judged = judgeRefreshOn401({
         calls: preflight.apiCalls(session, since).map(call),
@@ -145,7 +145,7 @@ test.describe('API usage', () => {
       const title = 'While the access token is valid the app calls the API without refreshing it first';
       const session = await signedInFlow(preflight);
       if (typeof session === 'string') return error(preflight, 'API-TOKEN-REFRESH', check, title, session);
-      const since = preflight.mark(session);
+      const since = await preflight.mark(session);
       // Three visits of the API page: at least two API calls to compare.
       for (let i = 0; i < 3; i++) await preflight.visitApiAction(session);
       const calls = preflight.apiCalls(session, since);
@@ -180,7 +180,7 @@ test.describe('API usage', () => {
     );
     if (typeof session === 'string') return error(preflight, 'ERR-THROTTLE-UX', check, title, session);
     // Only the app's calls after the throttle was armed count (not the sign-in's, nor the probe's).
-    const since = preflight.mark(session);
+    const since = await preflight.mark(session);
     const seen = await visitWatched(preflight, session);
     const judged = judgeThrottle({
       retryAfterSeconds: retryAfter,
@@ -206,7 +206,7 @@ test.describe('API usage', () => {
     const title = 'Claims and tenant data carrying script are shown inert';
     const session = await signedInFlow(preflight, { xssPayloads: true });
     if (typeof session === 'string') return error(preflight, 'INPUT-VALIDATION', check, title, session);
-    const since = preflight.mark(session);
+    const since = await preflight.mark(session);
     const status = await preflight.visitApiAction(session);
     // The payloads reach the page through the tenant data the app fetches (and the claims).
     if (status === undefined || preflight.apiCalls(session, since).length === 0)
@@ -250,7 +250,7 @@ test.describe('API usage', () => {
   });
 });
 
-test.describe('tenant state', () => {
+test.describe('tenant state', { tag: GLOBAL_TAG }, () => {
   test(
     'Checks the tenant state and stops calling an unavailable tenant',
     { tag: ['@STATUS-CHECK-BEFORE-ACTION'] },

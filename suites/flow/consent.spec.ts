@@ -3,7 +3,7 @@
  * consent revoked later (ERR-ACCESS-LOST), and the URLs the app uses with SuperOffice being the
  * registered ones (post-logout redirect, CORS origins).
  */
-import { test } from '../../fixtures/index.ts';
+import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
 import type { Preflight } from '../../fixtures/index.ts';
 import { findStackTrace } from '../../src/evidence/stacktrace.ts';
 import { cannotJudge, signedIn } from '../../fixtures/jobs.ts';
@@ -27,14 +27,14 @@ async function pageProblems(
   return undefined;
 }
 
-test.describe('consent', () => {
+test.describe('consent', { tag: GLOBAL_TAG }, () => {
   test(
     'An administrator approves the app and ends signed in',
     { tag: ['@AUTH-CONSENT-FLOW'] },
     async ({ preflight }) => {
       const check = 'admin-consent';
       const title = 'A first administrator sign-in goes through SuperID consent and ends signed in';
-      preflight.emulator.reset();
+      await preflight.emulator.reset();
       const session = await preflight.newFlow({ user: 'admin' });
       const r = await preflight.signIn(session);
       const consentShown = session.flow
@@ -124,7 +124,7 @@ test.describe('consent', () => {
       if (!preflight.emulator.recorder.since(before).some((e) => e.endpoint === 'api'))
         return cannotJudge(preflight, rule, check, title, 'the app made no API call on its API page');
       const { emulator } = preflight;
-      emulator.setFaults({ consentRevoked: true });
+      await emulator.setFaults({ consentRevoked: true });
       const mark = emulator.recorder.lastSeq();
       const status = await preflight.visitApiAction(session);
       await preflight.visitApiAction(session);

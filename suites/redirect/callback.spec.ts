@@ -3,7 +3,7 @@
  * from another browser (login CSRF), code replay, error responses, hostile error text, garbage
  * parameters, and open redirects through return parameters.
  */
-import { test } from '../../fixtures/index.ts';
+import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
 import { cannotJudge } from '../../fixtures/jobs.ts';
 import { judgeCodeReplay, needsConfig } from '../../src/judge/index.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
@@ -125,7 +125,7 @@ test.describe('callback: state', () => {
       }
       c.mutate(callback, earlierState ? { earlierState } : {});
       // Only what the attacked delivery causes counts (not the earlier, legitimate sign-in).
-      const since = preflight.mark(session);
+      const since = await preflight.mark(session);
       const result = await deliver(preflight, session, callback);
       await preflight.judgeRejection(session, result, {
         rule: 'AUTH-STATE',
@@ -235,11 +235,11 @@ test.describe('callback: codes and errors', () => {
 
   test(
     'Declining consent leaves the user signed out with a message',
-    { tag: ['@AUTH-CONSENT-FLOW', '@ERROR-PAGE'] },
+    { tag: ['@AUTH-CONSENT-FLOW', '@ERROR-PAGE', GLOBAL_TAG] },
     async ({ preflight }) => {
       const check = 'consent-declined';
       const title = 'Declining consent (error=access_denied) leaves the user signed out with a message';
-      preflight.emulator.reset();
+      await preflight.emulator.reset();
       const session = await preflight.newFlow();
       const result = await preflight.signIn(session, { declineConsent: true });
       const sawConsent = session.flow

@@ -689,7 +689,7 @@ test.describe('secrets in the browser', () => {
       ...privateKeySecrets(emulator.privateKeyFile),
     ];
     const sources: Array<{ where: string; text: string }> = [
-      { where: 'app output (stdout/stderr)', text: harness.appOutput().join('\n') },
+      { where: 'app output (stdout/stderr)', text: (await harness.appOutput()).join('\n') },
     ];
     for (const f of config.app.logFiles) {
       const file = resolve(config.configDir, f);

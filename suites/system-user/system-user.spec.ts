@@ -3,7 +3,7 @@
  * be validated before its ticket is used, and the ticket cached (6 h sliding) and renewed only on
  * 401. Judged from the NetServer traffic after the harness triggers the app's job (`apiAction`).
  */
-import { test } from '../../fixtures/index.ts';
+import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
 import { signedIn, runJob, cannotJudge as error } from '../../fixtures/jobs.ts';
 import type { Exchange, GlobalFaults } from '../../src/emulator/types.ts';
 
@@ -40,7 +40,7 @@ function ticketsIssued(exchanges: Exchange[]): string[] {
   return out;
 }
 
-test.describe('system user', () => {
+test.describe('system user', { tag: GLOBAL_TAG }, () => {
   test(
     'Caches the system-user ticket and renews it once on 401',
     { tag: ['@API-SYSUSER-CACHE'] },
@@ -72,7 +72,7 @@ test.describe('system user', () => {
         message: `${exchanges.length} PartnerSystemUser exchange(s) for ${ticketCalls.length} API call(s) in 3 jobs${exchanges.length > 1 ? ': cache the ticket (valid 6 h, sliding) and renew it only on 401' : ''}`,
       });
 
-      preflight.emulator.expireTickets();
+      await preflight.emulator.expireTickets();
       const mark2 = recorder.lastSeq();
       await runJob(preflight, session);
       const after2 = recorder.since(mark2);
@@ -114,12 +114,12 @@ test.describe('system user', () => {
       const { emulator } = preflight;
       for (const forge of forgeries) {
         const title = `Does not use the ticket from a system-user JWT with ${forge.replace('-', ' ')}`;
-        emulator.expireTickets();
-        emulator.setFaults({ systemUserJwt: forge });
+        await emulator.expireTickets();
+        await emulator.setFaults({ systemUserJwt: forge });
         const mark = emulator.recorder.lastSeq();
         await runJob(preflight, session);
         const after = emulator.recorder.since(mark);
-        emulator.setFaults({});
+        await emulator.setFaults({});
         const exchanges = after.filter((e) => e.endpoint === 'system-user');
         const forgedTickets = ticketsIssued(exchanges);
         if (forgedTickets.length === 0) {

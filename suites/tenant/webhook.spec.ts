@@ -3,7 +3,7 @@
  * on; genuine Suspend/Resume must stop and restore calls to the tenant. Judged from the NetServer
  * traffic of the app's API action after each notification.
  */
-import { test } from '../../fixtures/index.ts';
+import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
 import { signedIn, runJob, cannotJudge as error } from '../../fixtures/jobs.ts';
 import { needsConfig } from '../../src/judge/index.ts';
@@ -31,7 +31,7 @@ async function apiCallsOfJob(preflight: Preflight, session: FlowSession): Promis
     .length;
 }
 
-test.describe('tenant state-change notifications', () => {
+test.describe('tenant state-change notifications', { tag: GLOBAL_TAG }, () => {
   test(
     'Rejects forged state-change notifications',
     { tag: ['@TOKEN-WEBHOOK-VALIDATE', '@TOKEN-VALIDATE-ALL'] },

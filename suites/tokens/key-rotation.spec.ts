@@ -4,12 +4,12 @@
  * endpoint for a kid that never resolves. Runs last in the tokens folder: a rotation changes
  * SuperID's key for the rest of the run.
  */
-import { test } from '../../fixtures/index.ts';
+import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
 
 /** How long a JWKS client may wait before refetching (jose's default cooldown is 30 s). */
 const JWKS_COOLDOWN_MS = 31_000;
 
-test.describe('signing-key rotation', () => {
+test.describe('signing-key rotation', { tag: GLOBAL_TAG }, () => {
   // In this order, in one worker: the rotation last, since a pinning app cannot sign in after it.
   test.describe.configure({ mode: 'serial' });
   test(
@@ -74,7 +74,7 @@ test.describe('signing-key rotation', () => {
       await preflight.control();
       const { emulator } = preflight;
       await emulator.rotateSigningKey({ dropOld: true });
-      emulator.setFaults({ jwksUnavailable: true });
+      await emulator.setFaults({ jwksUnavailable: true });
       try {
         const session = await preflight.newFlow();
         const signIn = await preflight.signIn(session);
@@ -85,7 +85,7 @@ test.describe('signing-key rotation', () => {
         });
       } finally {
         // The control is forgotten by the rotation check that follows, after it has judged.
-        emulator.setFaults({});
+        await emulator.setFaults({});
       }
     },
   );
@@ -108,7 +108,8 @@ test.describe('signing-key rotation', () => {
         return;
       }
       const rotatedAt = preflight.emulator.recorder.lastSeq();
-      const { kid } = await preflight.emulator.rotateSigningKey({ dropOld: true });
+      // A rollover as SuperID does it: the new key signs, the old one stays published.
+      const { kid } = await preflight.emulator.rotateSigningKey({ dropOld: false });
       preflight.invalidateControl();
       const { recorder } = preflight.emulator;
       const attempt = async () => {

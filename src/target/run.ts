@@ -1,0 +1,155 @@
+/**
+ * One run: one emulator and (when `app.start` is given) one app process, shared by every check
+ * worker. The CLI starts them before Playwright and stops them after it; workers reach the
+ * emulator through its control API. What the workers need is written to a run manifest (no
+ * secrets in it: the control token travels in the environment of the Playwright process only).
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { ResolvedConfig } from '../config/schema.ts';
+import { startEmulator } from '../emulator/index.ts';
+import type { Emulator } from '../emulator/types.ts';
+import { buildAppEnv, type EmulatorFacts } from './env.ts';
+import {
+  failureLine,
+  startProcess,
+  waitUntilReady,
+  type TargetError,
+  type TargetProcess,
+} from './process.ts';
+
+/** The state API's ValidUntil in a check run: short, so apps that cache it see changes soon. */
+export const STATE_VALID_SECONDS = 3;
+
+export const MANIFEST_ENV = 'PREFLIGHT_MANIFEST';
+export const CONTROL_TOKEN_ENV = 'PREFLIGHT_CONTROL_TOKEN';
+
+/** What every worker of a run reads: the resolved run, without secrets. */
+export interface RunManifest {
+  version: 1;
+  configFile: string;
+  /** The port `${app.port}` stands for in this run (0 when the config does not use it). */
+  appPort: number;
+  superidUrl: string;
+  caFile: string;
+  /** Why the app could not be started or reached; every check then reports a run error. */
+  startError?: string;
+}
+
+export interface RunHandle {
+  manifestFile: string;
+  manifest: RunManifest;
+  emulator: Emulator;
+  app: TargetProcess | undefined;
+  /** Environment variables for the Playwright process (manifest path, control token). */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Where the emulator listens: on another site than the app, as SuperID and the tenant are in
+ * production, so SameSite cookie rules apply to the callback as they would there (a cookie that
+ * is `SameSite=Strict` is not sent on SuperID's redirect back). IP hosts are sites of their own.
+ * Linux answers on all of 127.0.0.0/8; other systems only on 127.0.0.1, where an app on
+ * 127.0.0.1 shares the emulator's site (a known limit there).
+ */
+export function emulatorHost(appBaseURL: string | undefined): string {
+  const appHost = appBaseURL && URL.canParse(appBaseURL) ? new URL(appBaseURL).hostname : '127.0.0.1';
+  return process.platform === 'linux' && appHost !== '127.0.0.2' ? '127.0.0.2' : '127.0.0.1';
+}
+
+export function emulatorFacts(emulator: Emulator): EmulatorFacts {
+  return {
+    superidUrl: emulator.superidUrl,
+    clientId: emulator.client.id,
+    clientSecret: emulator.client.secret,
+    tenant: emulator.tenant,
+    caFile: emulator.caFile,
+    privateKeyFile: emulator.privateKeyFile,
+  };
+}
+
+/** Start the run's emulator and app; never throws for an app that fails to start (see startError). */
+export async function startRun(config: ResolvedConfig, appPort: number): Promise<RunHandle> {
+  const runDir = mkdtempSync(join(tmpdir(), 'so-preflight-run-'));
+  chmodSync(runDir, 0o700);
+  const token = randomBytes(32).toString('base64url');
+  const origins = new Set<string>(config.app.corsOrigins);
+  if (config.app.baseURL) origins.add(new URL(config.app.baseURL).origin);
+  let app: TargetProcess | undefined;
+  const emulator = await startEmulator({
+    environment: config.superoffice.environment,
+    tenant: config.superoffice.tenant,
+    app: {
+      name: config.app.name,
+      ...(config.app.vendor ? { vendor: config.app.vendor } : {}),
+      type: config.app.type,
+      redirectUris: [...config.app.redirectUris],
+      postLogoutRedirectUris: [...config.app.postLogoutRedirectUris],
+      corsOrigins: [...origins],
+    },
+    dataDir: join(runDir, 'emulator'),
+    host: emulatorHost(config.app.baseURL),
+    superidPort: config.harness.superidPort,
+    tenantPort: config.harness.tenantPort,
+    stateValidSeconds: STATE_VALID_SECONDS,
+    control: {
+      token,
+      app: () =>
+        app && {
+          exit: () => {
+            const code = app!.exitCode();
+            if (code === null) return undefined;
+            const why = failureLine(app!.output().slice(-30));
+            return {
+              code,
+              reason: `the app exited with code ${code}${why ? `; the app said: ${why.slice(0, 300)}` : ''}`,
+            };
+          },
+          output: () => app!.output(),
+        },
+    },
+  });
+
+  let startError: string | undefined;
+  if (config.app.type !== 'native' && config.app.start) {
+    app = startProcess({
+      command: config.app.start.command,
+      cwd: resolve(config.configDir, config.app.start.cwd ?? '.'),
+      env: buildAppEnv(config, emulatorFacts(emulator), String(appPort)),
+    });
+    const ready = new URL(config.app.start.ready, config.app.baseURL).href;
+    try {
+      await waitUntilReady(ready, config.app.start.timeout, app);
+    } catch (e) {
+      const err = e as TargetError;
+      const why = err.logTail?.length ? failureLine(err.logTail) : undefined;
+      startError = `${err.message}${why ? `; the app said: ${why.slice(0, 300)}` : ''}`;
+    }
+  }
+
+  const manifest: RunManifest = {
+    version: 1,
+    configFile: config.configFile,
+    appPort,
+    superidUrl: emulator.superidUrl,
+    caFile: emulator.caFile,
+    ...(startError ? { startError } : {}),
+  };
+  const manifestFile = join(runDir, 'run.json');
+  writeFileSync(manifestFile, JSON.stringify(manifest, null, 2), { mode: 0o600 });
+  return {
+    manifestFile,
+    manifest,
+    emulator,
+    app,
+    env: { [MANIFEST_ENV]: manifestFile, [CONTROL_TOKEN_ENV]: token },
+    async stop() {
+      await app?.stop();
+      await emulator.stop();
+      rmSync(runDir, { recursive: true, force: true });
+    },
+  };
+}
