@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, findConfigFile, freePort } from '../config/load.ts';
 import { startRun, MANIFEST_ENV, CONTROL_TOKEN_ENV } from '../target/run.ts';
+import { attachRun } from '../target/attach.ts';
 import { BrowserNotFoundError, findBrowser } from '../browser.ts';
 import { probeUrl } from '../target/process.ts';
 import { RULES, getRule } from '../rules/index.ts';
@@ -45,8 +46,8 @@ const REPORT_FILES = [
 const HELP = `so-preflight ${TOOL_VERSION}: readiness checks for SuperOffice CRM Online partner apps
 
 Usage:
-  so-preflight check [--config FILE] [--out DIR] [--rules ID,...] [--workers N] [--shard i/n] [--baseline FILE] [--allure DIR]
-  so-preflight emulator [--port N] [--config FILE]
+  so-preflight check [--config FILE] [--out DIR] [--rules ID,...] [--workers N] [--shard i/n] [--baseline FILE] [--allure DIR] [--attach [--state DIR]]
+  so-preflight emulator [--port N] [--config FILE] [--state DIR]
   so-preflight rules [--json]
   so-preflight init [--force]
   so-preflight report DIR... [--config FILE] [--out DIR] [--baseline FILE]
@@ -129,9 +130,13 @@ async function check(argv: string[]): Promise<number> {
       shard: { type: 'string' },
       baseline: { type: 'string' },
       allure: { type: 'string' },
+      attach: { type: 'boolean', default: false },
+      state: { type: 'string' },
     },
     strict: true,
   });
+  if (values.state !== undefined && !values.attach)
+    fail(EXIT.usage, "--state goes with --attach (the running emulator's state folder)");
   // The run's one app port: `${app.port}` is resolved once, here, for every worker.
   const port = await freePort();
   const config = await loadConfig(values.config, { appPort: port });
@@ -146,7 +151,7 @@ async function check(argv: string[]): Promise<number> {
       fail(EXIT.usage, '--shard takes i/n with 1 <= i <= n, e.g. --shard 1/2');
   }
   findBrowser();
-  if (!config.app.start && config.app.baseURL && config.app.type !== 'native') {
+  if (!values.attach && !config.app.start && config.app.baseURL && config.app.type !== 'native') {
     const status = await probeUrl(config.app.baseURL, 5_000);
     if (status === undefined) {
       fail(
@@ -189,7 +194,8 @@ async function check(argv: string[]): Promise<number> {
     env['PREFLIGHT_BLOB_DIR'] = join(out, 'blob');
   }
   // One emulator and one app for the whole run; workers share them through the control API.
-  const run = await startRun(config, appPort);
+  // --attach: the running `so-preflight emulator` and the running app; neither is started here.
+  const run = values.attach ? await attachRun(config, values.state) : await startRun(config, appPort);
   try {
     Object.assign(env, run.env);
     await runPlaywright(args, env);

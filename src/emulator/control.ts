@@ -21,6 +21,8 @@ export const CONTROL_PREFIX = '/__so-preflight/';
 
 /** What the CLI tells the control API about the app it started (none in attach mode). */
 export interface AppState {
+  /** True when the run did not start the app (attach mode, or a web app without `app.start`). */
+  attached?(): boolean;
   /** Exit code (or signal) once the app process ended; undefined while it runs. */
   exit(): { code: number | null; reason: string } | undefined;
   /** Every output line so far. */
@@ -189,6 +191,7 @@ export function createControl(
       emulator.reset({
         keepConsent: body['keepConsent'] === true,
         restoreKeys: body['restoreKeys'] === true,
+        newRun: body['newRun'] === true,
       });
       return send(res, 200, {});
     }
@@ -220,7 +223,7 @@ export function createControl(
       const from = Number(url.searchParams.get('from') ?? 0) || 0;
       const lines = app?.output() ?? [];
       return send(res, 200, {
-        attached: !app,
+        attached: !app || app.attached?.() === true,
         exit: app?.exit() ?? null,
         output: lines.slice(from),
         total: lines.length,

@@ -200,7 +200,7 @@ export class EmulatorCore {
   }
 
   async init(): Promise<void> {
-    this.pki = await createEnvironmentPki(this.options.environment);
+    this.pki = this.options.pki ?? (await createEnvironmentPki(this.options.environment));
     this.keys = [this.pki.signing];
   }
 

@@ -3,7 +3,7 @@
  * standby tenant origin used by the `tenantMoved` fault) on free loopback ports and returns the
  * {@link Emulator} handle; `describeEmulator` gives the lines a standalone runner prints.
  */
-import { generateKeyPair } from 'node:crypto';
+import { createPublicKey, generateKeyPair } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -36,7 +36,11 @@ function listen(server: https.Server, host: string, port: number): Promise<numbe
   });
 }
 
-function appKeyPair(): Promise<{ privatePem: string; publicPem: string }> {
+function appKeyPair(privatePem?: string): Promise<{ privatePem: string; publicPem: string }> {
+  if (privatePem) {
+    const publicPem = createPublicKey(privatePem).export({ type: 'spki', format: 'pem' }).toString();
+    return Promise.resolve({ privatePem, publicPem });
+  }
   return new Promise((resolve, reject) => {
     generateKeyPair(
       'rsa',
@@ -58,7 +62,7 @@ export const startEmulator: StartEmulator = async (options: EmulatorOptions): Pr
   const s2s = options.app.type === 'server-to-server';
   const [, appKeys] = await Promise.all([
     core.init(),
-    s2s ? appKeyPair() : Promise.resolve(undefined),
+    s2s ? appKeyPair(options.appPrivateKeyPem) : Promise.resolve(undefined),
     mkdir(options.dataDir, { recursive: true }),
   ]);
 
@@ -121,6 +125,7 @@ export const startEmulator: StartEmulator = async (options: EmulatorOptions): Pr
     let control: ReturnType<typeof createControl> | undefined;
     superidHandler = (req, res) => {
       control ??= createControl(emulator, token, {
+        attached: () => !appState?.(),
         exit: () => appState?.()?.exit(),
         output: () => appState?.()?.output() ?? [],
       });
@@ -153,6 +158,10 @@ export const startEmulator: StartEmulator = async (options: EmulatorOptions): Pr
       if (o?.restoreKeys) {
         const original = core.pki.signing;
         core.keys = [...core.keys.filter((k) => k.kid !== original.kid), original];
+      }
+      if (o?.newRun) {
+        core.keys = [core.pki.signing];
+        core.recorder.clear();
       }
       core.setFaults({});
       core.consentRevokedAt = 0;

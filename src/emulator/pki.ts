@@ -7,7 +7,16 @@
  * X.509 is built with node:crypto and a small DER encoder; no openssl at runtime. RSA key pairs
  * are pooled per process by role so that starting several emulators in one process stays fast.
  */
-import { createHash, generateKeyPair, randomBytes, sign, type KeyObject } from 'node:crypto';
+import {
+  X509Certificate,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair,
+  randomBytes,
+  sign,
+  type KeyObject,
+} from 'node:crypto';
 import { isIP } from 'node:net';
 
 export interface KeyPair {
@@ -254,6 +263,58 @@ export function environmentLabel(env: string): string {
   return ENV_NAMES[env] ?? env;
 }
 
+const ROOT_CN = 'SuperOffice Online Root CA (so-preflight)';
+const TLS_NAMES = ['127.0.0.1', '127.0.0.2', '::1', 'localhost'];
+
+function issueRoot(keys: KeyPair): IssuedCert {
+  return issueCert({ subjectCn: ROOT_CN, keys, usage: 'ca', days: 3650 });
+}
+function issueEnvironmentCa(keys: KeyPair, root: IssuedCert, label: string): IssuedCert {
+  return issueCert({
+    subjectCn: `SuperOffice Online ${label} CA (so-preflight)`,
+    keys,
+    issuer: { cert: root },
+    usage: 'ca',
+    pathLen: 0,
+    days: 3650,
+  });
+}
+function issueSigningLeaf(keys: KeyPair, environmentCa: IssuedCert, label: string): IssuedCert {
+  return issueCert({
+    subjectCn: `SuperOffice Online ${label} Federated Login (so-preflight)`,
+    keys,
+    issuer: { cert: environmentCa },
+    usage: 'sign',
+    days: 3650,
+  });
+}
+function issueTls(keys: KeyPair, environmentCa: IssuedCert): IssuedCert {
+  return issueCert({
+    subjectCn: 'localhost',
+    keys,
+    issuer: { cert: environmentCa },
+    usage: 'tls',
+    serverNames: TLS_NAMES,
+    days: 365,
+  });
+}
+function assemblePki(
+  root: IssuedCert,
+  environmentCa: IssuedCert,
+  leaf: IssuedCert,
+  tls: IssuedCert,
+): EnvironmentPki {
+  return {
+    root,
+    environmentCa,
+    signing: makeSigningKey(leaf, [environmentCa, root]),
+    tls,
+    caPem: root.pem + environmentCa.pem,
+    tlsChainPem: tls.pem + environmentCa.pem,
+    tlsKeyPem: tls.keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
+}
+
 /** Builds the CA chain, signing key and TLS certificate of one emulated environment. */
 export async function createEnvironmentPki(environment: string, rolePrefix = ''): Promise<EnvironmentPki> {
   const label = environmentLabel(environment);
@@ -263,44 +324,118 @@ export async function createEnvironmentPki(environment: string, rolePrefix = '')
     pooledKeyPair(`${rolePrefix}signing-${environment}`),
     pooledKeyPair('tls'),
   ]);
-  const root = issueCert({
-    subjectCn: 'SuperOffice Online Root CA (so-preflight)',
-    keys: rootKeys,
-    usage: 'ca',
-    days: 3650,
-  });
-  const environmentCa = issueCert({
-    subjectCn: `SuperOffice Online ${label} CA (so-preflight)`,
-    keys: envKeys,
-    issuer: { cert: root },
-    usage: 'ca',
-    pathLen: 0,
-    days: 3650,
-  });
-  const leaf = issueCert({
-    subjectCn: `SuperOffice Online ${label} Federated Login (so-preflight)`,
-    keys: signKeys,
-    issuer: { cert: environmentCa },
-    usage: 'sign',
-    days: 3650,
-  });
-  const tls = issueCert({
-    subjectCn: 'localhost',
-    keys: tlsKeys,
-    issuer: { cert: environmentCa },
-    usage: 'tls',
-    serverNames: ['127.0.0.1', '127.0.0.2', '::1', 'localhost'],
-    days: 365,
-  });
-  return {
+  const root = issueRoot(rootKeys);
+  const environmentCa = issueEnvironmentCa(envKeys, root, label);
+  return assemblePki(
     root,
     environmentCa,
-    signing: makeSigningKey(leaf, [environmentCa, root]),
-    tls,
-    caPem: root.pem + environmentCa.pem,
-    tlsChainPem: tls.pem + environmentCa.pem,
-    tlsKeyPem: tlsKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    issueSigningLeaf(signKeys, environmentCa, label),
+    issueTls(tlsKeys, environmentCa),
+  );
+}
+
+// ---- saved PKI (the standalone emulator keeps its CA, signing key and TLS certificate) ----
+
+/** An {@link EnvironmentPki} as PEM text: each certificate with its PKCS#8 private key. */
+export interface EnvironmentPkiPems {
+  rootCert: string;
+  rootKey: string;
+  environmentCaCert: string;
+  environmentCaKey: string;
+  signingCert: string;
+  signingKey: string;
+  tlsCert: string;
+  tlsKey: string;
+}
+
+export type PkiPart = 'root' | 'environmentCa' | 'signing' | 'tls';
+
+/** Certificates that end within this time are renewed when a saved PKI is loaded. */
+export const RENEW_BEFORE_MS = 7 * 24 * 3600 * 1000;
+
+const keyPem = (keys: KeyPair): string => keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+export function exportEnvironmentPki(pki: EnvironmentPki): EnvironmentPkiPems {
+  return {
+    rootCert: pki.root.pem,
+    rootKey: keyPem(pki.root.keys),
+    environmentCaCert: pki.environmentCa.pem,
+    environmentCaKey: keyPem(pki.environmentCa.keys),
+    signingCert: pki.signing.cert.pem,
+    signingKey: keyPem(pki.signing.cert.keys),
+    tlsCert: pki.tls.pem,
+    tlsKey: pki.tlsKeyPem,
   };
+}
+
+/**
+ * A saved certificate and its key, if both parse, belong together, were issued by `issuer` (or
+ * by itself, for the root), still hold for {@link RENEW_BEFORE_MS} and have the expected use;
+ * undefined otherwise (the caller then issues a new one).
+ */
+function loadIssued(
+  certPem: string | undefined,
+  privatePem: string | undefined,
+  issuer: IssuedCert | 'self',
+  use: 'ca' | 'sign' | 'tls',
+  now: number,
+): IssuedCert | undefined {
+  if (!certPem || !privatePem) return undefined;
+  try {
+    const x509 = new X509Certificate(certPem);
+    const privateKey = createPrivateKey(privatePem);
+    if (privateKey.asymmetricKeyType !== 'rsa' || !x509.checkPrivateKey(privateKey)) return undefined;
+    if (Date.parse(x509.validTo) - now < RENEW_BEFORE_MS || Date.parse(x509.validFrom) > now)
+      return undefined;
+    if (x509.ca !== (use === 'ca')) return undefined;
+    const serverAuth = x509.keyUsage?.includes('1.3.6.1.5.5.7.3.1') ?? false;
+    if (serverAuth !== (use === 'tls')) return undefined;
+    if (use === 'tls' && TLS_NAMES.some((n) => (isIP(n) ? !x509.checkIP(n) : !x509.checkHost(n))))
+      return undefined;
+    const signer = issuer === 'self' ? x509 : new X509Certificate(issuer.der);
+    if (!x509.checkIssued(signer) || !x509.verify(signer.publicKey)) return undefined;
+    const subjectCn = /(?:^|\n)CN=([^\n]*)/.exec(x509.subject)?.[1];
+    if (!subjectCn) return undefined;
+    return {
+      der: x509.raw,
+      pem: derToPem(x509.raw),
+      keys: { privateKey, publicKey: createPublicKey(privateKey) },
+      subjectCn,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Rebuilds an environment's PKI from saved PEMs, issuing anew (with fresh keys) only what is
+ * missing, unreadable, about to expire or no longer chained: a new root CA also means a new
+ * environment CA, and a new environment CA a new signing and TLS certificate. `renewed` names
+ * what was issued; empty when everything was reused.
+ */
+export async function restoreEnvironmentPki(
+  environment: string,
+  saved: Partial<EnvironmentPkiPems>,
+  now = Date.now(),
+): Promise<{ pki: EnvironmentPki; renewed: PkiPart[] }> {
+  const label = environmentLabel(environment);
+  const root = loadIssued(saved.rootCert, saved.rootKey, 'self', 'ca', now);
+  const environmentCa = root && loadIssued(saved.environmentCaCert, saved.environmentCaKey, root, 'ca', now);
+  const leaf = environmentCa && loadIssued(saved.signingCert, saved.signingKey, environmentCa, 'sign', now);
+  const tls = environmentCa && loadIssued(saved.tlsCert, saved.tlsKey, environmentCa, 'tls', now);
+  const fresh = (have: IssuedCert | undefined) => (have ? undefined : newKeyPair());
+  const keys = await Promise.all([fresh(root), fresh(environmentCa), fresh(leaf), fresh(tls)]);
+  const renewed: PkiPart[] = [];
+  const reuse = (part: PkiPart, have: IssuedCert | undefined, issue: () => IssuedCert): IssuedCert => {
+    if (have) return have;
+    renewed.push(part);
+    return issue();
+  };
+  const newRoot = reuse('root', root, () => issueRoot(keys[0]!));
+  const newCa = reuse('environmentCa', environmentCa, () => issueEnvironmentCa(keys[1]!, newRoot, label));
+  const newLeaf = reuse('signing', leaf, () => issueSigningLeaf(keys[2]!, newCa, label));
+  const newTls = reuse('tls', tls, () => issueTls(keys[3]!, newCa));
+  return { pki: assemblePki(newRoot, newCa, newLeaf, newTls), renewed };
 }
 
 /** A new signing leaf under an existing environment CA (key rotation). */

@@ -187,6 +187,7 @@ export async function connectEmulator(options: RemoteOptions): Promise<RemoteEmu
       await call('POST', 'reset', {
         keepConsent: o?.keepConsent === true,
         restoreKeys: o?.restoreKeys === true,
+        newRun: o?.newRun === true,
       });
     },
     secrets: () => [...secrets],

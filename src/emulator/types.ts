@@ -14,6 +14,7 @@
  * parallel tests each see only their own traffic ({@link Flow.exchanges}).
  */
 import type { AppType } from '../rules/types.ts';
+import type { EnvironmentPki } from './pki.ts';
 
 export type EnvironmentSlug = 'sod' | 'qaonline' | 'online';
 
@@ -253,6 +254,13 @@ export interface EmulatorOptions {
   /** Called with one line per notable event (startup, errors); never with secrets. */
   log?: (line: string) => void;
   /**
+   * The CA chain, signing key and TLS certificate to use (e.g. restored from the standalone
+   * emulator's state folder, see src/emulator/state.ts); generated when absent.
+   */
+  pki?: EnvironmentPki;
+  /** Server-to-server apps: the app's RSA private key (PKCS#8 PEM) to register; generated when absent. */
+  appPrivateKeyPem?: string;
+  /**
    * Serve the control API (src/emulator/control.ts) on the SuperID origin for this bearer
    * token, so the workers of one run share this emulator. `app` reports the app process the
    * run started, when there is one.
@@ -303,9 +311,11 @@ export interface Emulator {
   /**
    * Clear global faults and the tenant state back to Running (keys and recorded traffic stay).
    * Also forgets remembered consent (so an administrator sees the consent page again) unless
-   * `keepConsent` is true (option added by the emulator).
+   * `keepConsent` is true (option added by the emulator). `newRun`: a new check run starts on a
+   * long-lived emulator (attach mode): only the original signing key is published again and the
+   * recorded traffic of earlier runs is dropped.
    */
-  reset(options?: { keepConsent?: boolean; restoreKeys?: boolean }): void;
+  reset(options?: { keepConsent?: boolean; restoreKeys?: boolean; newRun?: boolean }): void;
   /**
    * Every secret value issued or known so far: client secret, private key PEM (and its base64
    * body), user passwords, codes, access/refresh tokens, id_tokens, system tokens and tickets.
@@ -356,7 +366,7 @@ export interface EmulatorHandle {
    * Clear global faults and tenant state; `restoreKeys`: SuperID signs with its original key
    * again, every key used so far staying published (so apps that refetched keep working).
    */
-  reset(options?: { keepConsent?: boolean; restoreKeys?: boolean }): Promise<void>;
+  reset(options?: { keepConsent?: boolean; restoreKeys?: boolean; newRun?: boolean }): Promise<void>;
   secrets(): string[];
   expireTickets(): Promise<void>;
   stateChangeNotification(

@@ -283,8 +283,14 @@ export function buildReport(input: BuildReportInput): ReadinessReport {
       };
     }
     const checks = checksByRule.get(rule.id) ?? [];
-    const status = judge(checks);
-    let reason = summarize(status, checks, testsByRule.get(rule.id) ?? 0);
+    const testsRun = testsByRule.get(rule.id) ?? 0;
+    // Tests that ran for a rule and reported nothing about it observed nothing: that is an
+    // error, never a quiet not-run (a selected blocking rule would otherwise pass the run).
+    const silent = checks.length === 0 && testsRun > 0;
+    const status = silent ? 'error' : judge(checks);
+    let reason = silent
+      ? `could not judge: ${plural(testsRun, 'test')} ran but observed nothing for this rule`
+      : summarize(status, checks, testsRun);
     if (rule.automation === 'partial') reason += '; the rest needs attestation (see the checklist)';
     const accepted = baselineReasons.get(rule.id);
     const result: RuleResult = { ...base, status, reason, checks, ...tail };

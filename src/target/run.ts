@@ -71,6 +71,38 @@ export function emulatorFacts(emulator: Emulator): EmulatorFacts {
   };
 }
 
+/**
+ * Whether the app's sign-in goes to this run's SuperID: the sign-in path must redirect to it.
+ * An app configured with another SuperOffice URL (or a hard-coded one it does not let the
+ * harness replace) would otherwise be "tested" against nothing. Returns the run error, if any.
+ */
+export async function checkSignInTarget(
+  config: ResolvedConfig,
+  superidUrl: string,
+  /** Whether SuperID has seen any request at all so far (e.g. the app's discovery fetch). */
+  superidContacted: () => boolean = () => true,
+): Promise<string | undefined> {
+  if (config.app.type === 'native' || !config.app.baseURL || !('path' in config.app.signIn)) return undefined;
+  const url = new URL(config.app.signIn.path, config.app.baseURL).href;
+  let location: string | undefined;
+  try {
+    const { request } = await import('undici');
+    const res = await request(url, { method: 'GET', headersTimeout: 10_000, bodyTimeout: 10_000 });
+    await res.body.dump();
+    const header = res.headers['location'];
+    location = Array.isArray(header) ? header[0] : header;
+    if (res.statusCode >= 400 && !superidContacted())
+      return `the app's sign-in answered HTTP ${res.statusCode} without contacting this run's SuperID ${new URL(superidUrl).origin}: give the app \${superid.url} as its SuperOffice URL`;
+    if (res.statusCode < 300 || res.statusCode >= 400 || !location) return undefined; // judged by the checks
+  } catch {
+    return undefined; // an unreachable sign-in is the checks' finding, with evidence
+  }
+  const target = new URL(location, url);
+  const expected = new URL(superidUrl);
+  if (target.origin === new URL(url).origin || target.origin === expected.origin) return undefined;
+  return `the app's sign-in sends the browser to ${target.origin}, not to this run's SuperID ${expected.origin}: give the app \${superid.url} as its SuperOffice URL`;
+}
+
 /** Start the run's emulator and app; never throws for an app that fails to start (see startError). */
 export async function startRun(config: ResolvedConfig, appPort: number): Promise<RunHandle> {
   const runDir = mkdtempSync(join(tmpdir(), 'so-preflight-run-'));
@@ -129,6 +161,11 @@ export async function startRun(config: ResolvedConfig, appPort: number): Promise
       startError = `${err.message}${why ? `; the app said: ${why.slice(0, 300)}` : ''}`;
     }
   }
+
+  if (!startError)
+    startError = await checkSignInTarget(config, emulator.superidUrl, () =>
+      emulator.recorder.all().some((e) => e.origin === 'superid'),
+    );
 
   const manifest: RunManifest = {
     version: 1,

@@ -64,6 +64,23 @@ test.describe('sign-in flow', () => {
           message: `the app's sign-in never reached SuperID's authorize endpoint (${r1.detail})`,
           evidence: [shot],
         });
+        // Nothing of the authorization request was observed: the other rules cannot be judged.
+        for (const rule of [
+          'AUTH-SCOPE-OPENID',
+          'AUTH-USE-CODE-FLOW',
+          'AUTH-STATE',
+          'AUTH-NONCE',
+          'REDIRECT-REGISTERED-EXACT',
+          'AUTH-CODE-SINGLE-USE',
+          ...(config.app.type === 'native' ? ['AUTH-PKCE-NATIVE', 'REDIRECT-LOOPBACK-IP'] : []),
+        ])
+          await preflight.finding({
+            rule,
+            check: 'authorization-request',
+            title: 'The authorization request as SuperID received it',
+            status: 'error',
+            message: `cannot judge: the app's sign-in never reached SuperID (${r1.detail})`,
+          });
         return;
       }
       const accepted = r1.outcome === 'returned' ? await preflight.accepted(first) : false;

@@ -267,4 +267,13 @@ t.describe('verdict', () => {
       `${byBehaviour} blocking requirement${byBehaviour === 1 ? '' : 's'} judged by behaviour, ${byConfig} by your declared configuration`,
     );
   });
+
+  t('a test that ran for a rule and reported nothing about it is an error, not a quiet not-run', () => {
+    const results = readyResults().filter((r) => !r.ruleIds.includes('TOKEN-ISSUER'));
+    results.push(test('iss', ['TOKEN-ISSUER'], []));
+    const report = build(results, { selectedRules: ['TOKEN-ISSUER'] });
+    expect(rule(report, 'TOKEN-ISSUER').status).toBe('error');
+    expect(rule(report, 'TOKEN-ISSUER').reason).toContain('observed nothing');
+    expect(report.verdict).toBe('incomplete');
+  });
 });

@@ -1,0 +1,97 @@
+/**
+ * One emulator and one app per run: an app on a fixed port (how partners run them) gives the same
+ * rule results with three workers as with one, and an app whose sign-in goes to another SuperID
+ * than the run's is refused with one line naming the URL to configure.
+ */
+import { test, expect } from '@playwright/test';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer } from 'node:net';
+import type { ResolvedConfig } from '../../src/config/schema.ts';
+import { checkSignInTarget } from '../../src/target/run.ts';
+import type { AddressInfo } from 'node:net';
+import {
+  acmeWebConfig,
+  cleanScratch,
+  explain,
+  expectOneLine,
+  readReport,
+  runCli,
+  scratch,
+  statuses,
+  writeJson,
+} from './support.ts';
+
+test.afterEach(cleanScratch);
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+/** Rules from several suites, parallel and exclusive ones, that run in well under a minute. */
+const RULES = 'AUTH-SCOPE-OPENID,AUTH-STATE,API-USE-CLAIM-URLS,STATUS-CHECK-BEFORE-ACTION,TOKEN-ISSUER';
+
+test('a fixed-port app: --workers 3 gives the same rule results as --workers 1', async () => {
+  test.setTimeout(300_000);
+  const port = await freePort();
+  const fixed = (config: Record<string, unknown>) =>
+    JSON.parse(JSON.stringify(config).replaceAll('${app.port}', String(port))) as Record<string, unknown>;
+  const config = writeJson(scratch('preflight.config.json'), fixed(acmeWebConfig()));
+  const results: Array<Record<string, string>> = [];
+  for (const workers of ['1', '3']) {
+    const out = scratch(`report-${workers}`);
+    const r = await runCli(
+      ['check', '--config', config, '--out', out, '--rules', RULES, '--workers', workers],
+      {
+        timeoutMs: 240_000,
+      },
+    );
+    expect(r.code, explain(r)).toBe(0);
+    const report = readReport(out);
+    expect(report.app.baseURL).toBe(`http://127.0.0.1:${port}`);
+    results.push(statuses(report));
+  }
+  expect(results[1]).toEqual(results[0]);
+  for (const id of RULES.split(',')) expect(results[0]![id], id).toBe('pass');
+});
+
+test("an app whose sign-in goes to another SuperID: exit 3, one line naming the run's SuperID", async () => {
+  test.setTimeout(120_000);
+  const config = writeJson(
+    scratch('preflight.config.json'),
+    acmeWebConfig({}, {}, { SUPEROFFICE_URL: 'https://sod.superoffice.com' }),
+  );
+  const out = scratch('report');
+  const r = await runCli(['check', '--config', config, '--out', out, '--rules', 'AUTH-SCOPE-OPENID'], {
+    timeoutMs: 100_000,
+  });
+  expect(r.code, explain(r)).toBe(3);
+  expectOneLine(r);
+  expect(r.message).toMatch(
+    /the app's sign-in answered HTTP 5\d\d without contacting this run's SuperID https:\/\/127\.0\.0\.\d:\d+: give the app \$\{superid\.url\} as its SuperOffice URL/,
+  );
+});
+
+test('checkSignInTarget: a sign-in that redirects to another SuperID is named with the expected URL', async () => {
+  const server = createHttpServer((_req, res) => {
+    res.writeHead(302, { location: 'https://sod.superoffice.com/login/common/oauth/authorize?client_id=x' });
+    res.end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  try {
+    const config = { app: { type: 'web', baseURL: `http://127.0.0.1:${port}`, signIn: { path: '/login' } } };
+    const why = await checkSignInTarget(config as unknown as ResolvedConfig, 'https://127.0.0.2:4443');
+    expect(why).toBe(
+      "the app's sign-in sends the browser to https://sod.superoffice.com, not to this run's SuperID https://127.0.0.2:4443: give the app ${superid.url} as its SuperOffice URL",
+    );
+    expect(
+      await checkSignInTarget(config as unknown as ResolvedConfig, 'https://sod.superoffice.com'),
+    ).toBeUndefined();
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});

@@ -1,0 +1,138 @@
+/**
+ * The control API that lets the workers of one run share one emulator: authentication, the
+ * mirror a worker keeps of the emulator's record, per-flow faults armed remotely, the run lock,
+ * and restoring SuperID's signing key after a rollover.
+ */
+import { test, expect } from '@playwright/test';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { startEmulator, type Emulator } from '../../src/emulator/index.ts';
+import { connectEmulator, type RemoteEmulator } from '../../src/emulator/remote.ts';
+
+const TOKEN = 'control-token-for-tests-0123456789abcdef';
+
+let emulator: Emulator;
+let remote: RemoteEmulator;
+let dataDir: string;
+let agent: Agent;
+const output = ['listening on 5058', 'GET /contacts 200'];
+
+test.beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'so-emu-control-'));
+  emulator = await startEmulator({
+    environment: 'sod',
+    tenant: 'Cust12345',
+    dataDir,
+    app: { name: 'Acme Web', type: 'web', redirectUris: ['http://127.0.0.1:5058/callback'] },
+    control: { token: TOKEN, app: () => ({ exit: () => undefined, output: () => output }) },
+  });
+  agent = new Agent({ connect: { ca: emulator.caPem } });
+  remote = await connectEmulator({ superidUrl: emulator.superidUrl, token: TOKEN, caPem: emulator.caPem });
+});
+
+test.afterAll(async () => {
+  await remote?.close();
+  await emulator?.stop();
+  await agent?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function get(path: string, token?: string) {
+  const res = await request(new URL(path, emulator.superidUrl), {
+    dispatcher: agent,
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  return { status: res.statusCode, body: await res.body.text() };
+}
+
+test('control requests need the run token; they are not recorded as app traffic', async () => {
+  const before = emulator.recorder.lastSeq();
+  expect((await get('/__so-preflight/info')).status).toBe(401);
+  expect((await get('/__so-preflight/info', `${TOKEN}x`)).status).toBe(401);
+  expect((await get('/__so-preflight/info', TOKEN.slice(0, -1) + 'X')).status).toBe(401);
+  const ok = await get('/__so-preflight/info', TOKEN);
+  expect(ok.status).toBe(200);
+  expect(JSON.parse(ok.body).superidUrl).toBe(emulator.superidUrl);
+  // SuperID itself still answers on the same origin.
+  expect((await get('/login/.well-known/openid-configuration')).status).toBe(200);
+  expect(emulator.recorder.since(before).filter((e) => e.path.startsWith('/__so-preflight'))).toEqual([]);
+});
+
+test('a remote flow mirrors the exchanges and tokens the emulator records for it', async () => {
+  const flow = await remote.createFlow({ user: 'admin' });
+  expect(emulator.getFlow(flow.id)).toBeTruthy();
+  // Discovery carries no flow; the JWKS fetch with the flow cookie is bound to it.
+  const res = await request(new URL('/login/.well-known/jwks', emulator.superidUrl), {
+    dispatcher: agent,
+    headers: { cookie: `${flow.cookie.name}=${flow.cookie.value}` },
+  });
+  await res.body.dump();
+  await remote.sync();
+  const seen = remote.recorder.all().at(-1);
+  expect(seen?.seq).toBe(emulator.recorder.lastSeq());
+  expect(remote.recorder.lastSeq()).toBe(emulator.recorder.lastSeq());
+  expect(flow.tokens()).toEqual({ codes: [], accessTokens: [], refreshTokens: [], idTokens: [] });
+  // Secrets reach the worker's redactor: the client secret and the users' passwords at least.
+  expect(remote.secrets()).toContain(emulator.client.secret);
+  expect(remote.secrets()).toContain(emulator.users.admin.password);
+});
+
+test('faults are armed remotely on the emulator flow', async () => {
+  const flow = await remote.createFlow();
+  await flow.arm({ serverError: true });
+  expect(emulator.getFlow(flow.id)?.options.api).toEqual({ serverError: true });
+  await remote.setFaults({ tenantState: 'OfflineMaintenance' });
+  await remote.reset({ keepConsent: true });
+});
+
+test('the run lock: an exclusive holder never overlaps a shared one', async () => {
+  const events: string[] = [];
+  const releaseShared = await remote.lock('shared');
+  events.push('shared held');
+  const exclusive = remote.lock('exclusive').then((release) => {
+    events.push('exclusive held');
+    return release;
+  });
+  // Writers first: a shared request after the waiting exclusive one queues behind it.
+  const laterShared = remote.lock('shared').then((release) => {
+    events.push('later shared held');
+    return release;
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  expect(events).toEqual(['shared held']);
+  await releaseShared();
+  const releaseExclusive = await exclusive;
+  await new Promise((r) => setTimeout(r, 200));
+  expect(events).toEqual(['shared held', 'exclusive held']);
+  await releaseExclusive();
+  await (
+    await laterShared
+  )();
+  expect(events).toEqual(['shared held', 'exclusive held', 'later shared held']);
+});
+
+test('after a rollover, reset with restoreKeys signs with the original key and keeps both published', async () => {
+  const jwks = async () =>
+    (JSON.parse((await get('/login/.well-known/jwks')).body) as { keys: Array<{ kid: string }> }).keys.map(
+      (k) => k.kid,
+    );
+  const original = await jwks();
+  expect(original).toHaveLength(1);
+  const { kid } = await remote.rotateSigningKey({ dropOld: false });
+  expect(await jwks()).toEqual(expect.arrayContaining([original[0], kid]));
+  await remote.reset({ keepConsent: true, restoreKeys: true });
+  const after = await jwks();
+  expect(after).toEqual(expect.arrayContaining([original[0], kid]));
+  // The signing key is the last one published.
+  expect(after.at(-1)).toBe(original[0]);
+});
+
+test("the app's output reaches the workers", async () => {
+  const state = await remote.app(1);
+  expect(state.attached).toBe(false);
+  expect(state.exit).toBeNull();
+  expect(state.output).toEqual(['GET /contacts 200']);
+  expect(state.total).toBe(2);
+});
