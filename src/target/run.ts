@@ -184,6 +184,20 @@ export async function startRun(config: ResolvedConfig, appPort: number): Promise
     app,
     env: { [MANIFEST_ENV]: manifestFile, [CONTROL_TOKEN_ENV]: token },
     async stop() {
+      // For `npm run bench:check`: counts only, nothing secret.
+      const statsFile = process.env['PREFLIGHT_STATS_FILE'];
+      if (statsFile) {
+        const all = emulator.recorder.all();
+        writeFileSync(
+          statsFile,
+          JSON.stringify({
+            signIns: all.filter((e) => e.endpoint === 'authorize').length,
+            tokenRequests: all.filter((e) => e.endpoint === 'token').length,
+            apiCalls: all.filter((e) => e.endpoint === 'api' || e.endpoint === 'api-wrong-host').length,
+            exchanges: all.length,
+          }),
+        );
+      }
       await app?.stop();
       await emulator.stop();
       rmSync(runDir, { recursive: true, force: true });
