@@ -1,0 +1,55 @@
+/**
+ * Why an authenticated call still fails: the tenant is not running, or a fault armed on the
+ * caller's flow (unavailable, throttled, server error, access token expired after N calls).
+ */
+import type { EmulatorCore } from '../core.ts';
+import type { Caller } from './auth.ts';
+import type { Reply } from './context.ts';
+import { err } from './context.ts';
+
+export function faultReply(
+  core: EmulatorCore,
+  tenant: string,
+  caller: Caller,
+  meta: { notes: string[] },
+): Reply | undefined {
+  const state = core.tenantState(tenant);
+  if (state !== 'Running' && state !== 'OnlineMaintenance') {
+    meta.notes.push(`tenant state ${state}`);
+    return err(503, `Tenant ${tenant} is not available (state ${state})`, 'TenantUnavailable', {
+      'Retry-After': '60',
+    });
+  }
+  const flow = caller.flow;
+  if (flow) {
+    const f = flow.options.api;
+    if (flow.unavailableLeft > 0) {
+      flow.unavailableLeft--;
+      meta.notes.push('fault: unavailable');
+      return err(503, 'Service unavailable', 'ServiceUnavailable');
+    }
+    if (flow.throttleLeft > 0) {
+      flow.throttleLeft--;
+      meta.notes.push('fault: throttled');
+      return err(429, 'Too many requests', 'TooManyRequests', {
+        'Retry-After': String(f?.throttle?.retryAfterSeconds ?? 1),
+      });
+    }
+    if (f?.serverError) {
+      meta.notes.push('fault: server error');
+      return err(500, 'An error occurred in NetServer (emulated fault)', 'SoException');
+    }
+    if (
+      f?.accessTokenExpiresAfterCalls !== undefined &&
+      caller.kind === 'bearer' &&
+      !caller.access?.fromRefresh &&
+      (caller.access?.calls ?? 0) >= f.accessTokenExpiresAfterCalls
+    ) {
+      meta.notes.push('fault: access token expired');
+      return err(401, 'The access token has expired', 'Unauthorized', {
+        'WWW-Authenticate': 'Bearer error="invalid_token", error_description="expired"',
+      });
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,60 @@
+/** Agent methods (`POST /{ctx}/api/v1/Agents/{agent}/{method}`): the few that partner apps call. */
+import { safeJson } from '../http.ts';
+import type { Reply } from './context.ts';
+import { err } from './context.ts';
+import { defaultEntity } from './routes-entities.ts';
+
+/** `Agents/{b}/{c}` (also `Agent/...`), where `b` is the agent and `c` the method. */
+export function agentCall(method: string, b: string | undefined, c: string | undefined, body: Buffer): Reply {
+  if (method !== 'POST') return err(405, 'Agent methods are called with POST', 'MethodNotAllowed');
+  let json: unknown = {};
+  if (body.length) {
+    const parsed = safeJson(body.toString('utf8'));
+    if (!parsed.ok) return err(400, 'Request body is not valid JSON', 'BadRequest');
+    json = parsed.value;
+  }
+  const agent = b?.toLowerCase();
+  const fn = c?.toLowerCase();
+  if (agent === 'diagnostics' && fn === 'sendsystemmessage') {
+    if (!json || typeof json !== 'object') return err(400, 'Body must be a JSON object', 'BadRequest');
+    return { status: 204 };
+  }
+  if (agent === 'diagnostics' && fn === 'removesystemmessage') return { status: 204 };
+  if (agent === 'diagnostics' && fn === 'getsystemmessages') return { status: 200, body: [] };
+  if (agent === 'list' && fn === 'createdefaultwebpanelentity') {
+    return {
+      status: 200,
+      body: {
+        WebPanelId: 0,
+        Name: '',
+        Tooltip: '',
+        Deleted: false,
+        Rank: 0,
+        UrlEncoding: 'None',
+        VisibleIn: 'None',
+        OnCentral: false,
+        OnSalesMarketingWeb: false,
+        OnSalesMarketingPocket: false,
+        ShowInMenuBar: false,
+        ShowInToolBar: false,
+        ShowInAddressBar: false,
+        ShowInStatusBar: false,
+        WindowName: '',
+        Url: '',
+        Description: '',
+        ProgId: '',
+        Icon: 0,
+        AlwaysReloadOnShow: false,
+      },
+    };
+  }
+  if (agent === 'list' && fn === 'getappwebpanels') return { status: 200, body: [] };
+  if (agent === 'list' && (fn === 'deleteappwebpanels' || fn === 'deletewebpanel')) return { status: 204 };
+  if (agent === 'list' && fn === 'savewebpanel')
+    return { status: 200, body: { ...(json as object), WebPanelId: 101 } };
+  if (agent === 'person' && fn === 'createdefaultpersonentity')
+    return { status: 200, body: defaultEntity('Person') };
+  if (agent === 'contact' && fn === 'createdefaultcontactentity')
+    return { status: 200, body: defaultEntity('Contact') };
+  return err(404, `Agent method ${b}/${c} not found`, 'NotFound');
+}
