@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
+import { exportEnvironmentPki, restoreEnvironmentPki, RENEW_BEFORE_MS } from '../../src/emulator/pki.ts';
 import {
   ACME_WEB,
   CLI,
@@ -295,6 +296,38 @@ test('the emulator keeps its SuperID URL, client, CA and signing key across rest
   expectNoStackTrace(killed);
 });
 
+test('a saved PKI is reused as is; only what is missing, broken or about to expire is issued anew', async () => {
+  const { pki, renewed } = await restoreEnvironmentPki('sod', {});
+  expect(renewed).toEqual(['root', 'environmentCa', 'signing', 'tls']);
+  const saved = exportEnvironmentPki(pki);
+  const again = await restoreEnvironmentPki('sod', saved);
+  expect(again.renewed).toEqual([]);
+  expect(again.pki.caPem).toBe(pki.caPem);
+  expect(again.pki.signing.kid).toBe(pki.signing.kid);
+  expect(exportEnvironmentPki(again.pki)).toEqual(saved);
+  // The TLS certificate (one year) ends first: renewed under the same CA, signing key kept.
+  const later = Date.now() + 365 * 24 * 3600 * 1000 - RENEW_BEFORE_MS;
+  const renewedTls = await restoreEnvironmentPki('sod', saved, later);
+  expect(renewedTls.renewed).toEqual(['tls']);
+  expect(renewedTls.pki.caPem).toBe(pki.caPem);
+  expect(renewedTls.pki.signing.kid).toBe(pki.signing.kid);
+  // A key that does not match its certificate, or a certificate used for another purpose.
+  expect((await restoreEnvironmentPki('sod', { ...saved, signingKey: saved.tlsKey })).renewed).toEqual([
+    'signing',
+  ]);
+  expect(
+    (await restoreEnvironmentPki('sod', { ...saved, signingCert: saved.tlsCert, signingKey: saved.tlsKey }))
+      .renewed,
+  ).toEqual(['signing']);
+  // A new environment CA means new certificates under it; the root CA (what apps trust) stays.
+  const newCa = await restoreEnvironmentPki('sod', { ...saved, environmentCaKey: 'garbage' });
+  expect(newCa.renewed).toEqual(['environmentCa', 'signing', 'tls']);
+  expect(newCa.pki.root.pem).toBe(pki.root.pem);
+  // Ten years on, everything is new.
+  const decade = await restoreEnvironmentPki('sod', saved, Date.now() + 3650 * 24 * 3600 * 1000);
+  expect(decade.renewed).toEqual(['root', 'environmentCa', 'signing', 'tls']);
+});
+
 test('the SuperID port is busy: exit 2, one line naming the port and --port', async () => {
   test.setTimeout(60_000);
   const port = await emulatorPort();
@@ -396,7 +429,7 @@ test('an app configured with another SuperID, an unreachable one or another clie
   // Configured with a SuperID that does not answer: its sign-in fails before reaching any.
   app = await startAcmeWeb(appPort, { ...emulator, superidUrl: `https://127.0.0.1:${await freePort()}` });
   const unreachable = await attach();
-  expect(unreachable).toContain(`never contacted this run's SuperID ${emulator.superidUrl}`);
+  expect(unreachable).toContain(`this run's SuperID ${emulator.superidUrl}`);
   expect(unreachable).toMatch(new RegExp(`: ${escape(remedy)}$`));
   await app.stop();
 
