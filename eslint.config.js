@@ -26,6 +26,7 @@ export default tseslint.config(
       '**/*.js',
       '!eslint.config.js',
       'bin/**',
+      'dist/**',
     ],
   },
   js.configs.recommended,

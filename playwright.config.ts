@@ -5,21 +5,23 @@
 import { defineConfig, type ReporterDescription } from '@playwright/test';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { findBrowser } from './src/browser.ts';
+import { findBrowser, launchOptions } from './src/browser.ts';
 
 const env = process.env;
+// The checkout runs the TypeScript sources; the installed package runs dist/, compiled to .js.
+const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
 const out = resolve(env['PREFLIGHT_OUT'] ?? 'preflight-report');
 const artifacts = env['PREFLIGHT_ARTIFACTS'] ?? join(tmpdir(), `so-preflight-artifacts-${process.pid}`);
 const browser = findBrowser();
 
-const reporters: ReporterDescription[] = [[resolve(import.meta.dirname, 'reporters/readiness.ts')]];
+const reporters: ReporterDescription[] = [[resolve(import.meta.dirname, `reporters/readiness.${ext}`)]];
 if (env['PREFLIGHT_BLOB_DIR']) reporters.push(['blob', { outputDir: env['PREFLIGHT_BLOB_DIR'] }]);
 if (env['PREFLIGHT_ALLURE_DIR'])
   reporters.push(['allure-playwright', { resultsDir: env['PREFLIGHT_ALLURE_DIR'], detail: false }]);
 
 export default defineConfig({
   testDir: resolve(import.meta.dirname, 'suites'),
-  testMatch: '**/*.spec.ts',
+  testMatch: `**/*.spec.${ext}`,
   timeout: Number(env['PREFLIGHT_TEST_TIMEOUT'] ?? 60_000),
   // Each worker runs its own emulator and its own copy of the app, so tests never share state.
   workers: Number(env['PREFLIGHT_WORKERS'] ?? Math.min(2, availableParallelism())),
@@ -37,6 +39,6 @@ export default defineConfig({
     screenshot: 'off',
     actionTimeout: 15_000,
     navigationTimeout: 15_000,
-    launchOptions: { executablePath: browser.executablePath, args: browser.args },
+    launchOptions: launchOptions(browser),
   },
 });

@@ -1,5 +1,5 @@
 /**
- * `so-preflight check | emulator | rules | init | report`.
+ * `so-preflight check | emulator | rules | init | report | doctor`.
  *
  * Exit codes (a contract CI jobs depend on): 0 ready; 1 not ready (a blocking rule failed);
  * 2 bad usage or config; 3 incomplete (app unreachable or not started, a check errored, browser
@@ -15,7 +15,13 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, findConfigFile, freePort } from '../config/load.ts';
 import { startRun, MANIFEST_ENV, CONTROL_TOKEN_ENV } from '../target/run.ts';
 import { attachRun } from '../target/attach.ts';
-import { BrowserNotFoundError, findBrowser } from '../browser.ts';
+import {
+  BROWSER_CHANNEL,
+  BrowserNotFoundError,
+  browserVersion,
+  discoverBrowser,
+  peekBrowser,
+} from '../browser.ts';
 import { probeUrl } from '../target/process.ts';
 import { RULES, getRule } from '../rules/index.ts';
 import { loadBaseline } from '../report/index.ts';
@@ -23,6 +29,7 @@ import { TOOL_VERSION } from '../version.ts';
 import { runEmulatorCommand } from './emulator.ts';
 import { initConfig } from './init.ts';
 import { printRules } from './rules.ts';
+import { runDoctor } from './doctor.ts';
 import { EVIDENCE_DIR, sanitizeBlobs, unpackEvidence } from './blob.ts';
 
 export const EXIT = { ready: 0, notReady: 1, usage: 2, incomplete: 3 } as const;
@@ -31,7 +38,13 @@ export class UsageError extends Error {
   readonly code = 'USAGE';
 }
 
+// The checkout runs src/cli/main.ts from the TypeScript sources; an installed package runs
+// dist/src/cli/main.js. Either way PKG_ROOT holds the matching playwright.config.(ts|js).
 const PKG_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const PLAYWRIGHT_CONFIG = join(
+  PKG_ROOT,
+  `playwright.config.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`,
+);
 const REPORT_FILES = [
   'index.html',
   'readiness.json',
@@ -51,6 +64,7 @@ Usage:
   so-preflight rules [--json]
   so-preflight init [--force]
   so-preflight report DIR... [--config FILE] [--out DIR] [--baseline FILE]
+  so-preflight doctor [--config FILE]
 
 Exit codes: 0 ready, 1 not ready, 2 bad usage or config, 3 incomplete.`;
 
@@ -150,7 +164,8 @@ async function check(argv: string[]): Promise<number> {
     if (!/^[1-9]\d*\/[1-9]\d*$/.test(values.shard) || i! > n!)
       fail(EXIT.usage, '--shard takes i/n with 1 <= i <= n, e.g. --shard 1/2');
   }
-  findBrowser();
+  const browser = await discoverBrowser();
+  browser.version ??= browserVersion(browser);
   if (!values.attach && !config.app.start && config.app.baseURL && config.app.type !== 'native') {
     const status = await probeUrl(config.app.baseURL, 5_000);
     if (status === undefined) {
@@ -180,13 +195,19 @@ async function check(argv: string[]): Promise<number> {
     'PREFLIGHT_SHARD',
     MANIFEST_ENV,
     CONTROL_TOKEN_ENV,
+    BROWSER_CHANNEL,
   ])
     delete env[name];
+  // The browser found above, for the Playwright config, its workers and the report.
+  env[BROWSER_CHANNEL] = JSON.stringify(browser);
+  console.log(
+    `so-preflight: browser: ${browser.description}${browser.version ? ` (${browser.version})` : ''}`,
+  );
   if (rules) env['PREFLIGHT_RULES'] = rules.join(',');
   if (values.baseline) env['PREFLIGHT_BASELINE'] = resolve(values.baseline);
   if (workers) env['PREFLIGHT_WORKERS'] = workers;
   if (values.allure) env['PREFLIGHT_ALLURE_DIR'] = resolve(values.allure);
-  const args = ['test', '--config', join(PKG_ROOT, 'playwright.config.ts')];
+  const args = ['test', '--config', PLAYWRIGHT_CONFIG];
   if (rules) args.push('--grep', `@(${rules.map((r) => r.replaceAll('.', '\\.')).join('|')})(?![-A-Z0-9.])`);
   if (values.shard) {
     args.push(`--shard=${values.shard}`);
@@ -299,7 +320,7 @@ async function report(argv: string[]): Promise<number> {
   // The shards' evidence files, where the report writer finds the findings' relative paths.
   unpackEvidence(zips, out);
   try {
-    await runPlaywright(['merge-reports', '--config', join(PKG_ROOT, 'playwright.config.ts'), merged], env);
+    await runPlaywright(['merge-reports', '--config', PLAYWRIGHT_CONFIG, merged], env);
   } finally {
     rmSync(merged, { recursive: true, force: true });
     rmSync(join(out, EVIDENCE_DIR), { recursive: true, force: true });
@@ -321,9 +342,13 @@ export async function main(argv: string[]): Promise<number> {
         return printRules(rest);
       case 'init':
         return await initConfig(rest);
+      case 'doctor':
+        return await runDoctor(rest);
       case '--version':
       case '-v':
+        // stdout stays the bare version for scripts; what would run it goes to stderr.
         console.log(TOOL_VERSION);
+        console.error(`node ${process.versions.node}; browser: ${peekBrowser()}`);
         return EXIT.ready;
       case undefined:
       case 'help':

@@ -8,6 +8,7 @@ import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { configSchema, type ResolvedConfig } from './schema.ts';
+import { resolveSelfImports } from './self-import.ts';
 
 /** Placeholders allowed in `app.start.env` values; `${app.port}` is allowed in every app string. */
 export const PLACEHOLDERS = [
@@ -79,6 +80,7 @@ async function importRaw(file: string): Promise<unknown> {
     throw new ConfigError(file, [`unsupported config file type "${ext}"; use .ts, .mjs, .js or .json`]);
   }
   let mod: { default?: unknown };
+  resolveSelfImports();
   try {
     mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
   } catch (e) {

@@ -1,0 +1,128 @@
+/**
+ * Browser discovery: PREFLIGHT_BROWSER_DISCOVERY limits the steps (a bad value is bad usage, no
+ * browser is exit 3 with one line naming the install command); `--version` names the browser; the
+ * bundled Chromium (@sparticuz/chromium) unpacks once even when two processes race for it, drops
+ * the Lambda flags that would change the web platform, and runs a page.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { test, expect } from '@playwright/test';
+import { chromium } from 'playwright-core';
+import { findBrowser, launchOptions, type BrowserChoice } from '../../src/browser.ts';
+import {
+  REPO_ROOT,
+  acmeWebConfig,
+  cleanScratch,
+  explain,
+  expectNoStackTrace,
+  expectOneLine,
+  runCli,
+  scratch,
+  writeJson,
+} from './support.ts';
+
+test.afterEach(cleanScratch);
+
+const bundledHere = process.platform === 'linux' && process.arch === 'x64';
+
+test('no browser the discovery may use: exit 3, one line naming the install command', async () => {
+  const empty = scratch('no-browsers');
+  mkdirSync(empty);
+  const file = writeJson(scratch('preflight.config.json'), acmeWebConfig());
+  const r = await runCli(['check', '--config', file], {
+    env: {
+      PREFLIGHT_BROWSER_DISCOVERY: 'playwright',
+      PLAYWRIGHT_BROWSERS_PATH: empty,
+      PREFLIGHT_CHROMIUM: undefined,
+    },
+  });
+  expect(r.code, explain(r)).toBe(3);
+  expectOneLine(r);
+  expect(r.message).toMatch(
+    /^so-preflight: no Chromium found \(PREFLIGHT_BROWSER_DISCOVERY allows playwright\): Playwright's Chromium is not installed .*; install one \(.*npx playwright install chromium.*\) or set PREFLIGHT_CHROMIUM/,
+  );
+  expect(r.stdout).not.toContain('running');
+  expectNoStackTrace(r);
+});
+
+test('a PREFLIGHT_BROWSER_DISCOVERY it does not understand: exit 2, one line listing the values', async () => {
+  const file = writeJson(scratch('preflight.config.json'), acmeWebConfig());
+  const r = await runCli(['check', '--config', file], {
+    env: { PREFLIGHT_BROWSER_DISCOVERY: 'system,firefox' },
+  });
+  expect(r.code, explain(r)).toBe(2);
+  expectOneLine(r);
+  expect(r.message).toBe(
+    'so-preflight: PREFLIGHT_BROWSER_DISCOVERY=system,firefox is not understood; use all, bundled-only or a comma list of env, playwright, system, bundled',
+  );
+});
+
+test('--version keeps stdout to the version and names Node and the browser on stderr', async () => {
+  const r = await runCli(['--version']);
+  expect(r.code, explain(r)).toBe(0);
+  expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  expect(r.stderr).toContain(`node ${process.versions.node}; browser: `);
+});
+
+test.describe('the bundled Chromium', () => {
+  test.skip(!bundledHere, '@sparticuz/chromium ships Linux x64 only');
+  test.setTimeout(180_000);
+
+  test('two processes unpack it at once: one copy, no leftovers; it launches and runs a page without the Lambda flags', async () => {
+    const cache = scratch('cache');
+    const env = {
+      ...process.env,
+      PREFLIGHT_BROWSER_DISCOVERY: 'bundled-only',
+      PREFLIGHT_CACHE_DIR: cache,
+      PREFLIGHT_BROWSER: '',
+    };
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(join(REPO_ROOT, 'src', 'browser.ts')).href)});
+process.stdout.write(JSON.stringify(await m.discoverBrowser()));`;
+    const discover = () =>
+      new Promise<BrowserChoice>((resolveChoice, reject) => {
+        const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        child.on('close', (code) =>
+          code === 0
+            ? resolveChoice(JSON.parse(out) as BrowserChoice)
+            : reject(new Error(`exit ${code}: ${err}`)),
+        );
+      });
+    const [a, b] = await Promise.all([discover(), discover()]);
+    expect(a.source).toBe('bundled');
+    expect(a.executablePath).toBe(b.executablePath);
+    expect(a.executablePath).toMatch(/chromium-\d+\.\d+\.\d+\/chromium$/);
+    expect(readdirSync(cache), 'no staging folders left behind').toEqual([
+      a.executablePath!.split('/').at(-2),
+    ]);
+    for (const flag of ['--disable-web-security', '--allow-running-insecure-content', '--single-process']) {
+      expect(a.args).not.toContain(flag);
+    }
+    expect(a.args.some((f) => f.startsWith('--disable-features=') || f.startsWith('--headless'))).toBe(false);
+
+    // Unpacked now: the synchronous discovery finds it without a child process.
+    const again = findBrowser(env);
+    expect(again.executablePath).toBe(a.executablePath);
+    expect(existsSync(again.executablePath!)).toBe(true);
+
+    const browser = await chromium.launch({ ...launchOptions(again), headless: true });
+    try {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.setContent('<script>document.title = [1, 2, 3].map((n) => n * 2).join(",")</script>');
+      expect(await page.title()).toBe('2,4,6');
+      // A context closes without taking the browser down (it would with --single-process).
+      await context.close();
+      const next = await browser.newPage();
+      await next.setContent('<p>still here</p>');
+      expect(await next.textContent('p')).toBe('still here');
+    } finally {
+      await browser.close();
+    }
+  });
+});
