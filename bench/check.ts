@@ -6,7 +6,7 @@
  * same session by the emulator benchmark. Prints figures; asserts nothing about speed.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -48,9 +48,12 @@ for (let i = 1; i <= RUNS; i++) {
     records: Array<{ durationMs: number }>;
   };
   const testMs = results.records.reduce((sum, r) => sum + r.durationMs, 0);
-  const { signIns } = JSON.parse(readFileSync(stats, 'utf8')) as { signIns: number };
-  const ideal = (signIns * bareMs) / WORKERS;
-  const row = `run ${i}: exit ${run.status}, wall ${(wallMs / 1000).toFixed(1)} s, tests ${(testMs / 1000).toFixed(1)} s summed over ${results.records.length}, ${signIns} sign-ins, ratio wall / (sign-ins x bare / workers) = ${(wallMs / ideal).toFixed(2)}`;
+  // A harness without run statistics (an older checkout being compared) gives no sign-in count.
+  const signIns = existsSync(stats)
+    ? (JSON.parse(readFileSync(stats, 'utf8')) as { signIns: number }).signIns
+    : undefined;
+  const ratio = signIns ? (wallMs / ((signIns * bareMs) / WORKERS)).toFixed(2) : 'n/a';
+  const row = `run ${i}: exit ${run.status}, wall ${(wallMs / 1000).toFixed(1)} s, tests ${(testMs / 1000).toFixed(1)} s summed over ${results.records.length}, ${signIns ?? 'n/a'} sign-ins, ratio wall / (sign-ins x bare / workers) = ${ratio}`;
   console.log(row);
   rmSync(dir, { recursive: true, force: true });
 }

@@ -122,12 +122,29 @@ function runCase(c: Case): Promise<Row> {
       let flagged: string[] = [];
       let errored: string[] = [];
       let verdict = 'none';
+      let coverage = '';
+      let unexplained: string[] = [];
       if (existsSync(file)) {
         const report = JSON.parse(readFileSync(file, 'utf8')) as {
           verdict: string;
-          rules: Array<{ id: string; status: string }>;
+          app: { type: string };
+          rules: Array<{ id: string; status: string; reason: string; severity: string }>;
         };
         verdict = report.verdict;
+        if (c.defect === undefined) {
+          // Coverage per app type: what a compliant app of this type gets judged on.
+          const count = (s: string) => report.rules.filter((r) => r.status === s).length;
+          const blockingNotRun = report.rules.filter(
+            (r) => r.severity === 'blocking' && r.status === 'not-run',
+          );
+          coverage = `${report.app.type}: ${count('pass')} judged and passed, ${count('manual')} to attest, ${count('not-applicable')} not applicable, ${count('not-run')} not run (${blockingNotRun.length} blocking)`;
+          // A rule that applies but did not run must say why (a skip reason or a config key).
+          unexplained = report.rules
+            .filter(
+              (r) => r.status === 'not-run' && /no test covers this rule|tests? skipped$/.test(r.reason),
+            )
+            .map((r) => r.id);
+        }
         flagged = report.rules
           .filter((r) => r.status === 'fail' || r.status === 'warn')
           .map((r) => r.id)
@@ -141,8 +158,10 @@ function runCase(c: Case): Promise<Row> {
       const sameRules = flagged.join(',') === c.expected.join(',');
       const sameErrors = errored.join(',') === c.expectedErrors.join(',');
       const sameVerdict = verdict === c.verdict && exitCode === c.exitCode;
-      const ok = sameRules && sameErrors && sameVerdict;
+      const ok = sameRules && sameErrors && sameVerdict && unexplained.length === 0;
       const notes: string[] = [];
+      if (coverage) notes.push(`coverage ${coverage}`);
+      if (unexplained.length) notes.push(`not run without a reason: ${unexplained.join(', ')}`);
       if (!sameVerdict)
         notes.push(`verdict ${verdict}, exit ${exitCode}; expected ${c.verdict}, exit ${c.exitCode}`);
       if (!sameErrors)
