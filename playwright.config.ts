@@ -23,7 +23,7 @@ export default defineConfig({
   testDir: resolve(import.meta.dirname, 'suites'),
   testMatch: `**/*.spec.${ext}`,
   timeout: Number(env['PREFLIGHT_TEST_TIMEOUT'] ?? 60_000),
-  // Each worker runs its own emulator and its own copy of the app, so tests never share state.
+  // Workers share the run's one emulator and app (src/target/run.ts); each test has its own flow.
   workers: Number(env['PREFLIGHT_WORKERS'] ?? Math.min(2, availableParallelism())),
   fullyParallel: true,
   retries: 0,

@@ -206,14 +206,15 @@ export function createControl(
     if (method === 'POST' && path === 'lock') {
       const mode = body['mode'] === 'exclusive' ? 'exclusive' : 'shared';
       const held = lock.acquire(mode);
-      // The holder may disappear (a killed worker): the lock is released when its request ends.
-      let done = false;
-      req.on('close', () => {
-        if (!done) lock.release(held.id);
-      });
+      // The lock lives as long as this response: the holder releases it by closing the request,
+      // and a worker that dies (Playwright kills one after a test timeout) releases it with its
+      // connection, waiting or holding.
+      res.on('close', () => lock.release(held.id));
       await held.granted;
-      done = true;
-      return send(res, 200, { id: held.id });
+      if (res.destroyed) return;
+      res.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store' });
+      res.write(`${JSON.stringify({ id: held.id })}\n`);
+      return;
     }
     if (method === 'POST' && path === 'unlock') {
       lock.release(String(body['id'] ?? ''));

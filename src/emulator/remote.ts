@@ -197,10 +197,27 @@ export async function connectEmulator(options: RemoteOptions): Promise<RemoteEmu
     stateChangeNotification: (o) => call<Record<string, unknown>>('POST', 'state-change', o),
     sync,
     lock: async (mode) => {
-      // Bounded by the caller's fixture timeout; a lock is held at most one test long.
-      const { id } = await call<{ id: string }>('POST', 'lock', { mode }, 10 * 60_000);
+      // The lock is held for as long as this request stays open (see control.ts); its own
+      // connection, so closing it releases exactly this hold. The wait is bounded by the caller's
+      // fixture timeout.
+      const holder = new Agent({ connect: { ca: options.caPem } });
+      const abort = new AbortController();
+      const res = await request(new URL('lock', base), {
+        method: 'POST',
+        headers,
+        dispatcher: holder,
+        body: JSON.stringify({ mode }),
+        signal: abort.signal,
+        headersTimeout: 10 * 60_000,
+        bodyTimeout: 0,
+      });
+      if (res.statusCode !== 200) {
+        await holder.destroy().catch(() => undefined);
+        throw new Error(`emulator control POST lock answered HTTP ${res.statusCode}`);
+      }
       return async () => {
-        await call('POST', 'unlock', { id }).catch(() => undefined);
+        abort.abort();
+        await holder.destroy().catch(() => undefined);
       };
     },
     app: (from = 0) =>

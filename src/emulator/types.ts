@@ -18,7 +18,7 @@ import type { EnvironmentPki } from './pki.ts';
 
 export type EnvironmentSlug = 'sod' | 'qaonline' | 'online';
 
-/** Tenant states of the state API (REFERENCE.md 1.10), with their numeric values. */
+/** Tenant states of the state API (SuperOffice's tenant status API), with their numeric values. */
 export const TENANT_STATES = {
   Unknown: 0,
   Provisioning: 1,
@@ -325,7 +325,7 @@ export interface Emulator {
   /** Expire every system-user ticket issued so far (the next call with one gets 401); new ones work. */
   expireTickets(): void;
   /**
-   * A tenant state-change notification (REFERENCE.md 1.11) as SuperOffice would POST it to the
+   * A tenant state-change notification (SuperOffice's state-change webhook) as SuperOffice would POST it to the
    * app's State Change URL: `{ChangeType, ContextIdentifier, VersionName, FileVersion, Token,
    * PublicEndpoint?}`. `Token` is a JWT signed with the environment key (kid in JWKS), `iss` =
    * superidUrl (as the only SuperOffice sample validates), `aud` = client id, claim

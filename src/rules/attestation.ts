@@ -1,5 +1,5 @@
 /**
- * Business and documentation items of REFERENCE.md 2.10. They are not rules (nothing is checked
+ * Business and documentation items of SuperOffice's certification checklist. They are not rules (nothing is checked
  * and they never affect the verdict); the report lists them in its attestation checklist.
  */
 import type { Certification, RuleDoc } from './types.ts';

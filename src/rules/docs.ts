@@ -1,6 +1,6 @@
 /**
  * Documentation links used by the catalog. SuperOffice pages are named by their path in the
- * `SuperOfficeDocs/superoffice-docs` repository (REFERENCE.md section 0) and published at
+ * `SuperOfficeDocs/superoffice-docs` repository and published at
  * docs.superoffice.com with `docs/en/X.md` served as `https://docs.superoffice.com/en/X.html`.
  *
  * Shared include files (`includes/security-checklist.md`, `protect-webpanels.md`,

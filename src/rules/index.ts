@@ -1,5 +1,5 @@
 /**
- * The rule catalog: every rule of REFERENCE.md section 2 (2.1-2.9), plus rules the harness adds
+ * The rule catalog: every rule of SuperOffice's certification and validation requirements, plus rules the harness adds
  * (REDIRECT-OPEN), in REFERENCE order, grouped by category. Rule IDs are stable and never renamed.
  *
  * @example
@@ -34,7 +34,7 @@ function freezeRule(rule: Rule): Rule {
   });
 }
 
-/** All rules, in REFERENCE.md order (categories in {@link CATEGORIES} order). */
+/** All rules, in requirement order (categories in {@link CATEGORIES} order). */
 export const RULES: readonly Rule[] = Object.freeze(
   [
     ...AUTHENTICATION_RULES,

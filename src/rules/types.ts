@@ -1,6 +1,6 @@
 /**
  * Types of the rule catalog. A rule is one certification/validation requirement from
- * REFERENCE.md section 2, with a stable ID (`TOKEN-SIGNATURE`) used in code, test titles,
+ * SuperOffice's requirements, with a stable ID (`TOKEN-SIGNATURE`) used in code, test titles,
  * reports and issues. IDs are never renamed.
  */
 
@@ -24,7 +24,7 @@ export type Category = (typeof CATEGORIES)[number];
  */
 export type Severity = 'blocking' | 'advisory';
 
-/** Which kinds of app a rule concerns (REFERENCE.md "App" column: S, C, S+C; plus app types). */
+/** Which kinds of app a rule concerns (standard, custom or both, as SuperOffice scopes each requirement; plus app types). */
 export type Certification = 'standard' | 'custom';
 export type AppType = 'web' | 'native' | 'server-to-server';
 
@@ -40,7 +40,7 @@ export interface RuleDoc {
 }
 
 export interface Rule {
-  /** Stable rule ID from REFERENCE.md section 2, e.g. `TOKEN-SIGNATURE`. */
+  /** Stable rule ID from SuperOffice's requirements, e.g. `TOKEN-SIGNATURE`. */
   id: string;
   title: string;
   /** The requirement, paraphrased, as shown to the partner. */

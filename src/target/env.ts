@@ -1,5 +1,5 @@
 /**
- * The environment the harness gives the app under test (ARCHITECTURE.md, config contract): the
+ * The environment the harness gives the app under test (docs/architecture.md, config contract): the
  * harness's own environment, the `SO_PREFLIGHT_*` variables, CA trust for common runtimes, and
  * `app.start.env` with placeholders expanded.
  */

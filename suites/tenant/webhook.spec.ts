@@ -1,5 +1,5 @@
 /**
- * Tenant state-change notifications (REFERENCE.md 1.11): forged ones must be refused and not acted
+ * Tenant state-change notifications (SuperOffice's state-change webhook): forged ones must be refused and not acted
  * on; genuine Suspend/Resume must stop and restore calls to the tenant. Judged from the NetServer
  * traffic of the app's API action after each notification.
  */

@@ -4,6 +4,7 @@
  * and restoring SuperID's signing key after a rollover.
  */
 import { test, expect } from '@playwright/test';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,4 +136,33 @@ test("the app's output reaches the workers", async () => {
   expect(state.exit).toBeNull();
   expect(state.output).toEqual(['GET /contacts 200']);
   expect(state.total).toBe(2);
+});
+
+test('a worker killed while it holds the lock releases it with its connection', async () => {
+  const script = `
+    import { connectEmulator } from ${JSON.stringify(new URL('../../src/emulator/remote.ts', import.meta.url).pathname)};
+    const remote = await connectEmulator({ superidUrl: process.env.URL, token: process.env.TOKEN, caPem: process.env.CA });
+    await remote.lock('exclusive');
+    console.log('held');
+    setInterval(() => {}, 1000);
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, URL: emulator.superidUrl, TOKEN, CA: emulator.caPem },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => (d.toString().includes('held') ? resolve() : undefined));
+    child.on('exit', (code) => reject(new Error(`the holder exited early (${code})`)));
+  });
+  let granted = false;
+  const next = remote.lock('shared').then((release) => {
+    granted = true;
+    return release;
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  expect(granted).toBe(false);
+  child.kill('SIGKILL');
+  const release = await next;
+  expect(granted).toBe(true);
+  await release();
 });

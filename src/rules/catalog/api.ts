@@ -1,4 +1,4 @@
-/** REFERENCE.md 2.7: API usage and load (API-*). */
+/** API usage and load (API-*). */
 import type { Rule } from '../types.ts';
 import { DOC } from '../docs.ts';
 import { ADVISORY_BOTH, ALL_APPS, BLOCKING_BOTH, SERVER_TO_SERVER, WEB_UI } from './common.ts';

@@ -1,4 +1,4 @@
-/** REFERENCE.md 2.1: authentication and federation (AUTH-*). */
+/** authentication and federation (AUTH-*). */
 import type { Rule } from '../types.ts';
 import { DOC } from '../docs.ts';
 import { ADVISORY_BOTH, ALL_APPS, BLOCKING_BOTH, NATIVE_ONLY, STANDARD_ONLY, WEB_UI } from './common.ts';

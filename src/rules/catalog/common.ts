@@ -1,6 +1,6 @@
 /**
  * Shorthands shared by the catalog files: app-type sets and the severity mapping of
- * REFERENCE.md's "App" column (S, C, S+C, ADV).
+ * the app scope SuperOffice gives each requirement (standard, custom, both, advisory).
  */
 import type { AppType, Rule } from '../types.ts';
 

@@ -1,4 +1,4 @@
-/** REFERENCE.md 2.9: logging, operations, notifications (LOG-*, OPS-*, LIC-*). */
+/** logging, operations, notifications (LOG-*, OPS-*, LIC-*). */
 import type { Rule } from '../types.ts';
 import { DOC } from '../docs.ts';
 import { ADVISORY_BOTH, ALL_APPS, BLOCKING_BOTH, CUSTOM_ONLY, STANDARD_ONLY } from './common.ts';

@@ -1,4 +1,4 @@
-/** REFERENCE.md 2.8: provisioning, data integrity and GDPR (PROV-*, WEBPANEL-*, DATA-*, GDPR-*, LANG-*). */
+/** provisioning, data integrity and GDPR (PROV-*, WEBPANEL-*, DATA-*, GDPR-*, LANG-*). */
 import type { Rule } from '../types.ts';
 import { DOC } from '../docs.ts';
 import { ALL_APPS, BLOCKING_BOTH, STANDARD_ONLY } from './common.ts';
@@ -70,7 +70,7 @@ export const PROVISIONING_RULES: readonly Rule[] = [
     severity: STANDARD_ONLY,
     appTypes: ALL_APPS,
     // Partial: user-group visibility is set through List-agent calls whose exact methods are
-    // unconfirmed (REFERENCE.md section 3, item 22).
+    // unconfirmed (an open question in SuperOffice's documentation).
     automation: 'partial',
     check:
       "Records the List agent's list-item user-group calls the app makes after creating a panel and fails if a created panel ends up with no or partial user-group visibility. The exact agent methods are unconfirmed, so a clean result is confirmed by attestation.",

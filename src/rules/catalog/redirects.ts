@@ -1,5 +1,5 @@
 /**
- * REFERENCE.md 2.3: redirect, endpoint and transport rules (REDIRECT-*, TLS-*, ENDPOINT-RUNNING),
+ * redirect, endpoint and transport rules (REDIRECT-*, TLS-*, ENDPOINT-RUNNING),
  * plus REDIRECT-OPEN, which the harness adds.
  */
 import type { Rule } from '../types.ts';

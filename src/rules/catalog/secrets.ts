@@ -1,5 +1,5 @@
 /**
- * REFERENCE.md 2.4: client secret, private key and token storage (SECRET-*, PRIVATE-KEY-SAFE,
+ * client secret, private key and token storage (SECRET-*, PRIVATE-KEY-SAFE,
  * TOKEN-REFRESH-NOT-IN-BROWSER, TOKEN-ACCESS-STORAGE, TICKET-NOT-IN-URL).
  */
 import type { Rule } from '../types.ts';

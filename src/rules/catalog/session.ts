@@ -1,5 +1,5 @@
 /**
- * REFERENCE.md 2.5: browser/session hygiene and application security (COOKIE-*, INPUT-VALIDATION,
+ * browser/session hygiene and application security (COOKIE-*, INPUT-VALIDATION,
  * ERROR-PAGE, OWASP-TOP10, ADMIN-MFA, ENV-SEPARATION, BACKUP-PROTECTED).
  */
 import type { Rule } from '../types.ts';

@@ -1,4 +1,4 @@
-/** REFERENCE.md 2.6: tenant availability, status and error handling (STATUS-*, AVAIL-*, ERR-*). */
+/** tenant availability, status and error handling (STATUS-*, AVAIL-*, ERR-*). */
 import type { Rule } from '../types.ts';
 import { DOC } from '../docs.ts';
 import { ADVISORY_BOTH, ALL_APPS, BLOCKING_BOTH, STANDARD_ONLY, WEB_UI } from './common.ts';

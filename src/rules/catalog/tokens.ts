@@ -1,4 +1,4 @@
-/** REFERENCE.md 2.2: token validation (TOKEN-*, except the storage rules under secrets). */
+/** token validation (TOKEN-*, except the storage rules under secrets). */
 import type { Rule } from '../types.ts';
 import { DOC } from '../docs.ts';
 import { ADVISORY_BOTH, ALL_APPS, BLOCKING_BOTH, SERVER_TO_SERVER, STANDARD_ONLY, WEB_UI } from './common.ts';
