@@ -493,6 +493,30 @@ test.describe('secrets in the browser', () => {
             : `${scope}: no client secret`,
           evidence: [shot, ...searched],
         });
+      } else {
+        // A public client (native app) is given no secret: it must not present one of its own.
+        const tokenCalls = captured.session.flow.exchanges().filter((e) => e.endpoint === 'token');
+        const withSecret = tokenCalls.filter(
+          (e) =>
+            new URLSearchParams(e.requestBody).has('client_secret') ||
+            'client_secret' in e.query ||
+            /^basic /i.test(e.requestHeaders['authorization'] ?? ''),
+        );
+        await preflight.finding({
+          rule: 'SECRET-AS-PASSWORD',
+          check: 'public-client-sends-no-secret',
+          title: 'The public client presents no client secret of its own',
+          status: tokenCalls.length === 0 ? 'error' : withSecret.length ? 'fail' : 'pass',
+          message:
+            tokenCalls.length === 0
+              ? 'cannot judge: the app made no token request in this flow'
+              : withSecret.length
+                ? `the app sent a client secret to SuperID (${withSecret.length} of ${tokenCalls.length} token requests) although it is a public client: a secret shipped in a desktop or CLI app is public; use PKCE without a secret`
+                : `${tokenCalls.length} token request(s) without a client secret (PKCE public client)`,
+          evidence: withSecret
+            .slice(0, 1)
+            .map((e) => preflight.exchangeEvidence('token request with a secret', e)),
+        });
       }
 
       // TOKEN-REFRESH-NOT-IN-BROWSER
