@@ -25,6 +25,7 @@ import { TOOL_VERSION } from '../src/version.ts';
 
 import { redactPorts } from '../src/target/process.ts';
 import { MANIFEST_ENV, type RunManifest } from '../src/target/run.ts';
+import { browserOfRun } from '../src/browser.ts';
 
 export const RUN_ERROR_PREFIX = 'so-preflight run error: ';
 const RUN_ERROR_LINE = new RegExp(`^(?:[A-Za-z]*Error: )?${RUN_ERROR_PREFIX}(.*)$`);
@@ -214,6 +215,13 @@ export interface RenderInput {
   records: TestRecord[];
 }
 
+/** The browser the CLI chose for this run, in words, for the report. */
+function browserUsed(): { browser?: string } {
+  const choice = browserOfRun();
+  if (!choice) return {};
+  return { browser: `${choice.description}${choice.version ? ` (${choice.version})` : ''}` };
+}
+
 /** Build and write the report from raw records (also used by `so-preflight report` to merge shards). */
 export async function renderFromRecords(input: RenderInput) {
   // The run's own app port, so the report names the URL that was checked.
@@ -226,7 +234,7 @@ export async function renderFromRecords(input: RenderInput) {
   const baselineFile = process.env['PREFLIGHT_BASELINE'];
   const selected = process.env['PREFLIGHT_RULES'];
   const report = buildReport({
-    tool: { name: 'so-preflight', version: TOOL_VERSION },
+    tool: { name: 'so-preflight', version: TOOL_VERSION, ...browserUsed() },
     app: {
       name: config.app.name,
       type: config.app.type,

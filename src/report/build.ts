@@ -48,7 +48,7 @@ export interface BuildReportInput {
   durationMs: number;
   /** The harness version; or give `tool`. */
   toolVersion?: string;
-  tool?: { name?: string; version: string };
+  tool?: { name?: string; version: string; browser?: string };
   /** The rule catalog (`RULES`). */
   rules: readonly Rule[];
   /** From `--rules`; applicable rules not listed become `not-run`. */
@@ -369,7 +369,11 @@ export function buildReport(input: BuildReportInput): ReadinessReport {
   const baselinedCount = rules.filter((r) => r.baselined).length;
   const report: ReadinessReport = {
     schemaVersion: SCHEMA_VERSION,
-    tool: { name: 'so-preflight', version: input.toolVersion ?? input.tool?.version ?? '0.0.0' },
+    tool: {
+      name: 'so-preflight',
+      version: input.toolVersion ?? input.tool?.version ?? '0.0.0',
+      ...(input.tool?.browser ? { browser: input.tool.browser } : {}),
+    },
     app: { ...input.app, name: redactor.redact(input.app.name) },
     startedAt: input.startedAt,
     durationMs: input.durationMs,

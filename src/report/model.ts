@@ -69,7 +69,12 @@ export interface AttestationItem {
 
 export interface ReadinessReport {
   schemaVersion: typeof SCHEMA_VERSION;
-  tool: { name: 'so-preflight'; version: string };
+  tool: {
+    name: 'so-preflight';
+    version: string;
+    /** The browser the checks ran in (which one, found where), when known. */
+    browser?: string;
+  };
   app: {
     name: string;
     type: AppType;

@@ -123,7 +123,7 @@ export function reportToJsonValue(report: ReadinessReport): Obj {
   return ordered(
     {
       ...report,
-      tool: ordered(report.tool, ['name', 'version']),
+      tool: ordered(report.tool, ['name', 'version', 'browser']),
       app: ordered(report.app, APP_KEYS),
       summary: ordered(report.summary, SUMMARY_KEYS),
       rules: report.rules.map(ruleJson),

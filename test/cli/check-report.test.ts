@@ -101,7 +101,13 @@ test('a compliant app: exit 0, every report file keeps its contract, markup in t
   const report = readReport(out);
   expect(validateReport(report).errors).toEqual([]);
   expect(report.verdict).toBe('ready');
-  expect(report.tool).toEqual({ name: 'so-preflight', version: TOOL_VERSION });
+  // The report says which browser the checks ran in.
+  expect(report.tool).toEqual({
+    name: 'so-preflight',
+    version: TOOL_VERSION,
+    browser: expect.stringMatching(/\S/),
+  });
+  expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain(` in ${report.tool.browser}`);
   expect(report.app.name).toBe(HOSTILE_NAME);
   expect(report.selectedRules).toEqual(['AUTH-SCOPE-OPENID']);
   expect(report.rules.map((rule) => rule.id)).toEqual(RULES.map((rule) => rule.id));
