@@ -331,7 +331,13 @@ export function buildReport(input: BuildReportInput): ReadinessReport {
     unjudged.push(
       `${plural(blockingErrors.length, 'blocking rule')} could not be judged: ${ruleList(blockingErrors)}`,
     );
-  if (blockingFails.length > 0 || stale.length > 0) {
+  // An app that stopped during the run makes every later observation worthless (a dead app
+  // "refuses" everything): the run is incomplete whatever failed.
+  const appGone = runErrors.find((e) => /^the app (exited|did not answer|could not be started)/.test(e));
+  if (appGone) {
+    verdict = 'incomplete';
+    verdictReason = `${unjudged.join('; ')}${blockingFails.length ? `; ${plural(blockingFails.length, 'blocking rule')} also failed (${ruleList(blockingFails)}), possibly because the app was gone` : ''}`;
+  } else if (blockingFails.length > 0 || stale.length > 0) {
     verdict = 'not-ready';
     const parts: string[] = [];
     if (blockingFails.length)

@@ -95,3 +95,21 @@ test('checkSignInTarget: a sign-in that redirects to another SuperID is named wi
     await new Promise<void>((r) => server.close(() => r()));
   }
 });
+
+test('an app that crashes mid-run: later checks report the crash as a run error, exit 3', async () => {
+  test.setTimeout(300_000);
+  // The app serves for a while, then dies the way a crash does (killed, not shut down).
+  const config = writeJson(
+    scratch('preflight.config.json'),
+    acmeWebConfig({}, { command: 'node server.ts & app=$!; sleep 8; kill -9 $app; wait $app' }),
+  );
+  const out = scratch('report');
+  const rules = 'AUTH-SCOPE-OPENID,AUTH-STATE,API-USE-CLAIM-URLS,API-TOKEN-REFRESH,ERR-THROTTLE-UX';
+  const r = await runCli(['check', '--config', config, '--out', out, '--workers', '1', '--rules', rules], {
+    timeoutMs: 280_000,
+  });
+  expect(r.code, explain(r)).toBe(3);
+  const report = readReport(out);
+  expect(report.verdict).toBe('incomplete');
+  expect(report.runErrors.join('\n')).toMatch(/the app exited with code/);
+});

@@ -276,4 +276,13 @@ t.describe('verdict', () => {
     expect(rule(report, 'TOKEN-ISSUER').reason).toContain('observed nothing');
     expect(report.verdict).toBe('incomplete');
   });
+
+  t('an app that stopped during the run makes it incomplete, even with failures', () => {
+    const report = build(notReadyResults(), {
+      runErrors: ['the app exited with code 137; the app said: Killed'],
+    });
+    expect(report.verdict).toBe('incomplete');
+    expect(report.verdictReason).toMatch(/^the run itself had 1 error: the app exited with code 137/);
+    expect(report.verdictReason).toContain('possibly because the app was gone');
+  });
 });
