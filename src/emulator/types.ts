@@ -346,32 +346,32 @@ export type StartEmulator = (options: EmulatorOptions) => Promise<Emulator>;
  * from a mirror of the emulator's record ({@link EmulatorHandle.sync} brings it up to date);
  * changes are requests.
  */
-export interface EmulatorHandle {
-  readonly environment: EnvironmentSlug;
-  readonly tenant: string;
-  readonly superidUrl: string;
-  readonly tenantOrigin: string;
-  readonly webapiUrl: string;
-  readonly caFile: string;
-  readonly caPem: string;
-  readonly accessTokenTtlSeconds: number;
-  readonly client: { id: string; secret: string | undefined };
-  readonly privateKeyFile: string | undefined;
-  readonly users: Emulator['users'];
-  readonly recorder: Recorder;
+export interface EmulatorHandle extends Pick<
+  Emulator,
+  | 'environment'
+  | 'tenant'
+  | 'superidUrl'
+  | 'tenantOrigin'
+  | 'webapiUrl'
+  | 'caFile'
+  | 'caPem'
+  | 'accessTokenTtlSeconds'
+  | 'client'
+  | 'privateKeyFile'
+  | 'users'
+  | 'recorder'
+  | 'secrets'
+  | 'rotateSigningKey'
+  | 'stateChangeNotification'
+> {
   createFlow(options?: FlowOptions): Promise<Flow>;
   setFaults(faults: GlobalFaults): Promise<void>;
-  rotateSigningKey(options?: { dropOld?: boolean }): Promise<{ kid: string }>;
   /**
    * Clear global faults and tenant state; `restoreKeys`: SuperID signs with its original key
    * again, every key used so far staying published (so apps that refetched keep working).
    */
   reset(options?: { keepConsent?: boolean; restoreKeys?: boolean; newRun?: boolean }): Promise<void>;
-  secrets(): string[];
   expireTickets(): Promise<void>;
-  stateChangeNotification(
-    options: Parameters<Emulator['stateChangeNotification']>[0],
-  ): Promise<Record<string, unknown>>;
   /** Resolves once the mirror holds every exchange the emulator had recorded at the call. */
   sync(): Promise<void>;
   /**
