@@ -60,7 +60,9 @@ export function emulatorHost(appBaseURL: string | undefined): string {
   return process.platform === 'linux' && appHost !== '127.0.0.2' ? '127.0.0.2' : '127.0.0.1';
 }
 
-export function emulatorFacts(emulator: Emulator): EmulatorFacts {
+export function emulatorFacts(
+  emulator: Pick<Emulator, 'superidUrl' | 'client' | 'tenant' | 'caFile' | 'privateKeyFile'>,
+): EmulatorFacts {
   return {
     superidUrl: emulator.superidUrl,
     clientId: emulator.client.id,

@@ -148,13 +148,13 @@ test.describe('API usage', () => {
       const since = await preflight.mark(session);
       // Three visits of the API page: at least two API calls to compare.
       for (let i = 0; i < 3; i++) await preflight.visitApiAction(session);
-      const calls = preflight.apiCalls(session, since);
+      const refreshes = preflight.refreshGrants(session, since);
       const judged = judgeRefreshPerCall({
-        calls: calls.map(call),
-        refreshes: preflight.refreshGrants(session, since).length,
+        calls: preflight.apiCalls(session, since).map(call),
+        refreshes: refreshes.length,
         tokenSecondsLeft: preflight.emulator.accessTokenTtlSeconds,
       });
-      const refresh = preflight.refreshGrants(session, since)[0];
+      const refresh = refreshes[0];
       await preflight.finding({
         rule: 'API-TOKEN-REFRESH',
         check,
