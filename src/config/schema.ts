@@ -78,8 +78,26 @@ export const configSchema = z.strictObject({
       signIn,
       /** Tells a signed-in browser from a signed-out one. */
       session: probe.optional(),
-      /** A page that makes the app call the tenant API with the user's token (default: session.path). */
-      apiAction: z.strictObject({ path }).optional(),
+      /**
+       * What makes the app call the tenant API with the user's token. Web and server-to-server
+       * apps: a page (`path`, default: session.path). Native apps: a command run after sign-in
+       * in the same environment and home folder as the sign-in run (`command`, bounded by
+       * `timeout` ms), e.g. `node cli.ts sync --once`.
+       */
+      apiAction: z
+        .union([
+          z.strictObject({ path }),
+          z.strictObject({
+            command: z.string().min(1),
+            timeout: z.int().min(1_000).max(300_000).default(30_000),
+          }),
+        ])
+        .optional(),
+      /**
+       * Native apps: where the app keeps its tokens, relative to the home folder each native run
+       * gets (e.g. `.config/acme/tokens.json`); checked for file permissions.
+       */
+      tokenStore: z.string().min(1).optional(),
       /**
        * More of the app's own pages to open (signed out and signed in) when searching what the
        * browser sees for secrets; `baseURL`, the configured paths and same-origin links found on
@@ -117,6 +135,22 @@ export const configSchema = z.strictObject({
               'required for web and server-to-server apps: a path that tells signed-in from signed-out, e.g. { path: "/me", expect: { status: 200 } }',
           });
       }
+      if (app.apiAction && 'command' in app.apiAction && app.type !== 'native')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['apiAction'],
+          message:
+            'a command is for native apps; web and server-to-server apps name a page: { path: "/contacts" }',
+        });
+      if (app.apiAction && 'path' in app.apiAction && app.type === 'native')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['apiAction'],
+          message:
+            'native apps name a command the harness runs after sign-in: { command: "node cli.ts sync --once" }',
+        });
+      if (app.tokenStore !== undefined && app.type !== 'native')
+        ctx.addIssue({ code: 'custom', path: ['tokenStore'], message: 'only for native apps' });
       if (app.type === 'native' && !('browserEnv' in app.signIn) && app.start === undefined) {
         ctx.addIssue({
           code: 'custom',

@@ -152,8 +152,10 @@ export interface ThrottleObservation {
   elapsedMs: number;
   /** The app's own requests the page still waited for when the judge looked. */
   pendingRequests: number;
-  /** Visible text of the page the user ended on. */
+  /** Visible text of the page the user ended on, or what the command printed. */
   pageText: string;
+  /** A page (web apps, default) or a command (native apps). */
+  surface?: 'page' | 'command';
 }
 
 /** ERR-THROTTLE-UX: on 429 the app honours Retry-After and tells the user, no storm, no hang. */
@@ -171,20 +173,24 @@ export function judgeThrottle(o: ThrottleObservation): Judgement {
       status: 'fail',
       message: `${inWindow} calls within the ${o.retryAfterSeconds} s Retry-After window (${throttled.length} throttled in all): wait Retry-After before retrying`,
     };
+  const what = o.surface === 'command' ? 'the command' : 'the page';
   if (!o.answered || o.elapsedMs > 20_000)
     return {
       status: 'fail',
-      message: `the page took ${Math.round(o.elapsedMs / 1000)} s or never answered while throttled`,
+      message: `${what} took ${Math.round(o.elapsedMs / 1000)} s or never ${o.surface === 'command' ? 'finished' : 'answered'} while throttled`,
     };
   if (o.pendingRequests > 0)
     return {
       status: 'fail',
       message: `the page still waits for ${o.pendingRequests} request(s) to the app while throttled: the user sees a page that never finishes loading`,
     };
-  if (o.pageText.trim() === '') return cannot('the page the user ended on shows no text');
+  if (o.pageText.trim() === '')
+    return cannot(
+      o.surface === 'command' ? 'the command printed nothing' : 'the page the user ended on shows no text',
+    );
   return {
     status: 'pass',
-    message: `${inWindow} call(s) within Retry-After; the page answered in ${Math.round(o.elapsedMs / 100) / 10} s`,
+    message: `${inWindow} call(s) within Retry-After; ${what} answered in ${Math.round(o.elapsedMs / 100) / 10} s`,
   };
 }
 

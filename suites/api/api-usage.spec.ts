@@ -1,19 +1,20 @@
 /**
  * How the app uses the tenant API once signed in: the claim URLs, refresh on 401, back-off on
  * 429, tenant state before calls, escaping of tenant data, and error pages on NetServer faults.
- * Each check signs in through its own flow, opens the app's API page (config `apiAction`) and
- * judges by the NetServer traffic of that flow.
+ * Each check signs in through its own flow, makes the app do its API work (config `apiAction`:
+ * a page for web apps, a command for native apps) and judges by the NetServer traffic of that
+ * flow and by what the user saw.
  */
-import { GLOBAL_TAG, test, waitFor } from '../../fixtures/index.ts';
+import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
 import { cannotJudge as error, signedIn } from '../../fixtures/jobs.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
 import type { FlowApiFaults, FlowOptions } from '../../src/emulator/types.ts';
-import { judgeRefreshOn401, judgeRefreshPerCall, judgeThrottle } from '../../src/judge/index.ts';
-
-test.skip(
-  ({ harness }) => harness.config.app.type === 'native',
-  'native apps call the API once per run; judged in the sign-in suite',
-);
+import {
+  judgeErrorPage,
+  judgeRefreshOn401,
+  judgeRefreshPerCall,
+  judgeThrottle,
+} from '../../src/judge/index.ts';
 
 /**
  * A signed-in browser whose session the app's probe confirms. NetServer faults (`arm`) are armed
@@ -27,6 +28,15 @@ async function signedInFlow(
 ): Promise<FlowSession | string> {
   const session = await signedIn(preflight, options);
   if (typeof session === 'string') return session;
+  if (preflight.config.app.type === 'native') {
+    // The sign-in run of a native app ends after its own first API call; the action runs after.
+    if (!(await preflight.accepted(session)))
+      return 'after a valid sign-in the native app made no API call with its token';
+    if ((await session.native?.process.waitForExit(15_000)) === null)
+      return 'the sign-in run of the native app did not exit within 15 s';
+    if (arm) await session.flow.arm(arm);
+    return session;
+  }
   const probe = await preflight.probe(session);
   // A session page that calls the tenant API may fail on the app's own API mistake (e.g. a wrong
   // host); API calls with the flow's token show the app holds the session all the same.
@@ -37,32 +47,6 @@ async function signedInFlow(
     return `after a valid sign-in the session probe says signed out (HTTP ${probe.status})`;
   if (arm) await session.flow.arm(arm);
   return session;
-}
-
-/** Open the app's API page and watch what the user waits for: the app's own pending requests. */
-async function visitWatched(preflight: Preflight, session: FlowSession) {
-  const appOrigin = new URL(preflight.harness.baseURL).origin;
-  const pending = new Set<object>();
-  const onRequest = (r: { url(): string }) => {
-    if (URL.canParse(r.url()) && new URL(r.url()).origin === appOrigin) pending.add(r);
-  };
-  const onDone = (r: object) => pending.delete(r);
-  session.page.on('request', onRequest);
-  session.page.on('requestfinished', onDone);
-  session.page.on('requestfailed', onDone);
-  const started = Date.now();
-  const status = await preflight.visitApiAction(session);
-  const elapsedMs = Date.now() - started;
-  // Give outstanding requests a bounded moment, then count what the page still waits for.
-  await waitFor(() => pending.size === 0, 5_000);
-  session.page.off('request', onRequest);
-  session.page.off('requestfinished', onDone);
-  session.page.off('requestfailed', onDone);
-  const pageText = await session.page
-    .locator('body')
-    .innerText({ timeout: 2_000 })
-    .catch(() => '');
-  return { status, elapsedMs, pendingRequests: pending.size, pageText };
 }
 
 const call = (e: { method: string; path: string; status: number }) => ({
@@ -81,7 +65,7 @@ test.describe('API usage', () => {
     const session = await signedInFlow(preflight);
     if (typeof session === 'string') return error(preflight, 'API-USE-CLAIM-URLS', check, title, session);
     const mark = preflight.emulator.recorder.lastSeq();
-    await preflight.visitApiAction(session);
+    await preflight.apiAction(session);
     // System-user calls are not bound to the browser's flow: take every API call since the visit.
     const calls =
       preflight.config.app.type === 'server-to-server'
@@ -95,7 +79,7 @@ test.describe('API usage', () => {
         'API-USE-CLAIM-URLS',
         check,
         title,
-        `the app made no API call on ${preflight.config.app.apiAction?.path ?? 'its API page'}`,
+        `the app made no API call on ${preflight.apiActionLabel}`,
       );
     const wrong = calls.filter((e) => e.endpoint === 'api-wrong-host' || e.origin === 'superid');
     await preflight.finding({
@@ -120,7 +104,7 @@ test.describe('API usage', () => {
       const session = await signedInFlow(preflight, {}, { accessTokenExpiresAfterCalls: 0 });
       if (typeof session === 'string') return error(preflight, 'API-TOKEN-REFRESH', check, title, session);
       const since = await preflight.mark(session);
-      await preflight.visitApiAction(session);
+      const seen = await preflight.apiAction(session);
       const judged = judgeRefreshOn401({
         calls: preflight.apiCalls(session, since).map(call),
         refreshes: preflight.refreshGrants(session, since).length,
@@ -131,7 +115,7 @@ test.describe('API usage', () => {
         title,
         status: judged.status,
         message: judged.message,
-        evidence: [await preflight.screenshot(session, 'after-401')],
+        evidence: [await preflight.shown(session, seen, 'after-401')],
       });
     },
   );
@@ -147,7 +131,7 @@ test.describe('API usage', () => {
       if (typeof session === 'string') return error(preflight, 'API-TOKEN-REFRESH', check, title, session);
       const since = await preflight.mark(session);
       // Three visits of the API page: at least two API calls to compare.
-      for (let i = 0; i < 3; i++) await preflight.visitApiAction(session);
+      for (let i = 0; i < 3; i++) await preflight.apiAction(session);
       const refreshes = preflight.refreshGrants(session, since);
       const judged = judgeRefreshPerCall({
         calls: preflight.apiCalls(session, since).map(call),
@@ -181,14 +165,15 @@ test.describe('API usage', () => {
     if (typeof session === 'string') return error(preflight, 'ERR-THROTTLE-UX', check, title, session);
     // Only the app's calls after the throttle was armed count (not the sign-in's, nor the probe's).
     const since = await preflight.mark(session);
-    const seen = await visitWatched(preflight, session);
+    const seen = await preflight.apiAction(session);
     const judged = judgeThrottle({
       retryAfterSeconds: retryAfter,
       calls: preflight.apiCalls(session, since).map((e) => ({ ...call(e), at: Date.parse(e.time) })),
-      answered: seen.status !== undefined,
+      answered: seen.answered,
       elapsedMs: seen.elapsedMs,
-      pendingRequests: seen.pendingRequests,
-      pageText: seen.pageText,
+      pendingRequests: seen.pending,
+      pageText: seen.text,
+      surface: preflight.config.app.type === 'native' ? 'command' : 'page',
     });
     await preflight.finding({
       rule: 'ERR-THROTTLE-UX',
@@ -196,12 +181,16 @@ test.describe('API usage', () => {
       title,
       status: judged.status,
       message: judged.message,
-      evidence: [await preflight.screenshot(session, 'throttled')],
+      evidence: [await preflight.shown(session, seen, 'throttled')],
     });
   });
 
   test('Shows tenant data escaped', { tag: ['@INPUT-VALIDATION'] }, async ({ preflight }) => {
     test.skip(preflight.config.app.type === 'server-to-server', USER_TOKEN_FAULTS);
+    test.skip(
+      preflight.config.app.type === 'native',
+      'a native app shows tenant data in its own window or terminal, not in a browser page the harness can inspect',
+    );
     const check = 'tenant-data-escaped';
     const title = 'Claims and tenant data carrying script are shown inert';
     const session = await signedInFlow(preflight, { xssPayloads: true });
@@ -245,6 +234,24 @@ test.describe('API usage', () => {
         'Error page when NetServer answers 500',
         session,
       );
+    if (preflight.config.app.type === 'native') {
+      const seen = await preflight.apiAction(session);
+      const judged = seen.answered
+        ? judgeErrorPage({ text: seen.text, html: undefined })
+        : { status: 'fail' as const, message: `the command did not finish within its timeout` };
+      await preflight.finding({
+        rule: 'ERROR-PAGE',
+        check: 'netserver-500',
+        title: 'Error output when NetServer answers 500',
+        status: judged.status === 'warn' ? 'error' : judged.status,
+        message:
+          judged.status === 'pass'
+            ? `no stack trace in the output (exit code ${seen.exitCode ?? '-'})`
+            : judged.message.replace('the page', 'the output'),
+        evidence: [await preflight.shown(session, seen, 'netserver-500')],
+      });
+      return;
+    }
     await preflight.visitApiAction(session);
     await preflight.checkErrorPage(session, 'netserver-500', 'Error page when NetServer answers 500');
   });
@@ -261,7 +268,7 @@ test.describe('tenant state', { tag: GLOBAL_TAG }, () => {
       if (typeof session === 'string') return error(preflight, rule, 'state-checked', title, session);
       const { emulator } = preflight;
       const before = emulator.recorder.lastSeq();
-      await preflight.visitApiAction(session);
+      await preflight.apiAction(session);
       const stateCalls = emulator.recorder.all().filter((e) => e.endpoint === 'state');
       if (preflight.apiCalls(session).length === 0 && stateCalls.length === 0)
         return error(
@@ -269,7 +276,7 @@ test.describe('tenant state', { tag: GLOBAL_TAG }, () => {
           rule,
           'state-checked',
           title,
-          `the app made no tenant API call on ${preflight.config.app.apiAction?.path ?? 'its API page'}, so there is no action to check the state before`,
+          `the app made no tenant API call on ${preflight.apiActionLabel}, so there is no action to check the state before`,
         );
       if (stateCalls.length === 0) {
         await preflight.finding({
@@ -305,7 +312,7 @@ test.describe('tenant state', { tag: GLOBAL_TAG }, () => {
       }
       if (wait > 0) await new Promise((r) => setTimeout(r, wait + 100));
       const mark = emulator.recorder.lastSeq();
-      await preflight.visitApiAction(session);
+      const seen = await preflight.apiAction(session);
       const afterCalls = preflight.apiCalls(session).filter((e) => e.seq > mark);
       const checked = emulator.recorder.since(Math.max(before, mark)).some((e) => e.endpoint === 'state');
       await preflight.finding({
@@ -317,7 +324,7 @@ test.describe('tenant state', { tag: GLOBAL_TAG }, () => {
           afterCalls.length === 0 && checked
             ? 'the app re-checked the state and made no API call while the tenant was in OfflineMaintenance'
             : `with the tenant in OfflineMaintenance the app made ${afterCalls.length} API call(s)${checked ? '' : ' without re-checking the state'}`,
-        evidence: [await preflight.screenshot(session, 'tenant-offline')],
+        evidence: [await preflight.shown(session, seen, 'tenant-offline')],
       });
     },
   );

@@ -4,15 +4,10 @@
  * registered ones (post-logout redirect, CORS origins).
  */
 import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
-import type { Preflight } from '../../fixtures/index.ts';
+import type { FlowSession, Preflight } from '../../fixtures/index.ts';
 import { findStackTrace } from '../../src/evidence/stacktrace.ts';
 import { cannotJudge, signedIn } from '../../fixtures/jobs.ts';
 import { needsConfig } from '../../src/judge/index.ts';
-
-test.skip(
-  ({ harness }) => harness.config.app.type === 'native',
-  'native apps are judged by the sign-in suite',
-);
 
 async function pageProblems(
   preflight: Preflight,
@@ -55,7 +50,11 @@ test.describe('consent', { tag: GLOBAL_TAG }, () => {
         });
         return;
       }
-      const probe = await preflight.probe(session);
+      // A native app has no session page: its API call with the flow's token is the evidence.
+      const probe =
+        preflight.config.app.type === 'native'
+          ? { signedIn: await preflight.accepted(session), status: 0, excerpt: '' }
+          : await preflight.probe(session);
       if (probe.signedIn === undefined)
         return cannotJudge(
           preflight,
@@ -73,7 +72,9 @@ test.describe('consent', { tag: GLOBAL_TAG }, () => {
           ? 'cannot judge: SuperID did not show its consent page'
           : probe.signedIn
             ? 'consent given on SuperID, the app then signed the administrator in'
-            : `after consent the app did not sign the administrator in (HTTP ${probe.status})`,
+            : preflight.config.app.type === 'native'
+              ? 'after consent the native app made no API call with its token'
+              : `after consent the app did not sign the administrator in (HTTP ${probe.status})`,
       });
     },
   );
@@ -91,10 +92,22 @@ test.describe('consent', { tag: GLOBAL_TAG }, () => {
       const r = await preflight.signIn(session);
       if (r.outcome !== 'returned')
         return cannotJudge(preflight, 'AUTH-ADMIN-ONLY-CONSENT', check, title, r.detail);
-      const text = await session.page
-        .locator('body')
-        .innerText({ timeout: 2_000 })
-        .catch(() => '');
+      // A native app tells its user in its own output, once its sign-in run has finished.
+      const native = session.native;
+      if (native && (await native.process.waitForExit(15_000)) === null)
+        return cannotJudge(
+          preflight,
+          'AUTH-ADMIN-ONLY-CONSENT',
+          check,
+          title,
+          'the sign-in run did not exit in 15 s',
+        );
+      const text = native
+        ? native.process.output().join('\n')
+        : await session.page
+            .locator('body')
+            .innerText({ timeout: 2_000 })
+            .catch(() => '');
       const problem = await pageProblems(preflight, text, r.status);
       await preflight.finding({
         rule: 'AUTH-ADMIN-ONLY-CONSENT',
@@ -119,22 +132,28 @@ test.describe('consent', { tag: GLOBAL_TAG }, () => {
         'After the tenant revokes the app, it stops calling SuperOffice (bounded retries) and says so';
       const session = await signedIn(preflight);
       if (typeof session === 'string') return cannotJudge(preflight, rule, check, title, session);
+      if ((await session.native?.process.waitForExit(15_000)) === null)
+        return cannotJudge(preflight, rule, check, title, 'the sign-in run did not exit in 15 s');
       const before = preflight.emulator.recorder.lastSeq();
-      await preflight.visitApiAction(session);
+      await preflight.apiAction(session);
       if (!preflight.emulator.recorder.since(before).some((e) => e.endpoint === 'api'))
-        return cannotJudge(preflight, rule, check, title, 'the app made no API call on its API page');
+        return cannotJudge(
+          preflight,
+          rule,
+          check,
+          title,
+          `the app made no API call on ${preflight.apiActionLabel}`,
+        );
       const { emulator } = preflight;
       await emulator.setFaults({ consentRevoked: true });
       const mark = emulator.recorder.lastSeq();
-      const status = await preflight.visitApiAction(session);
-      await preflight.visitApiAction(session);
+      await preflight.apiAction(session);
+      const seen = await preflight.apiAction(session);
+      const status = seen.status ?? seen.exitCode;
       const after = emulator.recorder
         .since(mark)
         .filter((e) => e.endpoint === 'api' || e.endpoint === 'token' || e.endpoint === 'system-user');
-      const text = await session.page
-        .locator('body')
-        .innerText({ timeout: 2_000 })
-        .catch(() => '');
+      const text = seen.answered ? seen.text : '';
       const trace = findStackTrace(text);
       const bounded = after.length <= 10;
       await preflight.finding({
@@ -143,13 +162,13 @@ test.describe('consent', { tag: GLOBAL_TAG }, () => {
         title,
         status: bounded && !trace && text.trim() ? 'pass' : 'fail',
         message: !bounded
-          ? `${after.length} calls to SuperOffice after the revocation for two page views: stop after the 401/invalid_grant and mark the tenant disconnected`
+          ? `${after.length} calls to SuperOffice after the revocation for two uses of ${preflight.apiActionLabel}: stop after the 401/invalid_grant and mark the tenant disconnected`
           : trace
             ? `the page shows a ${trace.runtime} stack trace after the revocation`
             : !text.trim()
-              ? 'the page is empty after the revocation'
-              : `${after.length} call(s) after the revocation, then the app answered HTTP ${status ?? '-'} with a message`,
-        evidence: [await preflight.screenshot(session, check)],
+              ? `${preflight.config.app.type === 'native' ? 'the command printed nothing' : 'the page is empty'} after the revocation`
+              : `${after.length} call(s) after the revocation, then the app ${preflight.config.app.type === 'native' ? 'exited with code' : 'answered HTTP'} ${status ?? '-'} with a message`,
+        evidence: [await preflight.shown(session, seen, check)],
       });
     },
   );
@@ -166,6 +185,7 @@ test.describe('registered URLs in use', () => {
         'Sign-out returns to a registered post-logout URL and browser API calls come from registered origins';
       const session = await signedIn(preflight);
       if (typeof session === 'string') return cannotJudge(preflight, rule, check, title, session);
+      if (preflight.config.app.type === 'native') return nativeUrlsRegistered(preflight, session);
       await preflight.visitApiAction(session);
       const signOut = preflight.config.app.signOut?.path;
       if (signOut) {
@@ -216,3 +236,35 @@ test.describe('registered URLs in use', () => {
     },
   );
 });
+
+/**
+ * A native app uses one kind of URL with SuperOffice: its loopback redirect, in the authorize and
+ * token requests (no post-logout redirect, no browser origin calling NetServer).
+ */
+async function nativeUrlsRegistered(preflight: Preflight, session: FlowSession): Promise<void> {
+  const rule = 'REDIRECT-WHITELIST-ALL';
+  const check = 'registered-urls-used';
+  const title = 'Every URL the native app gives SuperID is a registered redirect URL';
+  const used = session.flow.exchanges().filter((e) => e.endpoint === 'authorize' || e.endpoint === 'token');
+  const uris = [
+    ...new Set(
+      used
+        .map((e) => e.query['redirect_uri'] ?? new URLSearchParams(e.requestBody).get('redirect_uri') ?? '')
+        .filter(Boolean),
+    ),
+  ];
+  if (uris.length === 0)
+    return cannotJudge(preflight, rule, check, title, 'the flow carried no redirect_uri to judge');
+  const bad = used.filter((e) =>
+    e.notes.some((n) => /unregistered redirect_uri|missing redirect_uri|redirect_uri mismatch/.test(n)),
+  );
+  await preflight.finding({
+    rule,
+    check,
+    title,
+    status: bad.length ? 'fail' : 'pass',
+    message: bad.length
+      ? `SuperID saw a redirect_uri that is not registered or not the one of the authorization request: ${bad.map((e) => `${e.endpoint}: ${e.notes.join(', ')}`).join('; ')}`
+      : `the app used only ${uris.join(', ')}, matching the registered redirect URLs; a native app has no post-logout redirect and no browser origin`,
+  });
+}

@@ -7,8 +7,8 @@
  * headers, bodies), every cookie (HttpOnly ones too), web storage and the DOM are searched for the
  * run's seeded secrets in their common encodings; the app's output is searched too.
  */
-import { readFileSync, existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, existsSync, statSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import type { BrowserContext, Page } from '@playwright/test';
 import { test } from '../../fixtures/index.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
@@ -20,6 +20,8 @@ import {
   type CrawlResult,
 } from '../../fixtures/crawl.ts';
 import { scanForSecrets } from '../../src/evidence/scan.ts';
+import { needsConfig } from '../../src/judge/index.ts';
+import { cannotJudge, signedIn } from '../../fixtures/jobs.ts';
 import type { SecretInput } from '../../src/evidence/encodings.ts';
 import type { Evidence } from '../../src/findings.ts';
 
@@ -209,7 +211,7 @@ function crawlPlan(
   if ('path' in app.signIn && phase === 'signed-out') paths.push(app.signIn.path);
   if ('page' in app.signIn) paths.push(app.signIn.page);
   if (app.session) paths.push(app.session.path);
-  if (app.apiAction) paths.push(app.apiAction.path);
+  if (app.apiAction && 'path' in app.apiAction) paths.push(app.apiAction.path);
   paths.push(...app.pages);
   const excludedPaths = app.signOut ? [app.signOut.path] : [];
   if ('path' in app.signIn && phase === 'signed-in') excludedPaths.push(app.signIn.path);
@@ -279,8 +281,10 @@ async function captureSignedInBrowser(
   const signIn = await preflight.signIn(session);
   if (signIn.outcome !== 'returned') return { error: signIn.detail };
   if (config.app.type === 'native') {
-    // The native app answers the browser once on its loopback listener, then works on its own.
+    // The native app answers the browser once on its loopback listener, then works on its own;
+    // its API action (when configured) then does the token work a user's later runs do.
     await session.native?.process.waitForExit(10_000);
+    if (config.app.apiAction) await preflight.apiAction(session);
   } else {
     await preflight.visitApiAction(session);
   }
@@ -682,7 +686,8 @@ test.describe('secrets in the browser', () => {
   test('The app writes no secrets to its logs', { tag: ['@LOG-NO-SECRETS'] }, async ({ preflight }) => {
     const { emulator, harness, config } = preflight;
     // An app the run did not start (attach mode, or no app.start): its output is not ours to see.
-    const attached = (await emulator.app(Number.MAX_SAFE_INTEGER)).attached;
+    // Native apps are started by the harness for every sign-in, so their output is always seen.
+    const attached = config.app.type !== 'native' && (await emulator.app(Number.MAX_SAFE_INTEGER)).attached;
     if (attached && config.app.logFiles.length === 0) {
       await preflight.finding({
         rule: 'LOG-NO-SECRETS',
@@ -735,4 +740,78 @@ test.describe('secrets in the browser', () => {
         : `searched ${sources.map((s) => s.where).join(', ')}: no client secret, token or password`,
     });
   });
+});
+
+test.describe('native token store', () => {
+  test(
+    'The native app keeps its tokens where only its user can read them',
+    { tag: ['@TOKEN-ACCESS-STORAGE', '@SECRET-AS-PASSWORD'] },
+    async ({ preflight }) => {
+      const { config } = preflight;
+      test.skip(config.app.type !== 'native', 'web and server-to-server apps keep tokens on their server');
+      const rule = 'TOKEN-ACCESS-STORAGE';
+      const check = 'token-store-private';
+      const title =
+        "The token store is readable by the app's user only and holds no client secret or password";
+      if (!config.app.tokenStore)
+        return preflight.finding({
+          rule,
+          check,
+          title,
+          ...needsConfig(
+            'app.tokenStore',
+            'where the app keeps its tokens, relative to its home folder (e.g. ".config/acme/tokens.json"), so its permissions can be checked',
+          ),
+        });
+      if (process.platform === 'win32')
+        return preflight.finding({
+          rule,
+          check,
+          title,
+          status: 'not-run',
+          message: 'not run: file permissions are checked on Linux and macOS only',
+        });
+      const session = await signedIn(preflight);
+      if (typeof session === 'string') return cannotJudge(preflight, rule, check, title, session);
+      await session.native?.process.waitForExit(15_000);
+      const home = session.native?.home ?? '';
+      const file = resolve(home, config.app.tokenStore);
+      if (!existsSync(file))
+        return cannotJudge(
+          preflight,
+          rule,
+          check,
+          title,
+          `after a sign-in there is no ${config.app.tokenStore} in the run's home folder (the app keeps its tokens elsewhere, or not at all: check app.tokenStore)`,
+        );
+      const problems: string[] = [];
+      for (const path of [file, dirname(file)]) {
+        const mode = statSync(path).mode & 0o777;
+        if (mode & 0o077)
+          problems.push(
+            `${relative(home, path) || '.'} has mode ${mode.toString(8).padStart(4, '0')}: other users of the machine can ${mode & 0o044 ? 'read' : 'use'} it`,
+          );
+      }
+      const content = readFileSync(file, 'utf8');
+      const hits = scanForSecrets(content, [
+        ...(preflight.emulator.client.secret
+          ? [{ value: preflight.emulator.client.secret, kind: 'client-secret' }]
+          : []),
+        { value: session.flow.user.password, kind: 'password' },
+      ]);
+      for (const hit of hits)
+        problems.push(`${config.app.tokenStore} holds the ${hit.secretKind ?? 'secret'}`);
+      const tokens = session.flow.tokens();
+      const holdsTokens = [...tokens.accessTokens, ...tokens.refreshTokens].some((t) => content.includes(t));
+      await preflight.finding({
+        rule,
+        check,
+        title,
+        status: problems.length ? 'fail' : 'pass',
+        message: problems.length
+          ? `${problems.join('; ')}: create the folder with mode 0700 and the file with 0600 (or use the OS keychain)`
+          : `${config.app.tokenStore} and its folder are private to the user (no group or other permissions)${holdsTokens ? '' : '; it holds no token in clear'}`,
+      });
+    },
+  );
 });

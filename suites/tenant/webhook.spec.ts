@@ -54,7 +54,7 @@ test.describe('tenant state-change notifications', { tag: GLOBAL_TAG }, () => {
           rule,
           'forged-suspend',
           title0,
-          `the app's API action (${preflight.config.app.apiAction?.path ?? '-'}) made no API call, so acting on a notification cannot be seen`,
+          `the app's API action (${preflight.apiActionLabel}) made no API call, so acting on a notification cannot be seen`,
         );
       }
       const forgeries = [

@@ -72,6 +72,29 @@ test('web apps need baseURL and a session probe; native apps need neither', asyn
   expect(native).toEqual([]);
 });
 
+test('an API action is a page for web apps and a command for native apps', async () => {
+  const nativeApp = {
+    name: 'CLI',
+    type: 'native',
+    signIn: { browserEnv: true },
+    start: { command: 'node cli.js' },
+    redirectUris: ['^http://127\\.0\\.0\\.1:\\d+/$'],
+  };
+  const web = await problems({ app: { ...base.app, apiAction: { command: 'x' } } });
+  expect(web.join('\n')).toMatch(/a command is for native apps.* → at app\.apiAction/);
+  const nativePath = await problems({ app: { ...nativeApp, apiAction: { path: '/x' } } });
+  expect(nativePath.join('\n')).toMatch(/native apps name a command.* → at app\.apiAction/);
+  const webStore = await problems({ app: { ...base.app, tokenStore: '.config/x.json' } });
+  expect(webStore.join('\n')).toMatch(/only for native apps → at app\.tokenStore/);
+  const config = await loadConfig(
+    write({
+      app: { ...nativeApp, apiAction: { command: 'node cli.js sync' }, tokenStore: '.config/a.json' },
+    }),
+    { appPort: 1 },
+  );
+  expect(config.app.apiAction).toEqual({ command: 'node cli.js sync', timeout: 30_000 });
+});
+
 test('unknown placeholders and unparsable files are errors, not surprises', async () => {
   const p = await problems({ app: { ...base.app, start: { command: 'x', env: { A: '${client.secrte}' } } } });
   expect(p[0]).toMatch(/unknown placeholder \$\{client\.secrte\}.* → at app\.start\.env\.A/);

@@ -114,6 +114,17 @@ test.describe('judgeThrottle', () => {
     expect(judgeThrottle({ ...seen, calls: one, pendingRequests: 1 }).message).toContain('never finishes');
   });
 
+  test('a native command is judged by its exit and its output', () => {
+    const one = [{ ...ok(429), at: 0 }];
+    const hung = judgeThrottle({ ...seen, calls: one, answered: false, surface: 'command' });
+    expect(hung).toMatchObject({ status: 'fail' });
+    expect(hung.message).toContain('the command took');
+    const silent = judgeThrottle({ ...seen, calls: one, pageText: ' ', surface: 'command' });
+    expect(silent).toMatchObject({ status: 'error' });
+    expect(silent.message).toContain('printed nothing');
+    expect(judgeThrottle({ ...seen, calls: one, surface: 'command' }).status).toBe('pass');
+  });
+
   test('waiting out Retry-After and answering passes; a blank page is an error', () => {
     const calls = [
       { ...ok(429), at: 0 },

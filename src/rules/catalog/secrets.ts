@@ -120,10 +120,10 @@ export const SECRET_RULES: readonly Rule[] = [
     // Advisory per the table; the check still reports browser-visible system tickets and
     // SO-AppToken values with status `fail`.
     severity: ADVISORY_BOTH,
-    appTypes: WEB_UI,
+    appTypes: ALL_APPS,
     automation: 'automated',
     check:
-      'Runs the same browser scan for access tokens and system-user tickets: browser-visible access tokens are warnings (SPA implicit apps necessarily hold them); browser-visible system tickets or SO-AppToken values fail.',
+      'Runs the same browser scan for access tokens and system-user tickets: browser-visible access tokens are warnings (SPA implicit apps necessarily hold them); browser-visible system tickets or SO-AppToken values fail. Native apps: after a sign-in, the token store they declare (`app.tokenStore`, in the home folder the harness gives each run) must not be readable by other users (file 0600, folder 0700) and must not hold the client secret or the password.',
     remediation:
       'Call NetServer from your backend and keep access tokens in the server-side session; if the browser must call the API directly, keep the token in memory only, never in localStorage. System-user tickets and the SO-AppToken must never reach the browser.',
     docs: [DOC.authApi, DOC.credentialMgmt],
