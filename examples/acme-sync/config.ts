@@ -9,6 +9,7 @@ export const KNOWN_DEFECTS = [
   'skip-sysuser-validation',
   'no-ticket-cache',
   'skip-webhook-validation',
+  'retry-storm',
 ] as const;
 export type Defect = (typeof KNOWN_DEFECTS)[number];
 

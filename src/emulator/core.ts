@@ -255,6 +255,9 @@ export class EmulatorCore {
     return id ? this.flows.get(id) : undefined;
   }
 
+  /** System-user calls still to be throttled ({@link GlobalFaults.systemUserThrottle}). */
+  systemThrottleLeft = 0;
+
   /** Time `consentRevoked` was set (ms), or 0. */
   consentRevokedAt = 0;
 
@@ -269,6 +272,7 @@ export class EmulatorCore {
       this.consents.delete(this.tenant);
     }
     if (f.ticketExpiresAfterCalls !== this.faults.ticketExpiresAfterCalls) this.ticketCalls = 0;
+    this.systemThrottleLeft = f.systemUserThrottle?.calls ?? 0;
     this.faults = { ...f };
   }
 

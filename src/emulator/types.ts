@@ -283,6 +283,8 @@ export interface GlobalFaults {
   systemUserJwt?: 'valid' | 'bad-signature' | 'wrong-issuer' | 'wrong-audience' | 'expired' | 'alg-none';
   /** Each system-user ticket is rejected with 401 after it made this many successful API calls. */
   ticketExpiresAfterCalls?: number;
+  /** The next `calls` API calls made with a system-user ticket get 429 with Retry-After. */
+  systemUserThrottle?: { calls: number; retryAfterSeconds: number };
 }
 
 export interface Emulator {

@@ -6,6 +6,7 @@
 import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
 import { signedIn, runJob, cannotJudge as error } from '../../fixtures/jobs.ts';
 import type { Exchange, GlobalFaults } from '../../src/emulator/types.ts';
+import { judgeThrottle } from '../../src/judge/index.ts';
 
 test.skip(
   ({ harness }) => harness.config.app.type !== 'server-to-server',
@@ -43,7 +44,7 @@ function ticketsIssued(exchanges: Exchange[]): string[] {
 test.describe('system user', { tag: GLOBAL_TAG }, () => {
   test(
     'Caches the system-user ticket and renews it once on 401',
-    { tag: ['@API-SYSUSER-CACHE'] },
+    { tag: ['@API-SYSUSER-CACHE', '@API-TOKEN-REFRESH'] },
     async ({ preflight }) => {
       const rule = 'API-SYSUSER-CACHE';
       const session = await signedIn(preflight);
@@ -61,15 +62,26 @@ test.describe('system user', { tag: GLOBAL_TAG }, () => {
           rule,
           'ticket-cached',
           'The ticket is reused across jobs',
-          `three runs of ${preflight.config.app.apiAction?.path ?? 'the job'} made no system-user API call`,
+          `three runs of ${preflight.apiActionLabel} made no system-user API call`,
         );
       }
+      const cached = {
+        status: exchanges.length <= 1 ? ('pass' as const) : ('fail' as const),
+        message: `${exchanges.length} PartnerSystemUser exchange(s) for ${ticketCalls.length} API call(s) in 3 jobs${exchanges.length > 1 ? ': cache the ticket (valid 6 h, sliding) and renew it only on 401' : ''}`,
+      };
       await preflight.finding({
         rule,
         check: 'ticket-cached',
         title: 'The ticket is reused across jobs instead of a PartnerSystemUser exchange per call',
-        status: exchanges.length <= 1 ? 'pass' : 'fail',
-        message: `${exchanges.length} PartnerSystemUser exchange(s) for ${ticketCalls.length} API call(s) in 3 jobs${exchanges.length > 1 ? ': cache the ticket (valid 6 h, sliding) and renew it only on 401' : ''}`,
+        ...cached,
+      });
+      // The system user's ticket is this app's API credential: API-TOKEN-REFRESH asks of it what
+      // it asks of a user's access token (reuse while valid, renew once on 401).
+      await preflight.finding({
+        rule: 'API-TOKEN-REFRESH',
+        check: 'no-refresh-while-valid',
+        title: 'While the system-user ticket is valid the app calls the API without renewing it first',
+        ...cached,
       });
 
       await preflight.emulator.expireTickets();
@@ -79,16 +91,30 @@ test.describe('system user', { tag: GLOBAL_TAG }, () => {
       const renewals = after2.filter((e) => e.endpoint === 'system-user').length;
       const got401 = after2.some((e) => e.credential === 'soticket' && e.status === 401);
       const retried = after2.some((e) => e.credential === 'soticket' && e.status < 300);
-      await preflight.finding({
-        rule,
-        check: 'renew-on-401',
-        title: 'An expired ticket (401) is renewed with exactly one exchange and the call retried',
-        status: got401 && renewals === 1 && retried ? 'pass' : got401 ? 'fail' : 'error',
+      const renewed = {
+        status:
+          got401 && renewals === 1 && retried
+            ? ('pass' as const)
+            : got401
+              ? ('fail' as const)
+              : ('error' as const),
         message: !got401
           ? 'cannot judge: the app made no call with the expired ticket'
           : renewals === 1 && retried
             ? 'one renewal, then a successful retry'
             : `${renewals} renewal(s) after the 401${retried ? '' : ' and no successful retry'}`,
+      };
+      await preflight.finding({
+        rule,
+        check: 'renew-on-401',
+        title: 'An expired ticket (401) is renewed with exactly one exchange and the call retried',
+        ...renewed,
+      });
+      await preflight.finding({
+        rule: 'API-TOKEN-REFRESH',
+        check: 'refresh-on-401',
+        title: 'After a 401 the app renews the system-user ticket once and retries',
+        ...renewed,
       });
     },
   );
@@ -151,6 +177,51 @@ test.describe('system user', { tag: GLOBAL_TAG }, () => {
           status,
           message: status === 'pass' ? 'rejected' : `accepted; see ${rule}`,
         });
+      }
+    },
+  );
+
+  test(
+    'Backs off when the system user is throttled',
+    { tag: ['@ERR-THROTTLE-UX'] },
+    async ({ preflight }) => {
+      const rule = 'ERR-THROTTLE-UX';
+      const check = 'backoff-on-429';
+      const title =
+        "On 429 the app's job honours Retry-After and reports it, instead of a retry storm or a hang";
+      const retryAfter = 3;
+      const session = await signedIn(preflight);
+      if (typeof session === 'string') return error(preflight, rule, check, title, session);
+      const { emulator } = preflight;
+      // A first job gets the ticket, so the throttle meets API calls rather than the exchange.
+      await runJob(preflight, session);
+      await emulator.setFaults({ systemUserThrottle: { calls: 50, retryAfterSeconds: retryAfter } });
+      const mark = emulator.recorder.lastSeq();
+      try {
+        const seen = await preflight.apiAction(session);
+        await emulator.sync();
+        const calls = emulator.recorder
+          .since(mark)
+          .filter((e) => e.origin === 'tenant' && e.credential === 'soticket')
+          .map((e) => ({ method: e.method, path: e.path, status: e.status, at: Date.parse(e.time) }));
+        const judged = judgeThrottle({
+          retryAfterSeconds: retryAfter,
+          calls,
+          answered: seen.answered,
+          elapsedMs: seen.elapsedMs,
+          pendingRequests: seen.pending,
+          pageText: seen.text,
+        });
+        await preflight.finding({
+          rule,
+          check,
+          title,
+          status: judged.status,
+          message: judged.message,
+          evidence: [await preflight.shown(session, seen, 'throttled')],
+        });
+      } finally {
+        await emulator.setFaults({});
       }
     },
   );

@@ -1,6 +1,7 @@
 /**
  * Why an authenticated call still fails: the tenant is not running, or a fault armed on the
- * caller's flow (unavailable, throttled, server error, access token expired after N calls).
+ * caller's flow (unavailable, throttled, server error, access token expired after N calls), or
+ * system-user calls throttled for the whole run.
  */
 import type { EmulatorCore } from '../core.ts';
 import type { Caller } from './auth.ts';
@@ -18,6 +19,14 @@ export function faultReply(
     meta.notes.push(`tenant state ${state}`);
     return err(503, `Tenant ${tenant} is not available (state ${state})`, 'TenantUnavailable', {
       'Retry-After': '60',
+    });
+  }
+  const throttle = core.faults.systemUserThrottle;
+  if (caller.kind === 'ticket' && throttle && core.systemThrottleLeft > 0) {
+    core.systemThrottleLeft--;
+    meta.notes.push('fault: throttled');
+    return err(429, 'Too many requests', 'TooManyRequests', {
+      'Retry-After': String(throttle.retryAfterSeconds),
     });
   }
   const flow = caller.flow;
