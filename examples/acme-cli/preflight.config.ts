@@ -23,6 +23,9 @@ export default defineConfig({
       },
     },
     signIn: { browserEnv: true },
+    // After a sign-in, the harness runs this in the same environment and home folder.
+    apiAction: { command: 'node cli.ts whoami' },
+    tokenStore: '.config/acme-cli/tokens.json',
     redirectUris: ['^http://127\\.0\\.0\\.1:\\d{2,5}/$', '^http://localhost:\\d{2,5}/$'],
   },
   superoffice: { environment: 'sod', tenant: 'Cust12345' },
