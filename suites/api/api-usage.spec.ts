@@ -6,7 +6,7 @@
  * flow and by what the user saw.
  */
 import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
-import { cannotJudge as error, signedIn } from '../../fixtures/jobs.ts';
+import { cannotJudge as error, needsApiAction, signedIn } from '../../fixtures/jobs.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
 import type { FlowApiFaults, FlowOptions } from '../../src/emulator/types.ts';
 import {
@@ -62,6 +62,7 @@ test.describe('API usage', () => {
   test('Calls the API at the webapi_url claim', { tag: ['@API-USE-CLAIM-URLS'] }, async ({ preflight }) => {
     const check = 'api-base-from-claim';
     const title = 'API calls go to the tenant host named by the webapi_url claim';
+    if (await needsApiAction(preflight, 'API-USE-CLAIM-URLS', check, title)) return;
     const session = await signedInFlow(preflight);
     if (typeof session === 'string') return error(preflight, 'API-USE-CLAIM-URLS', check, title, session);
     const mark = preflight.emulator.recorder.lastSeq();
@@ -101,6 +102,7 @@ test.describe('API usage', () => {
       test.skip(preflight.config.app.type === 'server-to-server', USER_TOKEN_FAULTS);
       const check = 'refresh-on-401';
       const title = 'After a 401 the app refreshes the access token once and retries';
+      if (await needsApiAction(preflight, 'API-TOKEN-REFRESH', check, title)) return;
       const session = await signedInFlow(preflight, {}, { accessTokenExpiresAfterCalls: 0 });
       if (typeof session === 'string') return error(preflight, 'API-TOKEN-REFRESH', check, title, session);
       const since = await preflight.mark(session);
@@ -127,6 +129,7 @@ test.describe('API usage', () => {
       test.skip(preflight.config.app.type === 'server-to-server', USER_TOKEN_FAULTS);
       const check = 'no-refresh-while-valid';
       const title = 'While the access token is valid the app calls the API without refreshing it first';
+      if (await needsApiAction(preflight, 'API-TOKEN-REFRESH', check, title)) return;
       const session = await signedInFlow(preflight);
       if (typeof session === 'string') return error(preflight, 'API-TOKEN-REFRESH', check, title, session);
       const since = await preflight.mark(session);
@@ -156,6 +159,7 @@ test.describe('API usage', () => {
     test.skip(preflight.config.app.type === 'server-to-server', USER_TOKEN_FAULTS);
     const check = 'backoff-on-429';
     const title = 'On 429 the app honours Retry-After and tells the user, instead of a retry storm or a hang';
+    if (await needsApiAction(preflight, 'ERR-THROTTLE-UX', check, title)) return;
     const retryAfter = 3;
     const session = await signedInFlow(
       preflight,
@@ -225,6 +229,15 @@ test.describe('API usage', () => {
 
   test('Shows a friendly page when NetServer fails', { tag: ['@ERROR-PAGE'] }, async ({ preflight }) => {
     test.skip(preflight.config.app.type === 'server-to-server', USER_TOKEN_FAULTS);
+    if (
+      await needsApiAction(
+        preflight,
+        'ERROR-PAGE',
+        'netserver-500',
+        'Error output when NetServer answers 500',
+      )
+    )
+      return;
     const session = await signedInFlow(preflight, {}, { serverError: true });
     if (typeof session === 'string')
       return error(
@@ -264,6 +277,7 @@ test.describe('tenant state', { tag: GLOBAL_TAG }, () => {
     async ({ preflight }) => {
       const rule = 'STATUS-CHECK-BEFORE-ACTION';
       const title = 'The app checks the tenant state API and makes no API calls while the tenant is offline';
+      if (await needsApiAction(preflight, 'STATUS-CHECK-BEFORE-ACTION', 'state-checked', title)) return;
       const session = await signedInFlow(preflight);
       if (typeof session === 'string') return error(preflight, rule, 'state-checked', title, session);
       const { emulator } = preflight;

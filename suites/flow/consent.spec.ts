@@ -6,7 +6,7 @@
 import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
 import { findStackTrace } from '../../src/evidence/stacktrace.ts';
-import { cannotJudge, signedIn } from '../../fixtures/jobs.ts';
+import { cannotJudge, needsApiAction, signedIn } from '../../fixtures/jobs.ts';
 import { needsConfig } from '../../src/judge/index.ts';
 
 async function pageProblems(
@@ -130,6 +130,7 @@ test.describe('consent', { tag: GLOBAL_TAG }, () => {
       const check = 'consent-revoked';
       const title =
         'After the tenant revokes the app, it stops calling SuperOffice (bounded retries) and says so';
+      if (await needsApiAction(preflight, rule, check, title)) return;
       const session = await signedIn(preflight);
       if (typeof session === 'string') return cannotJudge(preflight, rule, check, title, session);
       if ((await session.native?.process.waitForExit(15_000)) === null)

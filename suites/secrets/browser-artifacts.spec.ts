@@ -719,6 +719,15 @@ test.describe('secrets in the browser', () => {
       ...tokens.idTokens.map((value) => ({ value, kind: 'id-token' })),
       { value: captured.session.flow.user.password, kind: 'password' },
       ...privateKeySecrets(emulator.privateKeyFile),
+      // System-user tickets the app used (server-to-server apps): never in a log either.
+      ...[
+        ...new Set(
+          emulator.recorder
+            .all()
+            .map((e) => /^SOTicket\s+(\S+)/i.exec(e.requestHeaders['authorization'] ?? '')?.[1])
+            .filter((t): t is string => !!t),
+        ),
+      ].map((value) => ({ value, kind: 'system-user ticket' })),
     ];
     const sources: Array<{ where: string; text: string }> = attached
       ? []
@@ -737,7 +746,7 @@ test.describe('secrets in the browser', () => {
       status: hits.length ? 'fail' : 'pass',
       message: hits.length
         ? `found ${[...new Set(hits)].slice(0, 4).join('; ')}: log events, never token or secret values`
-        : `searched ${sources.map((s) => s.where).join(', ')}: no client secret, token or password`,
+        : `searched ${sources.map((s) => s.where).join(', ')}: no client secret, token, ticket or password`,
     });
   });
 });
