@@ -27,6 +27,7 @@ export const KNOWN_DEFECTS = [
   'ignore-tenant-state',
   'no-refresh',
   'retry-storm',
+  'retries-421',
 ] as const;
 export type Defect = (typeof KNOWN_DEFECTS)[number];
 

@@ -170,6 +170,7 @@ export class TenantApi {
     let waited = false;
     let rerouted = false;
     let stormAttempts = 0;
+    let misdirected = 0;
     for (;;) {
       const url = new URL(relativePath, base);
       const res = await fetch(url, {
@@ -199,6 +200,8 @@ export class TenantApi {
         }
         throw new BusyError(seconds);
       }
+      // DEFECT retries-421: "a flaky load balancer, try the same host again" before re-resolving.
+      if (res.status === 421 && defects.has('retries-421') && misdirected++ < 10) continue;
       if (res.status === 421 && !rerouted) {
         // Wrong host: the tenant moved. Ask the state API again, once.
         rerouted = true;

@@ -278,6 +278,11 @@ export interface GlobalFaults {
   jwksUnavailable?: boolean;
   /** The tenant moved: the old tenant origin answers 421; the state API names the new one. */
   tenantMoved?: boolean;
+  /**
+   * A silent move: the tenant moves right after the next state API answer (which still names
+   * the old host), so the app's next call with that answer meets the 421.
+   */
+  tenantMovesAfterStateCheck?: boolean;
   consentRevoked?: boolean;
   /** Forge the JWT returned by PartnerSystemUser. */
   systemUserJwt?: 'valid' | 'bad-signature' | 'wrong-issuer' | 'wrong-audience' | 'expired' | 'alg-none';

@@ -238,3 +238,72 @@ export function judgeCodeReplay(o: { redemptionsOfCode: number; deliveries: numb
 export function needsConfig(key: string, why: string): Judgement {
   return { status: 'not-run', message: `not run: add ${key} to the config (${why})` };
 }
+
+/** One API call, by the host it went to: the tenant's host before a move, after it, or SuperID's. */
+export interface HostCall {
+  host: 'old' | 'moved' | 'auth';
+  status: number;
+}
+
+export interface TenantMoveObservation {
+  /** The app's API calls before the move (baseline), in order. */
+  before: readonly HostCall[];
+  /** The app's API calls after the move, in order. */
+  after: readonly HostCall[];
+  /** How many times the app did its API work after the move. */
+  uses: number;
+}
+
+/**
+ * Node's fetch (undici) repeats a request answered 421 once by itself, so one attempt of the app
+ * can show as two; more than this many old-host calls per use is "retrying the same host".
+ */
+const OLD_HOST_CALLS_PER_USE = 4;
+
+/** STATUS-HANDLE-421: after a move, a 421 means "re-resolve and retry", not "give up" or "retry forever". */
+export function judgeHandle421(o: TenantMoveObservation): Judgement {
+  if (o.after.length === 0) return cannot('the app made no API call after the tenant moved');
+  if ([...o.before, ...o.after].every((c) => c.host === 'auth'))
+    return cannot("the app never called the tenant's own host, so there was no move for it to follow");
+  const old = o.after.filter((c) => c.host === 'old').length;
+  const followed = o.after.some((c) => c.host === 'moved' && c.status < 400);
+  if (!followed)
+    return {
+      status: 'fail',
+      message: `after the tenant moved the app made ${old} call(s) to the old host (421) and none that succeeded on the new one: on 421 ask the state API for the tenant's Endpoint and retry there once`,
+    };
+  if (old > OLD_HOST_CALLS_PER_USE * Math.max(1, o.uses))
+    return {
+      status: 'fail',
+      message: `${old} calls to the old host after the move for ${o.uses} use(s) of the app: re-resolve on the first 421 instead of retrying the same host`,
+    };
+  return {
+    status: 'pass',
+    message: `followed the move: ${old} call(s) to the old host answered 421, then the API succeeded on the new host`,
+  };
+}
+
+/**
+ * STATUS-NO-HARDCODED-URL: tenant hosts come from the webapi_url claim and the state API; never
+ * built from the sign-in host, never kept after a move.
+ */
+export function judgeNoHardcodedUrl(o: TenantMoveObservation): Judgement {
+  const all = [...o.before, ...o.after];
+  if (all.length === 0) return cannot('the app made no API call');
+  const auth = all.filter((c) => c.host === 'auth').length;
+  if (auth > 0)
+    return {
+      status: 'fail',
+      message: `${auth} of ${all.length} API call(s) went to SuperID's host: take the tenant's host from the webapi_url claim and the state API, never build it from the sign-in host`,
+    };
+  if (o.after.length === 0) return cannot('the app made no API call after the tenant moved');
+  if (!o.after.some((c) => c.host === 'moved'))
+    return {
+      status: 'fail',
+      message: `after the tenant moved the app kept calling the old host (${o.after.length} call(s)): resolve the endpoint through the state API instead of keeping a stored host`,
+    };
+  return {
+    status: 'pass',
+    message: 'every API call went to a host named by the claim or by the state API after the move',
+  };
+}

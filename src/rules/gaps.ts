@@ -10,8 +10,6 @@ export const KNOWN_GAPS: Readonly<Record<string, string>> = {
   'SECRET-PER-ENV': 'needs two emulated environments in one run; not built yet',
   'SECRET-ROTATION-READY':
     'needs a mid-run secret change and operator-visible error detection; not built yet',
-  'STATUS-NO-HARDCODED-URL': 'the tenant-move scenario exists in the emulator; the check is not built yet',
-  'STATUS-HANDLE-421': 'the tenant-move scenario exists in the emulator; the check is not built yet',
   'AVAIL-MAINTENANCE': 'needs app-specific write sequences to check for data loss; not built yet',
   'ERR-USER-FEEDBACK': 'needs Sentry-restricted (403) emulated data; not built yet',
   'API-RATE-10PS': 'needs a load-generating app action; not built yet',

@@ -11,10 +11,14 @@ import type { FlowSession, Preflight } from '../../fixtures/index.ts';
 import type { FlowApiFaults, FlowOptions } from '../../src/emulator/types.ts';
 import {
   judgeErrorPage,
+  judgeHandle421,
+  judgeNoHardcodedUrl,
   judgeRefreshOn401,
   judgeRefreshPerCall,
   judgeThrottle,
 } from '../../src/judge/index.ts';
+import type { HostCall } from '../../src/judge/index.ts';
+import { TENANT_MOVED_NOTE } from '../../src/emulator/superid/state-api.ts';
 
 /**
  * A signed-in browser whose session the app's probe confirms. NetServer faults (`arm`) are armed
@@ -340,6 +344,86 @@ test.describe('tenant state', { tag: GLOBAL_TAG }, () => {
             : `with the tenant in OfflineMaintenance the app made ${afterCalls.length} API call(s)${checked ? '' : ' without re-checking the state'}`,
         evidence: [await preflight.shown(session, seen, 'tenant-offline')],
       });
+    },
+  );
+
+  test(
+    'Follows a tenant move to its new host',
+    { tag: ['@STATUS-HANDLE-421', '@STATUS-NO-HARDCODED-URL'] },
+    async ({ preflight }) => {
+      const checks = [
+        {
+          rule: 'STATUS-HANDLE-421',
+          check: 'tenant-move-421',
+          title: 'After the tenant moves, a 421 makes the app re-resolve its host and retry there',
+        },
+        {
+          rule: 'STATUS-NO-HARDCODED-URL',
+          check: 'tenant-move-host',
+          title: 'API hosts come from the webapi_url claim and the state API, never a built or kept host',
+        },
+      ];
+      for (const c of checks) if (await needsApiAction(preflight, c.rule, c.check, c.title)) return;
+      const session = await signedInFlow(preflight);
+      if (typeof session === 'string') {
+        for (const c of checks) await error(preflight, c.rule, c.check, c.title, session);
+        return;
+      }
+      const { emulator } = preflight;
+      // System-user calls are not bound to the browser's flow: take every API call of the run.
+      const s2s = preflight.config.app.type === 'server-to-server';
+      const callsSince = async (seq: number): Promise<HostCall[]> => {
+        await emulator.sync();
+        return (
+          emulator.recorder
+            .since(seq)
+            .filter((e) => e.endpoint === 'api' || e.endpoint === 'api-wrong-host')
+            // A 421 answers before the token is looked at: bind those calls by their bearer token.
+            .filter(
+              (e) =>
+                s2s ||
+                e.flowId === session.flow.id ||
+                session.flow
+                  .tokens()
+                  .accessTokens.includes(
+                    /^Bearer\s+(\S+)/i.exec(e.requestHeaders['authorization'] ?? '')?.[1] ?? '',
+                  ),
+            )
+            .map((e) => ({
+              host:
+                e.endpoint === 'api-wrong-host' || e.origin === 'superid'
+                  ? 'auth'
+                  : new URL(e.url).origin === emulator.tenantOrigin
+                    ? 'old'
+                    : 'moved',
+              status: e.status,
+            }))
+        );
+      };
+      const start = emulator.recorder.lastSeq();
+      await preflight.apiAction(session);
+      const before = await callsSince(start);
+      // A silent move first: the app's next state answer still names the old host, so an app that
+      // trusts it meets the 421. An app that never asks the state API is moved outright.
+      await preflight.moveTenant({ silent: true });
+      const armed = emulator.recorder.lastSeq();
+      await preflight.apiAction(session);
+      await emulator.sync();
+      let movedAt = emulator.recorder
+        .since(armed)
+        .find((e) => e.endpoint === 'state' && e.notes.includes(TENANT_MOVED_NOTE))?.seq;
+      let uses = 1;
+      if (movedAt === undefined) {
+        movedAt = emulator.recorder.lastSeq();
+        await preflight.moveTenant();
+        uses = 0;
+      }
+      const seen = await preflight.apiAction(session);
+      const observed = { before, after: await callsSince(movedAt), uses: uses + 1 };
+      const judged = [judgeHandle421(observed), judgeNoHardcodedUrl(observed)];
+      const evidence = await preflight.shown(session, seen, 'after-tenant-move');
+      for (const [i, c] of checks.entries())
+        await preflight.finding({ ...c, ...judged[i]!, evidence: [evidence] });
     },
   );
 });

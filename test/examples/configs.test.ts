@@ -31,7 +31,7 @@ test('configs load and defects.json matches the apps', async () => {
     const known =
       /KNOWN_DEFECTS = \[([^\]]*)\]/
         .exec(code)?.[1]
-        ?.match(/'([a-z-]+)'/g)
+        ?.match(/'([a-z0-9-]+)'/g)
         ?.map((s) => s.slice(1, -1)) ?? [];
     expect(defects.defects.map((d) => d.name).sort(), app).toEqual([...known].sort());
     for (const d of defects.defects) {

@@ -5,6 +5,8 @@ import {
   judgeRefreshOn401,
   judgeRefreshPerCall,
   judgeRejection,
+  judgeHandle421,
+  judgeNoHardcodedUrl,
   judgeThrottle,
   needsConfig,
   type RejectionObservation,
@@ -165,5 +167,31 @@ test.describe('judgeCodeReplay and needsConfig', () => {
     const j = needsConfig('app.signOut', 'the sign-out path');
     expect(j.status).toBe('not-run');
     expect(j.message).toContain('add app.signOut');
+  });
+});
+
+test.describe('tenant move', () => {
+  const c = (host: 'old' | 'moved' | 'auth', status = 200) => ({ host, status });
+
+  test('following the move through the state API passes both rules', () => {
+    const o = { before: [c('old')], after: [c('old', 421), c('old', 421), c('moved')], uses: 2 };
+    expect(judgeHandle421(o).status).toBe('pass');
+    expect(judgeNoHardcodedUrl(o).status).toBe('pass');
+  });
+
+  test('giving up or retrying the old host fails; nothing observed is an error', () => {
+    const gaveUp = { before: [c('old')], after: [c('old', 421), c('old', 421)], uses: 2 };
+    expect(judgeHandle421(gaveUp).status).toBe('fail');
+    expect(judgeNoHardcodedUrl(gaveUp).status).toBe('fail');
+    const storm = { before: [c('old')], after: [...Array(9).fill(c('old', 421)), c('moved')], uses: 1 };
+    expect(judgeHandle421(storm).status).toBe('fail');
+    expect(judgeHandle421({ before: [c('old')], after: [], uses: 2 }).status).toBe('error');
+    expect(judgeNoHardcodedUrl({ before: [], after: [], uses: 2 }).status).toBe('error');
+  });
+
+  test("calls to SuperID's host fail the hard-coded URL rule; 421 handling is then not judged", () => {
+    const auth = { before: [c('auth', 421)], after: [c('auth', 421)], uses: 2 };
+    expect(judgeNoHardcodedUrl(auth).status).toBe('fail');
+    expect(judgeHandle421(auth).status).toBe('error');
   });
 });

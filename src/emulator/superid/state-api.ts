@@ -20,4 +20,13 @@ export function handleStateApi(core: EmulatorCore, ctx: Ctx, tenant: string): vo
     Version: known ? NETSERVER_LABEL : null,
   };
   ctx.state.rec.notes.push(`state=${state} (${TENANT_STATES[state]})`);
+  // A silent move: this answer still names the old host, the tenant moves right after it, so an
+  // app that trusts its cached answer meets the 421 (as in production until ValidUntil).
+  if (known && core.faults.tenantMovesAfterStateCheck && !core.faults.tenantMoved) {
+    core.faults = { ...core.faults, tenantMoved: true };
+    ctx.state.rec.notes.push(TENANT_MOVED_NOTE);
+  }
 }
+
+/** Note on the state answer after which a silent move took effect. */
+export const TENANT_MOVED_NOTE = 'tenant moved after this answer';
