@@ -120,8 +120,30 @@ function usesAppPort(value: unknown): boolean {
   return JSON.stringify(value ?? null).includes('${app.port}');
 }
 
+/** Placeholders a sign-in step's value may use (resolved per sign-in). */
+export const STEP_PLACEHOLDERS = [
+  'tenant.id',
+  'client.id',
+  'superid.url',
+  'app.port',
+  'user.username',
+] as const;
+
 function placeholderProblems(raw: unknown): string[] {
   const problems: string[] = [];
+  const steps = (raw as { app?: { signIn?: { steps?: unknown } } } | undefined)?.app?.signIn?.steps;
+  if (Array.isArray(steps)) {
+    steps.forEach((step: unknown, i) => {
+      const value = (step as { value?: unknown } | null)?.value;
+      if (typeof value !== 'string') return;
+      for (const match of value.matchAll(/\$\{([^}]*)\}/g)) {
+        if (!(STEP_PLACEHOLDERS as readonly string[]).includes(match[1] ?? ''))
+          problems.push(
+            `unknown placeholder \${${match[1]}} in a sign-in step; use one of ${STEP_PLACEHOLDERS.map((p) => `\${${p}}`).join(', ')} → at app.signIn.steps[${i}].value`,
+          );
+      }
+    });
+  }
   const env = (raw as { app?: { start?: { env?: unknown } } } | undefined)?.app?.start?.env;
   if (env && typeof env === 'object') {
     for (const [key, value] of Object.entries(env)) {

@@ -54,8 +54,25 @@ const start = z.strictObject({
   timeout: z.int().min(1000).max(300_000).default(30_000),
 });
 
+/**
+ * One step of a sign-in that starts behind a form or a button: open a page, fill a field, click,
+ * tick a box or pick an option. Locators are Playwright locators (`role=button[name="Next"]`,
+ * `#email`, `text=Sign in`); values may use `${tenant.id}`, `${client.id}` and the signing-in
+ * user's `${user.username}`.
+ */
+const signInStep = z.union([
+  z.strictObject({ goto: path }),
+  z.strictObject({ fill: z.string().min(1), value: z.string() }),
+  z.strictObject({ click: z.string().min(1) }),
+  z.strictObject({ check: z.string().min(1) }),
+  z.strictObject({ select: z.string().min(1), value: z.string() }),
+]);
+export type SignInStep = z.infer<typeof signInStep>;
+
 const signIn = z.union([
   z.strictObject({ path }),
+  /** Steps that bring the browser to SuperID, e.g. a form asking for the tenant first. */
+  z.strictObject({ steps: z.array(signInStep).min(1).max(20) }),
   z.strictObject({
     /** Page to open first, then the locator to click, e.g. `role=button[name="Sign in"]`. */
     page: path.default('/'),

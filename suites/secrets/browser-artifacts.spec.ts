@@ -210,6 +210,7 @@ function crawlPlan(
   const paths: string[] = [];
   if ('path' in app.signIn && phase === 'signed-out') paths.push(app.signIn.path);
   if ('page' in app.signIn) paths.push(app.signIn.page);
+  if ('steps' in app.signIn) for (const step of app.signIn.steps) if ('goto' in step) paths.push(step.goto);
   if (app.session) paths.push(app.session.path);
   if (app.apiAction && 'path' in app.apiAction) paths.push(app.apiAction.path);
   paths.push(...app.pages);

@@ -95,6 +95,24 @@ test('an API action is a page for web apps and a command for native apps', async
   expect(config.app.apiAction).toEqual({ command: 'node cli.js sync', timeout: 30_000 });
 });
 
+test('sign-in steps are checked: known step kinds, known placeholders in values', async () => {
+  const ok = await problems({
+    app: {
+      ...base.app,
+      signIn: {
+        steps: [{ goto: '/' }, { fill: '#email', value: '${user.username}' }, { click: 'text=Next' }],
+      },
+    },
+  });
+  expect(ok).toEqual([]);
+  const bad = await problems({
+    app: { ...base.app, signIn: { steps: [{ goto: '/' }, { fill: '#t', value: '${tenant.name}' }] } },
+  });
+  expect(bad.join('\n')).toMatch(
+    /unknown placeholder \$\{tenant\.name\} in a sign-in step.* → at app\.signIn\.steps\[1\]\.value/,
+  );
+});
+
 test('unknown placeholders and unparsable files are errors, not surprises', async () => {
   const p = await problems({ app: { ...base.app, start: { command: 'x', env: { A: '${client.secrte}' } } } });
   expect(p[0]).toMatch(/unknown placeholder \$\{client\.secrte\}.* → at app\.start\.env\.A/);

@@ -1,0 +1,59 @@
+/**
+ * A sign-in that starts behind the app's own page: `signIn.steps` opens it and clicks through to
+ * SuperID; a step that cannot be done names itself in the report instead of a vague failure.
+ */
+import { test, expect } from '@playwright/test';
+import { join } from 'node:path';
+import {
+  acmeWebConfig,
+  cleanScratch,
+  explain,
+  readReport,
+  runCli,
+  scratch,
+  statuses,
+  writeJson,
+} from './support.ts';
+
+test.afterEach(() => cleanScratch());
+
+const RULES = 'AUTH-SCOPE-OPENID,AUTH-STATE';
+
+test('steps that open the home page and click its sign-in button reach SuperID and sign in', async () => {
+  test.setTimeout(120_000);
+  const dir = scratch();
+  const config = writeJson(
+    join(dir, 'preflight.config.json'),
+    acmeWebConfig({ signIn: { steps: [{ goto: '/' }, { click: 'text=Sign in with SuperOffice' }] } }),
+  );
+  const out = join(dir, 'report');
+  const r = await runCli(['check', '--config', config, '--out', out, '--rules', RULES], {
+    timeoutMs: 110_000,
+  });
+  expect(r.code, explain(r)).toBe(0);
+  const s = statuses(readReport(out));
+  expect(s['AUTH-SCOPE-OPENID']).toBe('pass');
+  expect(s['AUTH-STATE']).toBe('pass');
+});
+
+test('a step that cannot be done is named in the report, and nothing passes', async () => {
+  test.setTimeout(120_000);
+  const dir = scratch();
+  const config = writeJson(
+    join(dir, 'preflight.config.json'),
+    acmeWebConfig({
+      signIn: {
+        steps: [{ goto: '/' }, { fill: '#work-email', value: '${user.username}' }, { click: 'text=Next' }],
+      },
+    }),
+  );
+  const out = join(dir, 'report');
+  const r = await runCli(['check', '--config', config, '--out', out, '--rules', RULES], {
+    timeoutMs: 110_000,
+  });
+  expect(r.code, explain(r)).toBe(3);
+  const report = readReport(out);
+  expect(statuses(report)['AUTH-SCOPE-OPENID']).toBe('error');
+  const messages = report.rules.flatMap((rule) => rule.checks.map((c) => c.message)).join('\n');
+  expect(messages).toContain('sign-in step 2 of 3 (fill #work-email) failed');
+});
