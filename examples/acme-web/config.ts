@@ -28,6 +28,8 @@ export const KNOWN_DEFECTS = [
   'no-refresh',
   'retry-storm',
   'retries-421',
+  'heavy-queries',
+  'soap-and-rest',
 ] as const;
 export type Defect = (typeof KNOWN_DEFECTS)[number];
 

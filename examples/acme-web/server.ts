@@ -256,7 +256,10 @@ export function createApp(
     }
     try {
       const principal = await tenantApi.get<Principal>(session, 'v1/User/currentPrincipal');
-      const result = await tenantApi.get<{ value?: ContactRow[] }>(session, CONTACT_SEARCH);
+      // DEFECT heavy-queries: "just give me the first ten", no field list, no order.
+      const search = config.defects.has('heavy-queries') ? 'v1/Contact?$top=10' : CONTACT_SEARCH;
+      const result = await tenantApi.get<{ value?: ContactRow[] }>(session, search);
+      if (config.defects.has('soap-and-rest')) await tenantApi.legacySoapGetContact(session, 1);
       const names = (result.value ?? []).map((c) => String(c.name ?? c.Name ?? ''));
       const userName = principal.FullName ?? principal.UserName ?? session.user.name;
       const unsafe = config.defects.has('xss-claims');

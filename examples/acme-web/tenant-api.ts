@@ -162,6 +162,28 @@ export class TenantApi {
     return session.refreshing;
   }
 
+  /**
+   * DEFECT soap-and-rest: one "legacy" SOAP call (ContactAgent.GetContact) next to the REST API,
+   * the way apps grown from old NetServer samples do. Failures are logged and ignored.
+   */
+  async legacySoapGetContact(session: Session, contactId: number): Promise<void> {
+    const base = await this.#base(session, false);
+    const url = new URL('../Remote/Services88/Contact.svc', base);
+    const envelope = `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><GetContact xmlns="http://www.superoffice.net/ws/crm/NetServer/Services88"><ContactId>${contactId}</ContactId></GetContact></s:Body></s:Envelope>`;
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${session.accessToken}`,
+        'content-type': 'text/xml; charset=utf-8',
+        soapaction: 'http://www.superoffice.net/ws/crm/NetServer/Services88/Contact/GetContact',
+      },
+      body: envelope,
+      signal: AbortSignal.timeout(15_000),
+    }).catch(() => undefined);
+    await res?.body?.cancel();
+    if (!res?.ok) this.#log('soap.error', { ctx: session.user.ctx, status: res?.status ?? 0 });
+  }
+
   /** GET `relativePath` (e.g. `v1/User/currentPrincipal`) as the signed-in user. */
   async get<T>(session: Session, relativePath: string): Promise<T> {
     const defects = this.#config.defects;

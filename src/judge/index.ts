@@ -307,3 +307,90 @@ export function judgeNoHardcodedUrl(o: TenantMoveObservation): Judgement {
     message: 'every API call went to a host named by the claim or by the state API after the move',
   };
 }
+
+/** One request the app sent to the tenant (path with its query string, as received). */
+export interface TenantRequest {
+  method: string;
+  /** Path and query, e.g. `/Cust12345/api/v1/Contact?$select=name&$top=10`. */
+  url: string;
+}
+
+/** An OR chain this long in one `$filter` should be an `IN` (or fewer calls). */
+const MAX_OR_TERMS = 5;
+
+/** What makes one OData request heavy on the tenant's database (empty when it is fine). */
+export function odataProblems(req: TenantRequest): string[] {
+  const u = new URL(req.url, 'https://tenant.invalid');
+  const path = decodeURIComponent(u.pathname);
+  const q = new Map([...u.searchParams].map(([k, v]) => [k.toLowerCase(), v]));
+  const problems: string[] = [];
+  if (/\/\$count$/i.test(path) || q.get('$count') === 'true' || q.has('$inlinecount'))
+    problems.push('asks for a count');
+  // Only queries over a collection (an OData option, or an archive) are judged further.
+  const archive = /\/api\/v1\/Archive\//i.test(path);
+  const query = [...q.keys()].some((k) => k.startsWith('$')) || archive;
+  if (!query || req.method !== 'GET') return problems;
+  if (q.has('$top') && !q.has('$orderby')) problems.push('$top without $orderby');
+  if (archive && !q.has('$filter')) problems.push('an archive query without $filter');
+  if (!q.has('$select')) problems.push('no $select');
+  const ors = (q.get('$filter') ?? '').split(/\s+or\s+/i).length - 1;
+  if (ors >= MAX_OR_TERMS) problems.push(`${ors + 1} terms OR-ed in $filter (use "in")`);
+  if (!q.has('$top') && !q.has('$filter') && !archive)
+    problems.push('reads the whole collection (no $top or $filter)');
+  return problems;
+}
+
+/** Whether a request is a list or search query (the kind API-NO-CHOKE judges). */
+export function isODataQuery(req: TenantRequest): boolean {
+  const u = new URL(req.url, 'https://tenant.invalid');
+  return (
+    [...u.searchParams.keys()].some((k) => k.startsWith('$')) ||
+    /\/api\/v1\/Archive\//i.test(u.pathname) ||
+    /\/\$count$/i.test(u.pathname)
+  );
+}
+
+/** API-NO-CHOKE: list and search queries that do not choke the tenant's database. */
+export function judgeQueries(requests: readonly TenantRequest[]): Judgement {
+  if (requests.length === 0) return cannot('the app made no API call');
+  const queries = requests.filter(isODataQuery);
+  if (queries.length === 0)
+    return {
+      status: 'not-run',
+      message:
+        'not run: the app made no list or search query (no OData options, no archive) while it was driven, so there was nothing to lint',
+    };
+  const bad = queries.map((r) => ({ r, problems: odataProblems(r) })).filter((x) => x.problems.length > 0);
+  if (bad.length)
+    return {
+      status: 'fail',
+      message: `${bad.length} of ${queries.length} queries are heavy on the database: ${bad
+        .slice(0, 3)
+        .map((x) => `${x.r.method} ${x.r.url.replace(/^https?:\/\/[^/]+/, '')} (${x.problems.join(', ')})`)
+        .join(
+          '; ',
+        )}; select only the fields you need, $orderby the primary key with $top/$skip, filter, never count`,
+    };
+  return {
+    status: 'pass',
+    message: `${queries.length} list or search quer${queries.length === 1 ? 'y' : 'ies'}, each with $select, bounded and ordered, no counts`,
+  };
+}
+
+/** API-NO-MIX: REST or SOAP, not both. */
+export function judgeNoMix(requests: readonly TenantRequest[]): Judgement {
+  if (requests.length === 0) return cannot('the app made no API call');
+  const soap = requests.filter((r) =>
+    /\/Remote\/Services\d*\//i.test(new URL(r.url, 'https://t.invalid').pathname),
+  );
+  const rest = requests.filter((r) => /\/api\//i.test(new URL(r.url, 'https://t.invalid').pathname));
+  if (soap.length && rest.length)
+    return {
+      status: 'fail',
+      message: `the app uses both REST (${rest.length} call(s)) and SOAP (${soap.length}, e.g. ${new URL(soap[0]!.url, 'https://t.invalid').pathname}): use one of them`,
+    };
+  return {
+    status: 'pass',
+    message: `${requests.length} API call(s), all ${soap.length ? 'SOAP' : 'REST'}`,
+  };
+}

@@ -13,6 +13,8 @@ import {
   judgeErrorPage,
   judgeHandle421,
   judgeNoHardcodedUrl,
+  judgeNoMix,
+  judgeQueries,
   judgeRefreshOn401,
   judgeRefreshPerCall,
   judgeThrottle,
@@ -63,6 +65,41 @@ const USER_TOKEN_FAULTS =
   "these faults are bound to the signed-in user's tokens; system-user apps are judged by the system-user suite";
 
 test.describe('API usage', () => {
+  test(
+    'Queries the tenant API economically, with one API style',
+    { tag: ['@API-NO-CHOKE', '@API-NO-MIX'] },
+    async ({ preflight }) => {
+      const checks = [
+        {
+          rule: 'API-NO-CHOKE',
+          check: 'odata-queries',
+          title: 'List and search queries select their fields, are bounded and ordered, and never count',
+        },
+        { rule: 'API-NO-MIX', check: 'rest-or-soap', title: 'The app uses REST or SOAP, not both' },
+      ];
+      for (const c of checks) if (await needsApiAction(preflight, c.rule, c.check, c.title)) return;
+      const start = preflight.emulator.recorder.lastSeq();
+      const session = await signedInFlow(preflight);
+      if (typeof session === 'string') {
+        for (const c of checks) await error(preflight, c.rule, c.check, c.title, session);
+        return;
+      }
+      await preflight.apiAction(session);
+      // Everything the app sent the tenant for this user: its session page and its API action.
+      const requests = (await preflight.tenantRequests(session, start)).map((e) => ({
+        method: e.method,
+        url: e.url,
+      }));
+      // A SOAP call need not carry the user's token: the style is judged on all the app's tenant calls.
+      const appWide = preflight.emulator.recorder
+        .since(start)
+        .filter((e) => e.origin === 'tenant')
+        .map((e) => ({ method: e.method, url: e.url }));
+      const judged = [judgeQueries(requests), judgeNoMix(appWide)];
+      for (const [i, c] of checks.entries()) await preflight.finding({ ...c, ...judged[i]! });
+    },
+  );
+
   test('Calls the API at the webapi_url claim', { tag: ['@API-USE-CLAIM-URLS'] }, async ({ preflight }) => {
     const check = 'api-base-from-claim';
     const title = 'API calls go to the tenant host named by the webapi_url claim';
@@ -370,36 +407,18 @@ test.describe('tenant state', { tag: GLOBAL_TAG }, () => {
         return;
       }
       const { emulator } = preflight;
-      // System-user calls are not bound to the browser's flow: take every API call of the run.
-      const s2s = preflight.config.app.type === 'server-to-server';
-      const callsSince = async (seq: number): Promise<HostCall[]> => {
-        await emulator.sync();
-        return (
-          emulator.recorder
-            .since(seq)
-            .filter((e) => e.endpoint === 'api' || e.endpoint === 'api-wrong-host')
-            // A 421 answers before the token is looked at: bind those calls by their bearer token.
-            .filter(
-              (e) =>
-                s2s ||
-                e.flowId === session.flow.id ||
-                session.flow
-                  .tokens()
-                  .accessTokens.includes(
-                    /^Bearer\s+(\S+)/i.exec(e.requestHeaders['authorization'] ?? '')?.[1] ?? '',
-                  ),
-            )
-            .map((e) => ({
-              host:
-                e.endpoint === 'api-wrong-host' || e.origin === 'superid'
-                  ? 'auth'
-                  : new URL(e.url).origin === emulator.tenantOrigin
-                    ? 'old'
-                    : 'moved',
-              status: e.status,
-            }))
-        );
-      };
+      const callsSince = async (seq: number): Promise<HostCall[]> =>
+        (await preflight.tenantRequests(session, seq))
+          .filter((e) => e.endpoint === 'api' || e.endpoint === 'api-wrong-host')
+          .map((e) => ({
+            host:
+              e.endpoint === 'api-wrong-host' || e.origin === 'superid'
+                ? 'auth'
+                : new URL(e.url).origin === emulator.tenantOrigin
+                  ? 'old'
+                  : 'moved',
+            status: e.status,
+          }));
       const start = emulator.recorder.lastSeq();
       await preflight.apiAction(session);
       const before = await callsSince(start);

@@ -6,6 +6,9 @@ import {
   judgeRefreshPerCall,
   judgeRejection,
   judgeHandle421,
+  judgeNoMix,
+  judgeQueries,
+  odataProblems,
   judgeNoHardcodedUrl,
   judgeThrottle,
   needsConfig,
@@ -193,5 +196,47 @@ test.describe('tenant move', () => {
     const auth = { before: [c('auth', 421)], after: [c('auth', 421)], uses: 2 };
     expect(judgeNoHardcodedUrl(auth).status).toBe('fail');
     expect(judgeHandle421(auth).status).toBe('error');
+  });
+});
+
+test.describe('API-NO-CHOKE and API-NO-MIX', () => {
+  const get = (url: string) => ({ method: 'GET', url: `/Cust12345/api/${url}` });
+
+  test('bounded, ordered, selected queries pass; non-queries alone are not-run; nothing is an error', () => {
+    expect(judgeQueries([get('v1/Contact?$select=contactId,name&$orderby=contactId&$top=10')]).status).toBe(
+      'pass',
+    );
+    expect(judgeQueries([get('v1/User/currentPrincipal')]).status).toBe('not-run');
+    expect(judgeQueries([]).status).toBe('error');
+  });
+
+  test('counts, unordered $top, missing $select, unfiltered archives and OR chains fail', () => {
+    expect(odataProblems(get('v1/Contact?$top=10&$select=name'))).toEqual(['$top without $orderby']);
+    expect(odataProblems(get('v1/Contact/$count'))).toContain('asks for a count');
+    expect(odataProblems(get('v1/Contact?$select=name&$count=true&$top=1&$orderby=contactId'))).toEqual([
+      'asks for a count',
+    ]);
+    expect(odataProblems(get('v1/Archive/FindContact?$select=name'))).toContain(
+      'an archive query without $filter',
+    );
+    expect(odataProblems(get('v1/Contact?$orderby=contactId&$top=5'))).toEqual(['no $select']);
+    const ors = Array.from({ length: 6 }, (_, i) => `contactId eq ${i}`).join(' or ');
+    expect(odataProblems(get(`v1/Contact?$select=name&$filter=${encodeURIComponent(ors)}`))[0]).toMatch(
+      /6 terms OR-ed/,
+    );
+    expect(odataProblems(get('v1/Contact?$select=name'))).toEqual([
+      'reads the whole collection (no $top or $filter)',
+    ]);
+    const judged = judgeQueries([get('v1/Contact?$top=10')]);
+    expect(judged.status).toBe('fail');
+    expect(judged.message).toContain('/Cust12345/api/v1/Contact?$top=10');
+  });
+
+  test('REST and SOAP together fail; one of them passes', () => {
+    const soap = { method: 'POST', url: '/Cust12345/Remote/Services88/Contact.svc' };
+    expect(judgeNoMix([get('v1/Contact?$top=1'), soap]).status).toBe('fail');
+    expect(judgeNoMix([get('v1/User/currentPrincipal')]).status).toBe('pass');
+    expect(judgeNoMix([soap]).status).toBe('pass');
+    expect(judgeNoMix([]).status).toBe('error');
   });
 });
