@@ -30,6 +30,7 @@ export const KNOWN_DEFECTS = [
   'retries-421',
   'heavy-queries',
   'soap-and-rest',
+  'fan-out',
 ] as const;
 export type Defect = (typeof KNOWN_DEFECTS)[number];
 

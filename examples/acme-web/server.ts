@@ -260,6 +260,13 @@ export function createApp(
       const search = config.defects.has('heavy-queries') ? 'v1/Contact?$top=10' : CONTACT_SEARCH;
       const result = await tenantApi.get<{ value?: ContactRow[] }>(session, search);
       if (config.defects.has('soap-and-rest')) await tenantApi.legacySoapGetContact(session, 1);
+      // DEFECT fan-out: "the list needs details": one call per row, all at once.
+      if (config.defects.has('fan-out'))
+        await Promise.all(
+          (result.value ?? []).map((c) =>
+            tenantApi.get(session, `v1/Contact/${Number(c.contactId ?? 0)}`).catch(() => undefined),
+          ),
+        );
       const names = (result.value ?? []).map((c) => String(c.name ?? c.Name ?? ''));
       const userName = principal.FullName ?? principal.UserName ?? session.user.name;
       const unsafe = config.defects.has('xss-claims');

@@ -394,3 +394,30 @@ export function judgeNoMix(requests: readonly TenantRequest[]): Judgement {
     message: `${requests.length} API call(s), all ${soap.length ? 'SOAP' : 'REST'}`,
   };
 }
+
+/** API-RATE-10PS: the most API calls of one user (or the system user) inside any one second. */
+export function peakPerSecond(times: readonly number[]): number {
+  const t = [...times].sort((a, b) => a - b);
+  let peak = 0;
+  let from = 0;
+  for (let i = 0; i < t.length; i++) {
+    while (t[i]! - t[from]! >= 1000) from++;
+    peak = Math.max(peak, i - from + 1);
+  }
+  return peak;
+}
+
+/** No more than 10 calls per second: custom apps fail above it, standard apps are warned. */
+export function judgeRate(o: { times: readonly number[]; certification: 'standard' | 'custom' }): Judgement {
+  if (o.times.length === 0) return cannot('the app made no API call');
+  const peak = peakPerSecond(o.times);
+  if (peak <= 10)
+    return {
+      status: 'pass',
+      message: `at most ${peak} API call(s) in any one second (${o.times.length} in all)`,
+    };
+  return {
+    status: o.certification === 'custom' ? 'fail' : 'warn',
+    message: `${peak} API calls within one second (limit 10): batch or cache, and do not fan out one call per row`,
+  };
+}

@@ -12,7 +12,6 @@ export const KNOWN_GAPS: Readonly<Record<string, string>> = {
     'needs a mid-run secret change and operator-visible error detection; not built yet',
   'AVAIL-MAINTENANCE': 'needs app-specific write sequences to check for data loss; not built yet',
   'ERR-USER-FEEDBACK': 'needs Sentry-restricted (403) emulated data; not built yet',
-  'API-RATE-10PS': 'needs a load-generating app action; not built yet',
   'API-SEARCH-MIN3': "needs the app's search inputs named in the config; not built yet",
   'API-CACHE': 'repeat-GET counting of recorded calls is not built yet',
   'API-DEFAULT-ENTITY': 'entity-creation ordering check is not built yet',

@@ -15,6 +15,7 @@ import {
   judgeNoHardcodedUrl,
   judgeNoMix,
   judgeQueries,
+  judgeRate,
   judgeRefreshOn401,
   judgeRefreshPerCall,
   judgeThrottle,
@@ -99,6 +100,34 @@ test.describe('API usage', () => {
       for (const [i, c] of checks.entries()) await preflight.finding({ ...c, ...judged[i]! });
     },
   );
+
+  test('Keeps to 10 API calls per second per user', { tag: ['@API-RATE-10PS'] }, async ({ preflight }) => {
+    test.skip(
+      preflight.config.app.type === 'server-to-server',
+      'system-user traffic is measured by the system-user suite, where no other check runs',
+    );
+    const rule = 'API-RATE-10PS';
+    const check = 'peak-rate';
+    const title = "The app's API calls for one user stay within 10 per second";
+    if (await needsApiAction(preflight, rule, check, title)) return;
+    const start = preflight.emulator.recorder.lastSeq();
+    const session = await signedInFlow(preflight);
+    if (typeof session === 'string') return error(preflight, rule, check, title, session);
+    // A user moving quickly: the API action three times in a row.
+    for (let i = 0; i < 3; i++) await preflight.apiAction(session);
+    const calls = (await preflight.tenantRequests(session, start)).filter(
+      (e) => e.endpoint === 'api' || e.endpoint === 'api-wrong-host',
+    );
+    await preflight.finding({
+      rule,
+      check,
+      title,
+      ...judgeRate({
+        times: calls.map((e) => Date.parse(e.time)),
+        certification: preflight.config.app.certification,
+      }),
+    });
+  });
 
   test('Calls the API at the webapi_url claim', { tag: ['@API-USE-CLAIM-URLS'] }, async ({ preflight }) => {
     const check = 'api-base-from-claim';

@@ -6,7 +6,7 @@
 import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
 import { signedIn, runJob, cannotJudge as error } from '../../fixtures/jobs.ts';
 import type { Exchange, GlobalFaults } from '../../src/emulator/types.ts';
-import { judgeThrottle } from '../../src/judge/index.ts';
+import { judgeRate, judgeThrottle } from '../../src/judge/index.ts';
 
 test.skip(
   ({ harness }) => harness.config.app.type !== 'server-to-server',
@@ -223,6 +223,35 @@ test.describe('system user', { tag: GLOBAL_TAG }, () => {
       } finally {
         await emulator.setFaults({});
       }
+    },
+  );
+
+  test(
+    'Keeps the system user to 10 API calls per second',
+    { tag: ['@API-RATE-10PS'] },
+    async ({ preflight }) => {
+      const rule = 'API-RATE-10PS';
+      const check = 'peak-rate';
+      const title = "The app's system-user API calls stay within 10 per second";
+      const session = await signedIn(preflight);
+      if (typeof session === 'string') return error(preflight, rule, check, title, session);
+      const { emulator } = preflight;
+      // No other check runs now: every system-user call is this app's, driven three times.
+      const mark = emulator.recorder.lastSeq();
+      for (let i = 0; i < 3; i++) await runJob(preflight, session);
+      await emulator.sync();
+      const calls = emulator.recorder
+        .since(mark)
+        .filter((e) => e.origin === 'tenant' && e.credential === 'soticket');
+      await preflight.finding({
+        rule,
+        check,
+        title,
+        ...judgeRate({
+          times: calls.map((e) => Date.parse(e.time)),
+          certification: preflight.config.app.certification,
+        }),
+      });
     },
   );
 });

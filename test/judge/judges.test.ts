@@ -8,6 +8,8 @@ import {
   judgeHandle421,
   judgeNoMix,
   judgeQueries,
+  judgeRate,
+  peakPerSecond,
   odataProblems,
   judgeNoHardcodedUrl,
   judgeThrottle,
@@ -238,5 +240,21 @@ test.describe('API-NO-CHOKE and API-NO-MIX', () => {
     expect(judgeNoMix([get('v1/User/currentPrincipal')]).status).toBe('pass');
     expect(judgeNoMix([soap]).status).toBe('pass');
     expect(judgeNoMix([]).status).toBe('error');
+  });
+});
+
+test.describe('API-RATE-10PS', () => {
+  test('the peak counts calls inside any one second', () => {
+    expect(peakPerSecond([0, 100, 200, 1200, 1300])).toBe(3);
+    expect(peakPerSecond([0, 999, 1000])).toBe(2);
+    expect(peakPerSecond([])).toBe(0);
+  });
+
+  test('more than 10 in a second fails custom apps and warns standard ones; nothing is an error', () => {
+    const burst = Array.from({ length: 11 }, (_, i) => i * 50);
+    expect(judgeRate({ times: burst, certification: 'custom' }).status).toBe('fail');
+    expect(judgeRate({ times: burst, certification: 'standard' }).status).toBe('warn');
+    expect(judgeRate({ times: burst.slice(0, 10), certification: 'custom' }).status).toBe('pass');
+    expect(judgeRate({ times: [], certification: 'custom' }).status).toBe('error');
   });
 });
