@@ -28,6 +28,8 @@ cpSync(join(root, 'schema'), join(dist, 'schema'), { recursive: true });
 for (const f of [
   'src/index.js',
   'src/index.d.ts',
+  'fixtures/journey.js',
+  'fixtures/journey.d.ts',
   'src/cli/main.js',
   'playwright.config.js',
   'reporters/readiness.js',

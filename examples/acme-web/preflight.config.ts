@@ -29,6 +29,8 @@ export default defineConfig({
     signIn: { path: '/login' },
     session: { path: '/session', expect: { status: 200 } },
     apiAction: { path: '/contacts' },
+    // What users do with the app; run signed in, judged by the API traffic they cause.
+    journeys: ['preflight/journeys'],
     signOut: { path: '/logout' },
     returnParams: ['returnUrl'],
     redirectUris: ['http://127.0.0.1:${app.port}/callback'],

@@ -133,6 +133,11 @@ export const configSchema = z.strictObject({
       stateChangeUrl: urlString.optional(),
       /** Optional source tree to scan for hard-coded secrets and tenant URLs. */
       sourceDir: z.string().optional(),
+      /**
+       * Journey files or folders (relative to the config file): Playwright code that uses the app
+       * like a user (`journey()` from 'so-preflight/journey'); web apps.
+       */
+      journeys: z.array(z.string().min(1)).max(50).default([]),
       /** Files the app writes its logs to (relative to the config file), scanned for secrets. */
       logFiles: z.array(z.string()).default([]),
     })
@@ -165,6 +170,12 @@ export const configSchema = z.strictObject({
           path: ['apiAction'],
           message:
             'native apps name a command the harness runs after sign-in: { command: "node cli.ts sync --once" }',
+        });
+      if (app.journeys.length > 0 && app.type !== 'web')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['journeys'],
+          message: 'journeys drive a web app in the browser; native and server-to-server apps use apiAction',
         });
       if (app.tokenStore !== undefined && app.type !== 'native')
         ctx.addIssue({ code: 'custom', path: ['tokenStore'], message: 'only for native apps' });

@@ -7,17 +7,20 @@
  */
 import { registerHooks } from 'node:module';
 
-const SELF = new URL(`../index.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url).href;
+const EXT = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+const SELF = new URL(`../index.${EXT}`, import.meta.url).href;
+const JOURNEY = new URL(`../../fixtures/journey.${EXT}`, import.meta.url).href;
 
 let registered = false;
 
-/** Makes 'so-preflight' resolve to this package's own entry point, once per process. */
+/** Makes 'so-preflight' (and 'so-preflight/journey') resolve to this package's own copy, once per process. */
 export function resolveSelfImports(): void {
   if (registered || typeof registerHooks !== 'function') return;
   registered = true;
   registerHooks({
     resolve(specifier, context, nextResolve) {
       if (specifier === 'so-preflight') return { url: SELF, shortCircuit: true };
+      if (specifier === 'so-preflight/journey') return { url: JOURNEY, shortCircuit: true };
       return nextResolve(specifier, context);
     },
   });

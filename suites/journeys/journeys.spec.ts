@@ -1,0 +1,112 @@
+/**
+ * The partner's journeys (config `app.journeys`): each runs signed in through its own flow, and
+ * what the app sent the tenant meanwhile is judged for API-NO-CHOKE, API-NO-MIX and
+ * API-RATE-10PS. A journey that throws gives `error` for those rules with its own error and a
+ * screenshot, never `pass`.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { test } from '../../fixtures/index.ts';
+import { readManifest } from '../../fixtures/harness.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { loadJourneys, type Journey } from '../../fixtures/journey.ts';
+import { judgeNoMix, judgeQueries, judgeRate } from '../../src/judge/index.ts';
+
+/** The journey files the config names (folders: their .ts, .mts, .mjs and .js files, sorted). */
+async function journeyFiles(): Promise<string[]> {
+  const manifest = readManifest();
+  const config = await loadConfig(manifest.configFile, { appPort: manifest.appPort });
+  const files: string[] = [];
+  for (const entry of config.app.journeys) {
+    const path = resolve(config.configDir, entry);
+    if (!existsSync(path))
+      throw new Error(`so-preflight run error: app.journeys names ${entry}, which does not exist`);
+    if (statSync(path).isDirectory())
+      files.push(
+        ...readdirSync(path)
+          .filter((f) => /\.(ts|mts|mjs|js)$/.test(f) && !f.endsWith('.d.ts'))
+          .sort()
+          .map((f) => join(path, f)),
+      );
+    else files.push(path);
+  }
+  return files;
+}
+
+const journeys: Journey[] = await loadJourneys(await journeyFiles());
+
+const RULES = ['API-NO-CHOKE', 'API-NO-MIX', 'API-RATE-10PS'] as const;
+
+test.describe('journeys', () => {
+  for (const j of journeys) {
+    const slug = j.name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '');
+    test(`journey: ${j.name}`, { tag: RULES.map((r) => `@${r}`) }, async ({ preflight }) => {
+      const title = (what: string) => `${what} (journey "${j.name}")`;
+      const titles = {
+        'API-NO-CHOKE': title('List and search queries are light on the database'),
+        'API-NO-MIX': title('REST or SOAP, not both'),
+        'API-RATE-10PS': title('At most 10 API calls per second'),
+      };
+      const errorAll = async (
+        why: string,
+        evidence = [] as Awaited<ReturnType<typeof preflight.screenshot>>[],
+      ) => {
+        for (const rule of RULES)
+          await preflight.finding({
+            rule,
+            check: `journey-${slug}`,
+            title: titles[rule],
+            status: 'error',
+            message: `cannot judge: ${why}`,
+            evidence,
+          });
+      };
+      const control = await preflight.control();
+      if (!control.ok) return errorAll(control.reason);
+      const session = await preflight.newFlow({ user: j.as });
+      const signIn = await preflight.signIn(session);
+      if (signIn.outcome !== 'returned') return errorAll(`the sign-in did not complete (${signIn.detail})`);
+      const start = preflight.emulator.recorder.lastSeq();
+      const began = Date.now();
+      try {
+        await j.run({
+          page: session.page,
+          app: { baseURL: preflight.harness.baseURL, url: (path) => preflight.appUrl(path) },
+          user: { username: session.flow.user.username, isAdministrator: session.flow.user.isAdministrator },
+          tenant: preflight.emulator.tenant,
+        });
+      } catch (e) {
+        // Playwright's first line says what timed out; its call log says on what.
+        const text = ((e as Error).message ?? String(e)).replace(/\u001b\[[0-9;]*m/g, '');
+        const on = /waiting for (.+)/.exec(text)?.[0];
+        const message = [text.split('\n')[0], on].filter(Boolean).join(', ');
+        return errorAll(
+          `the journey failed after ${Math.round((Date.now() - began) / 100) / 10} s: ${message}`,
+          [await preflight.screenshot(session, `journey-${slug}-failed`)],
+        );
+      }
+      await preflight.settle(session.page, session.flow);
+      const requests = await preflight.tenantRequests(session, start);
+      const calls = requests.filter((e) => e.endpoint === 'api' || e.endpoint === 'api-wrong-host');
+      if (requests.length === 0) return errorAll('the app made no API call during the journey');
+      const judged = {
+        'API-NO-CHOKE': judgeQueries(requests.map((e) => ({ method: e.method, url: e.url }))),
+        'API-NO-MIX': judgeNoMix(
+          preflight.emulator.recorder
+            .since(start)
+            .filter((e) => e.origin === 'tenant')
+            .map((e) => ({ method: e.method, url: e.url })),
+        ),
+        'API-RATE-10PS': judgeRate({
+          times: calls.map((e) => Date.parse(e.time)),
+          certification: preflight.config.app.certification,
+        }),
+      };
+      for (const rule of RULES)
+        await preflight.finding({ rule, check: `journey-${slug}`, title: titles[rule], ...judged[rule] });
+    });
+  }
+});
