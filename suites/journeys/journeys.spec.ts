@@ -80,7 +80,11 @@ test.describe('journeys', () => {
         });
       } catch (e) {
         // Playwright's first line says what timed out; its call log says on what.
-        const text = ((e as Error).message ?? String(e)).replace(/\u001b\[[0-9;]*m/g, '');
+        // (Terminal colour codes removed: ESC [ ... m.)
+        const text = ((e as Error).message ?? String(e)).replace(
+          new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'),
+          '',
+        );
         const on = /waiting for (.+)/.exec(text)?.[0];
         const message = [text.split('\n')[0], on].filter(Boolean).join(', ');
         return errorAll(
