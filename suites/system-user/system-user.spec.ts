@@ -236,9 +236,12 @@ test.describe('system user', { tag: GLOBAL_TAG }, () => {
       const session = await signedIn(preflight);
       if (typeof session === 'string') return error(preflight, rule, check, title, session);
       const { emulator } = preflight;
-      // No other check runs now: every system-user call is this app's, driven three times.
+      // No other check runs now: every system-user call is this app's, three jobs a second apart.
       const mark = emulator.recorder.lastSeq();
-      for (let i = 0; i < 3; i++) await runJob(preflight, session);
+      for (let i = 0; i < 3; i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 1_000));
+        await runJob(preflight, session);
+      }
       await emulator.sync();
       const calls = emulator.recorder
         .since(mark)
