@@ -94,7 +94,7 @@ test.describe('API usage', () => {
       // A SOAP call need not carry the user's token: the style is judged on all the app's tenant calls.
       const appWide = preflight.emulator.recorder
         .since(start)
-        .filter((e) => e.origin === 'tenant')
+        .filter((e) => e.origin === 'tenant' || e.endpoint === 'api-wrong-host')
         .map((e) => ({ method: e.method, url: e.url }));
       const judged = [judgeQueries(requests), judgeNoMix(appWide)];
       for (const [i, c] of checks.entries()) await preflight.finding({ ...c, ...judged[i]! });

@@ -101,7 +101,7 @@ test.describe('journeys', () => {
         'API-NO-MIX': judgeNoMix(
           preflight.emulator.recorder
             .since(start)
-            .filter((e) => e.origin === 'tenant')
+            .filter((e) => e.origin === 'tenant' || e.endpoint === 'api-wrong-host')
             .map((e) => ({ method: e.method, url: e.url })),
         ),
         'API-RATE-10PS': judgeRate({

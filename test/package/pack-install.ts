@@ -240,7 +240,12 @@ async function main(): Promise<number> {
 
   // acme-web's own config, started from this repository's examples/acme-web.
   const acme = readFileSync(join(ACME_WEB, 'preflight.config.ts'), 'utf8');
-  const pointed = acme.replace(/cwd: '\.'/, `cwd: ${JSON.stringify(ACME_WEB)}`);
+  const pointed = acme
+    .replace(/cwd: '\.'/, `cwd: ${JSON.stringify(ACME_WEB)}`)
+    .replace(
+      /journeys: \['preflight\/journeys'\]/,
+      `journeys: [${JSON.stringify(join(ACME_WEB, 'preflight', 'journeys'))}]`,
+    );
   if (pointed === acme)
     throw new Error("examples/acme-web/preflight.config.ts has no cwd: '.' to point at the example");
   writeFileSync(config, pointed);
