@@ -78,7 +78,7 @@ test.describe('API usage', () => {
         },
         { rule: 'API-NO-MIX', check: 'rest-or-soap', title: 'The app uses REST or SOAP, not both' },
       ];
-      for (const c of checks) if (await needsApiAction(preflight, c.rule, c.check, c.title)) return;
+      if (await needsApiAction(preflight, ...checks)) return;
       const start = preflight.emulator.recorder.lastSeq();
       const session = await signedInFlow(preflight);
       if (typeof session === 'string') {
@@ -92,10 +92,10 @@ test.describe('API usage', () => {
         url: e.url,
       }));
       // A SOAP call need not carry the user's token: the style is judged on all the app's tenant calls.
-      const appWide = preflight.emulator.recorder
-        .since(start)
-        .filter((e) => e.origin === 'tenant' || e.endpoint === 'api-wrong-host')
-        .map((e) => ({ method: e.method, url: e.url }));
+      const appWide = (await preflight.appTenantRequests(start)).map((e) => ({
+        method: e.method,
+        url: e.url,
+      }));
       const judged = [judgeQueries(requests), judgeNoMix(appWide)];
       for (const [i, c] of checks.entries()) await preflight.finding({ ...c, ...judged[i]! });
     },
@@ -109,7 +109,7 @@ test.describe('API usage', () => {
     const rule = 'API-RATE-10PS';
     const check = 'peak-rate';
     const title = "The app's API calls for one user stay within 10 per second";
-    if (await needsApiAction(preflight, rule, check, title)) return;
+    if (await needsApiAction(preflight, { rule, check, title })) return;
     const start = preflight.emulator.recorder.lastSeq();
     const session = await signedInFlow(preflight);
     if (typeof session === 'string') return error(preflight, rule, check, title, session);
@@ -136,7 +136,7 @@ test.describe('API usage', () => {
   test('Calls the API at the webapi_url claim', { tag: ['@API-USE-CLAIM-URLS'] }, async ({ preflight }) => {
     const check = 'api-base-from-claim';
     const title = 'API calls go to the tenant host named by the webapi_url claim';
-    if (await needsApiAction(preflight, 'API-USE-CLAIM-URLS', check, title)) return;
+    if (await needsApiAction(preflight, { rule: 'API-USE-CLAIM-URLS', check, title })) return;
     const session = await signedInFlow(preflight);
     if (typeof session === 'string') return error(preflight, 'API-USE-CLAIM-URLS', check, title, session);
     const mark = preflight.emulator.recorder.lastSeq();
@@ -176,7 +176,7 @@ test.describe('API usage', () => {
       test.skip(preflight.config.app.type === 'server-to-server', USER_TOKEN_FAULTS);
       const check = 'refresh-on-401';
       const title = 'After a 401 the app refreshes the access token once and retries';
-      if (await needsApiAction(preflight, 'API-TOKEN-REFRESH', check, title)) return;
+      if (await needsApiAction(preflight, { rule: 'API-TOKEN-REFRESH', check, title })) return;
       const session = await signedInFlow(preflight, {}, { accessTokenExpiresAfterCalls: 0 });
       if (typeof session === 'string') return error(preflight, 'API-TOKEN-REFRESH', check, title, session);
       const since = await preflight.mark(session);
@@ -203,7 +203,7 @@ test.describe('API usage', () => {
       test.skip(preflight.config.app.type === 'server-to-server', USER_TOKEN_FAULTS);
       const check = 'no-refresh-while-valid';
       const title = 'While the access token is valid the app calls the API without refreshing it first';
-      if (await needsApiAction(preflight, 'API-TOKEN-REFRESH', check, title)) return;
+      if (await needsApiAction(preflight, { rule: 'API-TOKEN-REFRESH', check, title })) return;
       const session = await signedInFlow(preflight);
       if (typeof session === 'string') return error(preflight, 'API-TOKEN-REFRESH', check, title, session);
       const since = await preflight.mark(session);
@@ -233,7 +233,7 @@ test.describe('API usage', () => {
     test.skip(preflight.config.app.type === 'server-to-server', USER_TOKEN_FAULTS);
     const check = 'backoff-on-429';
     const title = 'On 429 the app honours Retry-After and tells the user, instead of a retry storm or a hang';
-    if (await needsApiAction(preflight, 'ERR-THROTTLE-UX', check, title)) return;
+    if (await needsApiAction(preflight, { rule: 'ERR-THROTTLE-UX', check, title })) return;
     const retryAfter = 3;
     const session = await signedInFlow(
       preflight,
@@ -304,12 +304,11 @@ test.describe('API usage', () => {
   test('Shows a friendly page when NetServer fails', { tag: ['@ERROR-PAGE'] }, async ({ preflight }) => {
     test.skip(preflight.config.app.type === 'server-to-server', USER_TOKEN_FAULTS);
     if (
-      await needsApiAction(
-        preflight,
-        'ERROR-PAGE',
-        'netserver-500',
-        'Error output when NetServer answers 500',
-      )
+      await needsApiAction(preflight, {
+        rule: 'ERROR-PAGE',
+        check: 'netserver-500',
+        title: 'Error output when NetServer answers 500',
+      })
     )
       return;
     const session = await signedInFlow(preflight, {}, { serverError: true });
@@ -351,7 +350,10 @@ test.describe('tenant state', { tag: GLOBAL_TAG }, () => {
     async ({ preflight }) => {
       const rule = 'STATUS-CHECK-BEFORE-ACTION';
       const title = 'The app checks the tenant state API and makes no API calls while the tenant is offline';
-      if (await needsApiAction(preflight, 'STATUS-CHECK-BEFORE-ACTION', 'state-checked', title)) return;
+      if (
+        await needsApiAction(preflight, { rule: 'STATUS-CHECK-BEFORE-ACTION', check: 'state-checked', title })
+      )
+        return;
       const session = await signedInFlow(preflight);
       if (typeof session === 'string') return error(preflight, rule, 'state-checked', title, session);
       const { emulator } = preflight;
@@ -433,7 +435,7 @@ test.describe('tenant state', { tag: GLOBAL_TAG }, () => {
           title: 'API hosts come from the webapi_url claim and the state API, never a built or kept host',
         },
       ];
-      for (const c of checks) if (await needsApiAction(preflight, c.rule, c.check, c.title)) return;
+      if (await needsApiAction(preflight, ...checks)) return;
       const session = await signedInFlow(preflight);
       if (typeof session === 'string') {
         for (const c of checks) await error(preflight, c.rule, c.check, c.title, session);

@@ -130,7 +130,7 @@ test.describe('consent', { tag: GLOBAL_TAG }, () => {
       const check = 'consent-revoked';
       const title =
         'After the tenant revokes the app, it stops calling SuperOffice (bounded retries) and says so';
-      if (await needsApiAction(preflight, rule, check, title)) return;
+      if (await needsApiAction(preflight, { rule, check, title })) return;
       const session = await signedIn(preflight);
       if (typeof session === 'string') return cannotJudge(preflight, rule, check, title, session);
       if ((await session.native?.process.waitForExit(15_000)) === null)

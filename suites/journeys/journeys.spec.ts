@@ -99,10 +99,7 @@ test.describe('journeys', () => {
       const judged = {
         'API-NO-CHOKE': judgeQueries(requests.map((e) => ({ method: e.method, url: e.url }))),
         'API-NO-MIX': judgeNoMix(
-          preflight.emulator.recorder
-            .since(start)
-            .filter((e) => e.origin === 'tenant' || e.endpoint === 'api-wrong-host')
-            .map((e) => ({ method: e.method, url: e.url })),
+          (await preflight.appTenantRequests(start)).map((e) => ({ method: e.method, url: e.url })),
         ),
         'API-RATE-10PS': judgeRate({
           times: calls.map((e) => Date.parse(e.time)),

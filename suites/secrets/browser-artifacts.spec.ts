@@ -21,7 +21,7 @@ import {
 } from '../../fixtures/crawl.ts';
 import { scanForSecrets } from '../../src/evidence/scan.ts';
 import { needsConfig } from '../../src/judge/index.ts';
-import { cannotJudge, signedIn } from '../../fixtures/jobs.ts';
+import { cannotJudge, credentialAfter, signedIn } from '../../fixtures/jobs.ts';
 import type { SecretInput } from '../../src/evidence/encodings.ts';
 import type { Evidence } from '../../src/findings.ts';
 
@@ -725,7 +725,7 @@ test.describe('secrets in the browser', () => {
         ...new Set(
           emulator.recorder
             .all()
-            .map((e) => /^SOTicket\s+(\S+)/i.exec(e.requestHeaders['authorization'] ?? '')?.[1])
+            .map((e) => credentialAfter('SOTicket', e.requestHeaders['authorization']))
             .filter((t): t is string => !!t),
         ),
       ].map((value) => ({ value, kind: 'system-user ticket' })),

@@ -4,7 +4,7 @@
  * 401. Judged from the NetServer traffic after the harness triggers the app's job (`apiAction`).
  */
 import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
-import { signedIn, runJob, cannotJudge as error } from '../../fixtures/jobs.ts';
+import { credentialAfter, signedIn, runJob, cannotJudge as error } from '../../fixtures/jobs.ts';
 import type { Exchange, GlobalFaults } from '../../src/emulator/types.ts';
 import { judgeRate, judgeThrottle } from '../../src/judge/index.ts';
 
@@ -17,10 +17,12 @@ test.describe.configure({ mode: 'serial' });
 const TICKET_CLAIM = 'http://schemes.superoffice.net/identity/ticket';
 
 function ticketOf(e: Exchange): string | undefined {
-  const h = e.requestHeaders['authorization'] ?? '';
-  const m = /^SOTicket\s+(.+)$/i.exec(h.trim());
-  return m?.[1];
+  return credentialAfter('SOTicket', e.requestHeaders['authorization']);
 }
+
+/** The app's calls to the tenant made with a system-user ticket. */
+const systemUserCalls = (exchanges: readonly Exchange[]): Exchange[] =>
+  exchanges.filter((e) => e.origin === 'tenant' && e.credential === 'soticket');
 
 function ticketsIssued(exchanges: Exchange[]): string[] {
   const out: string[] = [];
@@ -55,7 +57,7 @@ test.describe('system user', { tag: GLOBAL_TAG }, () => {
       for (let i = 0; i < 3; i++) await runJob(preflight, session);
       const after = recorder.since(mark);
       const exchanges = after.filter((e) => e.endpoint === 'system-user');
-      const ticketCalls = after.filter((e) => e.origin === 'tenant' && e.credential === 'soticket');
+      const ticketCalls = systemUserCalls(after);
       if (ticketCalls.length === 0) {
         return error(
           preflight,
@@ -200,10 +202,12 @@ test.describe('system user', { tag: GLOBAL_TAG }, () => {
       try {
         const seen = await preflight.apiAction(session);
         await emulator.sync();
-        const calls = emulator.recorder
-          .since(mark)
-          .filter((e) => e.origin === 'tenant' && e.credential === 'soticket')
-          .map((e) => ({ method: e.method, path: e.path, status: e.status, at: Date.parse(e.time) }));
+        const calls = systemUserCalls(emulator.recorder.since(mark)).map((e) => ({
+          method: e.method,
+          path: e.path,
+          status: e.status,
+          at: Date.parse(e.time),
+        }));
         const judged = judgeThrottle({
           retryAfterSeconds: retryAfter,
           calls,
@@ -243,9 +247,7 @@ test.describe('system user', { tag: GLOBAL_TAG }, () => {
         await runJob(preflight, session);
       }
       await emulator.sync();
-      const calls = emulator.recorder
-        .since(mark)
-        .filter((e) => e.origin === 'tenant' && e.credential === 'soticket');
+      const calls = systemUserCalls(emulator.recorder.since(mark));
       await preflight.finding({
         rule,
         check,

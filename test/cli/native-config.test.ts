@@ -46,7 +46,7 @@ test('without apiAction and tokenStore the native checks are not-run and name th
       '--out',
       out,
       '--rules',
-      'API-USE-CLAIM-URLS,ERR-THROTTLE-UX,TOKEN-ACCESS-STORAGE',
+      'API-USE-CLAIM-URLS,ERR-THROTTLE-UX,TOKEN-ACCESS-STORAGE,API-NO-CHOKE,API-NO-MIX',
     ],
     { timeoutMs: 170_000 },
   );
@@ -57,6 +57,11 @@ test('without apiAction and tokenStore the native checks are not-run and name th
   const checks = report.rules.flatMap((rule) => rule.checks.map((c) => ({ rule: rule.id, ...c })));
   const claim = checks.find((c) => c.rule === 'API-USE-CLAIM-URLS');
   expect(claim?.message).toContain('app.apiAction');
+  // A check that judges two rules names the key for each of them.
+  for (const rule of ['API-NO-CHOKE', 'API-NO-MIX']) {
+    expect(s[rule], explain(r)).toBe('not-run');
+    expect(checks.find((c) => c.rule === rule && c.status === 'not-run')?.message).toContain('app.apiAction');
+  }
   const store = checks.find((c) => c.rule === 'TOKEN-ACCESS-STORAGE' && c.status === 'not-run');
   expect(store?.message).toContain('app.tokenStore');
   // Not-run blocking rules do not decide the verdict (see docs/report.md), but its line names them.
