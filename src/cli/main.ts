@@ -164,6 +164,11 @@ async function check(argv: string[]): Promise<number> {
     if (!/^[1-9]\d*\/[1-9]\d*$/.test(values.shard) || i! > n!)
       fail(EXIT.usage, '--shard takes i/n with 1 <= i <= n, e.g. --shard 1/2');
   }
+  if (values.attach && config.superoffice.impersonate)
+    fail(
+      EXIT.usage,
+      `--attach cannot stand in for SuperOffice's hosts (superoffice.impersonate in ${config.configFile}): run "so-preflight check" without --attach so the app starts behind the impersonation proxy`,
+    );
   const browser = await discoverBrowser();
   browser.version ??= browserVersion(browser);
   if (!values.attach && !config.app.start && config.app.baseURL && config.app.type !== 'native') {

@@ -194,8 +194,15 @@ export const configSchema = z.strictObject({
         .string()
         .regex(/^Cust\d+$/, 'a context identifier such as Cust12345')
         .default('Cust12345'),
+      /**
+       * Stand in for SuperOffice's own host names (`https://sod.superoffice.com`, the tenant on
+       * `sod2.superoffice.com`, ...), so an app that hard-codes them is checked unchanged: the
+       * harness runs an HTTPS proxy the app reaches them through (`HTTPS_PROXY`,
+       * `NODE_USE_ENV_PROXY`, CA trust) and the browser uses it too. See docs/impersonation.md.
+       */
+      impersonate: z.boolean().default(false),
     })
-    .default({ environment: 'sod', tenant: 'Cust12345' }),
+    .default({ environment: 'sod', tenant: 'Cust12345', impersonate: false }),
   harness: z
     .strictObject({
       /** Bounded wait for "must reject" judgements, in ms (default 5 s, as the OIDF suite). */

@@ -170,6 +170,19 @@ export function createControl(
       const secretsFrom = Number(url.searchParams.get('secrets') ?? 0) || 0;
       return send(res, 200, await events(since, secretsFrom));
     }
+    if (method === 'GET' && path === 'proxy') {
+      const p = emulator.proxy;
+      return send(
+        res,
+        200,
+        p
+          ? {
+              tunnels: { app: p.tunnels('app'), browser: p.tunnels('browser') },
+              otherHosts: { app: p.otherHosts('app'), browser: p.otherHosts('browser') },
+            }
+          : null,
+      );
+    }
     if (method === 'GET' && path === 'seq') return send(res, 200, { seq: emulator.recorder.lastSeq() });
     if (method === 'POST' && path === 'flows') {
       return send(res, 200, snapshot(emulator.createFlow((body['options'] ?? {}) as FlowOptions)));

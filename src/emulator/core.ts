@@ -16,6 +16,7 @@ import type {
   TenantState,
 } from './types.ts';
 import { MemoryRecorder } from './recorder.ts';
+import type { OutboundRequest } from './proxy.ts';
 import { createEnvironmentPki, type EnvironmentPki, type SigningKey } from './pki.ts';
 import { halfHash, mintIdToken, SO_CLAIM, type JsonObject } from './scenarios.ts';
 
@@ -221,6 +222,47 @@ export class EmulatorCore {
   }
   secrets(): string[] {
     return [...this.#secrets];
+  }
+
+  /**
+   * Records a request the impersonation proxy saw going to another host. It is bound to the flow
+   * whose access token or ticket it carries (anywhere: header, URL or body), so a check sees it.
+   */
+  recordOutbound(r: OutboundRequest): void {
+    const haystack = `${r.url}\n${Object.values(r.requestHeaders).join('\n')}\n${r.requestBody}`;
+    let flowId: string | undefined;
+    for (const [token, rec] of this.accessTokens) {
+      if (rec.flowId && haystack.includes(token)) {
+        flowId = rec.flowId;
+        break;
+      }
+    }
+    if (!flowId)
+      for (const [ticket, rec] of this.tickets)
+        if (rec.flowId && haystack.includes(ticket)) {
+          flowId = rec.flowId;
+          break;
+        }
+    const url = new URL(r.url);
+    this.recorder.add({
+      time: r.time,
+      durationMs: r.durationMs,
+      origin: 'outbound',
+      endpoint: 'outbound',
+      method: r.method,
+      url: r.url,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      requestHeaders: r.requestHeaders,
+      requestBody: r.requestBody,
+      status: r.status,
+      responseHeaders: {},
+      responseBody: '',
+      ...(flowId ? { flowId } : {}),
+      credential: 'none',
+      from: r.client === 'browser' ? 'browser' : 'server',
+      notes: [`outbound to ${r.host}${r.error ? ` (not reached: ${r.error})` : ''}`],
+    });
   }
 
   webapiUrlFor(tenant: string, origin = this.currentTenantOrigin()): string {

@@ -1,7 +1,9 @@
 /**
  * The embedded SuperID + NetServer emulator. `startEmulator` starts both HTTPS origins (plus a
  * standby tenant origin used by the `tenantMoved` fault) on free loopback ports and returns the
- * {@link Emulator} handle; `describeEmulator` gives the lines a standalone runner prints.
+ * {@link Emulator} handle; `describeEmulator` gives the lines a standalone runner prints. With
+ * `impersonate` the origins answer as SuperOffice's own host names (`https://sod.superoffice.com`,
+ * ...), reached through the impersonation proxy (src/emulator/proxy.ts).
  */
 import { createPublicKey, generateKeyPair } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -14,6 +16,9 @@ import { createNetServerHandler } from './netserver/app.ts';
 import { rotateLeaf, environmentLabel } from './pki.ts';
 import { createControl } from './control.ts';
 import { createSuperIdApp } from './superid/app.ts';
+import { superOfficeHosts } from './hosts.ts';
+import { issueHostCert } from './pki.ts';
+import { startProxy, type ImpersonationProxy } from './proxy.ts';
 import { NETSERVER_LABEL } from './superid/backchannel.ts';
 import { mintNotificationToken, SO_CLAIM } from './scenarios.ts';
 import type { Emulator, EmulatorOptions, GlobalFaults, StartEmulator } from './types.ts';
@@ -75,6 +80,8 @@ export const startEmulator: StartEmulator = async (options: EmulatorOptions): Pr
   const primary = https.createServer(tls, createNetServerHandler(core, 'primary'));
   const moved = https.createServer(tls, createNetServerHandler(core, 'moved'));
   const servers = [superid, primary, moved];
+  let controlUrl = '';
+  let proxy: ImpersonationProxy | undefined;
   for (const s of servers) {
     s.requestTimeout = 30_000;
     s.headersTimeout = 20_000;
@@ -86,9 +93,27 @@ export const startEmulator: StartEmulator = async (options: EmulatorOptions): Pr
       listen(primary, host, options.tenantPort ?? 0),
       listen(moved, host, 0),
     ]);
-    core.superidUrl = urlFor(host, sp);
-    core.tenantOrigin = urlFor(host, tp);
-    core.movedTenantOrigin = urlFor(host, mp);
+    controlUrl = urlFor(host, sp);
+    if (options.impersonate) {
+      // Answer as SuperOffice's own hosts, reached through the impersonation proxy.
+      const names = superOfficeHosts(options.environment);
+      core.superidUrl = `https://${names.superid}`;
+      core.tenantOrigin = `https://${names.tenant}`;
+      core.movedTenantOrigin = `https://${names.moved}`;
+      proxy = await startProxy({
+        routes: new Map([
+          [`${names.superid}:443`, { host, port: sp }],
+          [`${names.tenant}:443`, { host, port: tp }],
+          [`${names.moved}:443`, { host, port: mp }],
+        ]),
+        certificateFor: (name) => issueHostCert(core.pki, name),
+        onOutbound: (r) => core.recordOutbound(r),
+      });
+    } else {
+      core.superidUrl = controlUrl;
+      core.tenantOrigin = urlFor(host, tp);
+      core.movedTenantOrigin = urlFor(host, mp);
+    }
   } catch (e) {
     for (const s of servers) s.close();
     throw e;
@@ -115,7 +140,9 @@ export const startEmulator: StartEmulator = async (options: EmulatorOptions): Pr
         .join(''),
     );
   }
-  core.log(`emulator: SuperID ${core.superidUrl}, tenant ${core.tenantOrigin}/${core.tenant}`);
+  core.log(
+    `emulator: SuperID ${core.superidUrl}, tenant ${core.tenantOrigin}/${core.tenant}${proxy ? ` (through proxy ${proxy.appUrl}; control ${controlUrl})` : ''}`,
+  );
 
   let stopped = false;
   // eslint-disable-next-line prefer-const -- assigned once the object below exists
@@ -136,6 +163,8 @@ export const startEmulator: StartEmulator = async (options: EmulatorOptions): Pr
     environment: options.environment,
     tenant: options.tenant,
     superidUrl: core.superidUrl,
+    controlUrl,
+    ...(proxy ? { proxy } : {}),
     tenantOrigin: core.tenantOrigin,
     webapiUrl: core.webapiUrlFor(core.tenant, core.tenantOrigin),
     caFile,
@@ -199,6 +228,7 @@ export const startEmulator: StartEmulator = async (options: EmulatorOptions): Pr
       if (stopped) return;
       stopped = true;
       core.recorder.close();
+      await proxy?.stop();
       await Promise.all(
         servers.map(
           (s) =>

@@ -1,6 +1,7 @@
 /**
  * The emulator's PKI: a generated CA chain (root CA -> environment CA -> "federated login" leaf
- * that signs tokens), TLS server certificates for 127.0.0.1, ::1 and localhost from the same
+ * that signs tokens), TLS server certificates for 127.0.0.1, ::1, localhost and SuperOffice's own
+ * host names (for `superoffice.impersonate`) from the same
  * environment CA, and the JWKS entries for signing keys (`kid` = upper-case hex SHA-1 thumbprint
  * of the certificate, `x5t` = the same thumbprint base64url, `x5c` = leaf then CA chain).
  *
@@ -18,6 +19,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { isIP } from 'node:net';
+import { SUPEROFFICE_HOST_NAMES } from './hosts.ts';
 
 export interface KeyPair {
   privateKey: KeyObject;
@@ -264,7 +266,7 @@ export function environmentLabel(env: string): string {
 }
 
 const ROOT_CN = 'SuperOffice Online Root CA (so-preflight)';
-const TLS_NAMES = ['127.0.0.1', '127.0.0.2', '::1', 'localhost'];
+const TLS_NAMES = ['127.0.0.1', '127.0.0.2', '::1', 'localhost', ...SUPEROFFICE_HOST_NAMES];
 
 function issueRoot(keys: KeyPair): IssuedCert {
   return issueCert({ subjectCn: ROOT_CN, keys, usage: 'ca', days: 3650 });
@@ -449,6 +451,22 @@ export async function rotateLeaf(pki: EnvironmentPki, label: string): Promise<Si
     days: 3650,
   });
   return makeSigningKey(leaf, [pki.environmentCa, pki.root]);
+}
+
+/**
+ * A TLS certificate for any other host, from the environment CA, with the TLS certificate's key:
+ * what the impersonation proxy shows an app whose outbound HTTPS it records.
+ */
+export function issueHostCert(pki: EnvironmentPki, host: string): { key: string; cert: string } {
+  const cert = issueCert({
+    subjectCn: host.slice(0, 64),
+    keys: pki.tls.keys,
+    issuer: { cert: pki.environmentCa },
+    usage: 'tls',
+    serverNames: [host],
+    days: 30,
+  });
+  return { key: pki.tlsKeyPem, cert: cert.pem + pki.environmentCa.pem };
 }
 
 /** A self-signed certificate for an attacker key (x5u/x5c scenarios). */

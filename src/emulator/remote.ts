@@ -16,12 +16,13 @@ import type {
   FlowApiFaults,
   FlowOptions,
   GlobalFaults,
+  ProxyStats,
   Recorder,
 } from './types.ts';
 
 export interface RemoteOptions {
-  /** The emulator's SuperID URL (the control API lives on that origin). */
-  superidUrl: string;
+  /** The emulator's SuperID listener (the control API lives on that origin). */
+  controlUrl: string;
   /** The run's control token. */
   token: string;
   /** PEM of the emulator's CA, so the connection is verified. */
@@ -82,7 +83,7 @@ export interface RemoteEmulator extends EmulatorHandle {
 
 /** Connect to the run's emulator; rejects with a one-line reason when it cannot be reached. */
 export async function connectEmulator(options: RemoteOptions): Promise<RemoteEmulator> {
-  const base = new URL(CONTROL_PREFIX, options.superidUrl);
+  const base = new URL(CONTROL_PREFIX, options.controlUrl);
   const dispatcher = new Agent({ connect: { ca: options.caPem }, keepAliveTimeout: 10_000 });
   const headers = { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' };
   let closed = false;
@@ -196,6 +197,7 @@ export async function connectEmulator(options: RemoteOptions): Promise<RemoteEmu
     },
     stateChangeNotification: (o) => call<Record<string, unknown>>('POST', 'state-change', o),
     sync,
+    proxyStats: async () => (await call<ProxyStats | null>('GET', 'proxy')) ?? undefined,
     lock: async (mode) => {
       // The lock is held for as long as this request stays open (see control.ts); its own
       // connection, so closing it releases exactly this hold. The wait is bounded by the caller's

@@ -4,7 +4,7 @@
  * SuperID sends back to the app. For tests and benchmarks that need codes or tokens without
  * Chromium; the real flow driver uses Playwright against the same pages.
  */
-import { Agent, request } from 'undici';
+import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
 import type { Emulator, Flow } from './types.ts';
 
 export interface HeadlessResult {
@@ -30,14 +30,17 @@ export interface HeadlessOptions {
   decision?: 'approve' | 'cancel';
   /** Reuse between calls to keep SuperID's session cookie (SSO). */
   jar?: Map<string, string>;
-  dispatcher?: Agent;
+  dispatcher?: Dispatcher;
 }
 
-const agents = new WeakMap<Emulator, Agent>();
-export function emulatorAgent(emulator: Emulator): Agent {
+const agents = new WeakMap<Emulator, Dispatcher>();
+/** Trusts the emulator's CA; under impersonation, goes through its proxy as an app would. */
+export function emulatorAgent(emulator: Emulator): Dispatcher {
   let a = agents.get(emulator);
   if (!a) {
-    a = new Agent({ connect: { ca: emulator.caPem } });
+    a = emulator.proxy
+      ? new ProxyAgent({ uri: emulator.proxy.appUrl, requestTls: { ca: emulator.caPem } })
+      : new Agent({ connect: { ca: emulator.caPem } });
     agents.set(emulator, a);
   }
   return a;
@@ -148,7 +151,7 @@ export async function redeemCode(
     code: string;
     redirectUri: string;
     codeVerifier?: string;
-    dispatcher?: Agent;
+    dispatcher?: Dispatcher;
     extra?: Record<string, string>;
   },
 ): Promise<{ status: number; json: Record<string, unknown> }> {

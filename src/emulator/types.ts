@@ -138,6 +138,7 @@ export type EndpointName =
   | 'cors-preflight'
   | 'harness-probe'
   | 'certificate'
+  | 'outbound'
   | 'other';
 
 export type CredentialKind = 'bearer' | 'soticket' | 'basic' | 'client-secret' | 'refresh-token' | 'none';
@@ -147,7 +148,8 @@ export interface Exchange {
   /** ISO time the request arrived. */
   time: string;
   durationMs: number;
-  origin: 'superid' | 'tenant';
+  /** `outbound`: the app's (or browser's) request to any other host, seen by the impersonation proxy. */
+  origin: 'superid' | 'tenant' | 'outbound';
   endpoint: EndpointName;
   method: string;
   /** Full URL as received (may contain secrets: redact before writing anywhere). */
@@ -244,6 +246,11 @@ export interface EmulatorOptions {
   dataDir: string;
   /** Loopback address to bind; default `127.0.0.1`. */
   host?: string;
+  /**
+   * Answer as SuperOffice's own host names (`https://{env}.superoffice.com`, the tenant on
+   * `{env}2`, a move to `{env}3`), reached through the impersonation proxy the emulator starts.
+   */
+  impersonate?: boolean;
   /** 0 or absent: a free port. */
   superidPort?: number;
   tenantPort?: number;
@@ -292,11 +299,29 @@ export interface GlobalFaults {
   systemUserThrottle?: { calls: number; retryAfterSeconds: number };
 }
 
+export interface ProxyStats {
+  tunnels: { app: number; browser: number };
+  /** Other hosts each client asked for (first 20). */
+  otherHosts: { app: string[]; browser: string[] };
+}
+
 export interface Emulator {
   readonly environment: EnvironmentSlug;
   readonly tenant: string;
   /** Issuer and SuperID origin, e.g. `https://127.0.0.1:41234` (no trailing slash). */
   readonly superidUrl: string;
+  /**
+   * Where the SuperID listener really is (`https://127.0.0.2:41234`): the control API's origin.
+   * Equal to {@link superidUrl} unless the emulator impersonates SuperOffice's hosts.
+   */
+  readonly controlUrl: string;
+  /** The impersonation proxy, when the emulator answers as SuperOffice's own hosts. */
+  readonly proxy?: {
+    readonly appUrl: string;
+    readonly browserUrl: string;
+    tunnels(client: 'app' | 'browser'): number;
+    otherHosts(client: 'app' | 'browser'): string[];
+  };
   readonly tenantOrigin: string;
   /** `webapi_url` claim value, with trailing slash. */
   readonly webapiUrl: string;
@@ -386,6 +411,8 @@ export interface EmulatorHandle extends Pick<
    * sees: keys, faults, tenant state, consent); resolves with the release function.
    */
   lock(mode: 'shared' | 'exclusive'): Promise<() => Promise<void>>;
+  /** What the impersonation proxy saw: tunnels each client opened to the emulator's hosts. */
+  proxyStats(): Promise<ProxyStats | undefined>;
   /** The app process the run started: whether it exited, and its output lines from `from` on. */
   app(from?: number): Promise<{
     attached: boolean;

@@ -252,6 +252,7 @@ export async function attachRun(config: ResolvedConfig, stateDirArg?: string): P
       configFile: config.configFile,
       appPort: 0,
       superidUrl,
+      controlUrl: superidUrl,
       caFile: running.caFile,
     };
     const manifestFile = join(runDir, 'run.json');

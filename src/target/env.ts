@@ -1,7 +1,8 @@
 /**
  * The environment the harness gives the app under test (docs/architecture.md, config contract): the
- * harness's own environment, the `SO_PREFLIGHT_*` variables, CA trust for common runtimes, and
- * `app.start.env` with placeholders expanded.
+ * harness's own environment, the `SO_PREFLIGHT_*` variables, CA trust for common runtimes, the
+ * impersonation proxy when SuperOffice's hosts are impersonated, and `app.start.env` with
+ * placeholders expanded (so a config can still override any of them).
  */
 import type { ResolvedConfig } from '../config/schema.ts';
 import { expandPlaceholders, type Placeholder } from '../config/load.ts';
@@ -13,6 +14,32 @@ export interface EmulatorFacts {
   tenant: string;
   caFile: string;
   privateKeyFile: string | undefined;
+  /** The impersonation proxy for the app (`superoffice.impersonate`), e.g. `http://127.0.0.1:41000`. */
+  proxyUrl?: string | undefined;
+}
+
+/** Hosts the app reaches directly even through the impersonation proxy: its own, on loopback. */
+export const NO_PROXY = 'localhost,127.0.0.1,127.0.0.2,::1,[::1]';
+
+/**
+ * What makes common runtimes send their HTTPS through the impersonation proxy and trust the
+ * emulator's CA (docs/impersonation.md): the proxy variables in both spellings, Node's opt-in
+ * (Node 22.21+ and 24.5+ honour them for fetch and https with NODE_USE_ENV_PROXY=1), and for
+ * Java the system properties (its trust store is the partner's to set).
+ */
+export function proxyEnv(proxyUrl: string, inherited: NodeJS.ProcessEnv): Record<string, string> {
+  const { hostname, port } = new URL(proxyUrl);
+  const java = `-Dhttps.proxyHost=${hostname} -Dhttps.proxyPort=${port} -Dhttp.proxyHost=${hostname} -Dhttp.proxyPort=${port} -Dhttp.nonProxyHosts=localhost|127.0.0.1|127.0.0.2`;
+  return {
+    HTTPS_PROXY: proxyUrl,
+    https_proxy: proxyUrl,
+    HTTP_PROXY: proxyUrl,
+    http_proxy: proxyUrl,
+    NO_PROXY,
+    no_proxy: NO_PROXY,
+    NODE_USE_ENV_PROXY: '1',
+    JAVA_TOOL_OPTIONS: [inherited['JAVA_TOOL_OPTIONS'], java].filter(Boolean).join(' '),
+  };
 }
 
 export function placeholderValues(
@@ -59,6 +86,7 @@ export function buildAppEnv(
   env['NODE_EXTRA_CA_CERTS'] = facts.caFile;
   env['SSL_CERT_FILE'] = facts.caFile;
   env['REQUESTS_CA_BUNDLE'] = facts.caFile;
+  if (facts.proxyUrl) Object.assign(env, proxyEnv(facts.proxyUrl, env));
   const values = placeholderValues(facts, appPort);
   for (const [key, value] of Object.entries(config.app.start?.env ?? {})) {
     env[key] = expandPlaceholders(value, values);

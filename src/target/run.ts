@@ -12,6 +12,7 @@ import type { ResolvedConfig } from '../config/schema.ts';
 import { startEmulator } from '../emulator/index.ts';
 import type { Emulator } from '../emulator/types.ts';
 import { buildAppEnv, type EmulatorFacts } from './env.ts';
+import { proxyIgnoredLine } from './proxy-hint.ts';
 import {
   failureLine,
   startProcess,
@@ -33,7 +34,11 @@ export interface RunManifest {
   /** The port `${app.port}` stands for in this run (0 when the config does not use it). */
   appPort: number;
   superidUrl: string;
+  /** Where the emulator's control API is (differs from `superidUrl` under impersonation). */
+  controlUrl: string;
   caFile: string;
+  /** `superoffice.impersonate`: the proxy the app and the browser reach SuperOffice's hosts through. */
+  proxy?: { app: string; browser: string };
   /** Why the app could not be started or reached; every check then reports a run error. */
   startError?: string;
 }
@@ -62,8 +67,10 @@ export function emulatorHost(appBaseURL: string | undefined): string {
 
 export function emulatorFacts(
   emulator: Pick<Emulator, 'superidUrl' | 'client' | 'tenant' | 'caFile' | 'privateKeyFile'>,
+  proxyUrl?: string,
 ): EmulatorFacts {
   return {
+    proxyUrl,
     superidUrl: emulator.superidUrl,
     clientId: emulator.client.id,
     clientSecret: emulator.client.secret,
@@ -126,6 +133,7 @@ export async function startRun(config: ResolvedConfig, appPort: number): Promise
     },
     dataDir: join(runDir, 'emulator'),
     host: emulatorHost(config.app.baseURL),
+    impersonate: config.superoffice.impersonate,
     superidPort: config.harness.superidPort,
     tenantPort: config.harness.tenantPort,
     stateValidSeconds: STATE_VALID_SECONDS,
@@ -148,11 +156,12 @@ export async function startRun(config: ResolvedConfig, appPort: number): Promise
   });
 
   let startError: string | undefined;
+  const appEnv = buildAppEnv(config, emulatorFacts(emulator, emulator.proxy?.appUrl), String(appPort));
   if (config.app.type !== 'native' && config.app.start) {
     app = startProcess({
       command: config.app.start.command,
       cwd: resolve(config.configDir, config.app.start.cwd ?? '.'),
-      env: buildAppEnv(config, emulatorFacts(emulator), String(appPort)),
+      env: appEnv,
     });
     const ready = new URL(config.app.start.ready, config.app.baseURL).href;
     try {
@@ -168,13 +177,18 @@ export async function startRun(config: ResolvedConfig, appPort: number): Promise
     startError = await checkSignInTarget(config, emulator.superidUrl, () =>
       emulator.recorder.all().some((e) => e.origin === 'superid'),
     );
+  // An app that ignores the proxy tried SuperOffice's real hosts: say so, not what broke next.
+  if (startError && emulator.proxy && emulator.proxy.tunnels('app') === 0 && app)
+    startError = proxyIgnoredLine(config, emulator.superidUrl, appEnv);
 
   const manifest: RunManifest = {
     version: 1,
     configFile: config.configFile,
     appPort,
     superidUrl: emulator.superidUrl,
+    controlUrl: emulator.controlUrl,
     caFile: emulator.caFile,
+    ...(emulator.proxy ? { proxy: { app: emulator.proxy.appUrl, browser: emulator.proxy.browserUrl } } : {}),
     ...(startError ? { startError } : {}),
   };
   const manifestFile = join(runDir, 'run.json');

@@ -37,7 +37,7 @@ test('a valid config gets defaults, the port substituted, and is frozen', async 
   expect(config.app.baseURL).toBe('http://127.0.0.1:4321');
   expect(config.app.redirectUris).toEqual(['http://127.0.0.1:4321/callback']);
   expect(config.app.certification).toBe('standard');
-  expect(config.superoffice).toEqual({ environment: 'sod', tenant: 'Cust12345' });
+  expect(config.superoffice).toEqual({ environment: 'sod', tenant: 'Cust12345', impersonate: false });
   expect(config.harness.rejectTimeout).toBe(5000);
   expect(config.app.session?.expect).toEqual({ status: 200 });
   expect(Object.isFrozen(config.app)).toBe(true);

@@ -30,7 +30,7 @@ test.beforeAll(async () => {
     control: { token: TOKEN, app: () => ({ exit: () => undefined, output: () => output }) },
   });
   agent = new Agent({ connect: { ca: emulator.caPem } });
-  remote = await connectEmulator({ superidUrl: emulator.superidUrl, token: TOKEN, caPem: emulator.caPem });
+  remote = await connectEmulator({ controlUrl: emulator.controlUrl, token: TOKEN, caPem: emulator.caPem });
 });
 
 test.afterAll(async () => {
@@ -141,7 +141,7 @@ test("the app's output reaches the workers", async () => {
 test('a worker killed while it holds the lock releases it with its connection', async () => {
   const script = `
     import { connectEmulator } from ${JSON.stringify(new URL('../../src/emulator/remote.ts', import.meta.url).pathname)};
-    const remote = await connectEmulator({ superidUrl: process.env.URL, token: process.env.TOKEN, caPem: process.env.CA });
+    const remote = await connectEmulator({ controlUrl: process.env.URL, token: process.env.TOKEN, caPem: process.env.CA });
     await remote.lock('exclusive');
     console.log('held');
     setInterval(() => {}, 1000);
