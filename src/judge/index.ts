@@ -5,6 +5,8 @@
  * is an `error` by construction and each judge is unit-tested without a browser.
  */
 import { findStackTrace } from '../evidence/stacktrace.ts';
+import { scanForSecrets } from '../evidence/scan.ts';
+import type { SecretInput } from '../evidence/encodings.ts';
 
 export type JudgedStatus = 'pass' | 'fail' | 'warn' | 'error' | 'not-run';
 
@@ -419,5 +421,94 @@ export function judgeRate(o: { times: readonly number[]; certification: 'standar
   return {
     status: o.certification === 'custom' ? 'fail' : 'warn',
     message: `${peak} API calls within one second (limit 10): batch or cache, and do not fan out one call per row`,
+  };
+}
+
+/** A request the app (or its pages) sent to a host that is not SuperOffice's, seen by the proxy. */
+export interface OutboundObservation {
+  host: string;
+  method: string;
+  path: string;
+  from: 'browser' | 'server';
+  url: string;
+  requestHeaders: Record<string, string>;
+  requestBody: string;
+}
+
+export interface OutboundLeak {
+  host: string;
+  request: string;
+  from: 'browser' | 'server';
+  /** Secret kinds found (`access-token`, `client-secret`, ...). */
+  kinds: string[];
+  /** Where in the request: `URL`, `header authorization`, `body`. */
+  where: string[];
+}
+
+/** The secrets each outbound request carries, anywhere in its URL, headers or body. */
+export function outboundLeaks(
+  requests: readonly OutboundObservation[],
+  secrets: readonly SecretInput[],
+): OutboundLeak[] {
+  const leaks: OutboundLeak[] = [];
+  for (const r of requests) {
+    const parts: Array<[string, string]> = [
+      ['URL', r.url],
+      ...Object.entries(r.requestHeaders).map(([k, v]): [string, string] => [`header ${k}`, v]),
+      ['body', r.requestBody],
+    ];
+    const kinds = new Set<string>();
+    const where = new Set<string>();
+    for (const [label, text] of parts) {
+      for (const hit of scanForSecrets(text, secrets)) {
+        kinds.add(hit.secretKind ?? 'secret');
+        where.add(label);
+      }
+    }
+    if (kinds.size)
+      leaks.push({
+        host: r.host,
+        request: `${r.method} ${r.path}`,
+        from: r.from,
+        kinds: [...kinds],
+        where: [...where],
+      });
+  }
+  return leaks;
+}
+
+/**
+ * Whether any of `kinds` left for another host. Needs a positive observation that the proxy sees
+ * the app's traffic at all (`appTunnels` > 0), else `error`.
+ */
+export function judgeOutbound(o: {
+  leaks: readonly OutboundLeak[];
+  kinds: readonly string[];
+  requests: number;
+  hosts: readonly string[];
+  appTunnels: number;
+  what: string;
+}): Judgement {
+  const relevant = o.leaks.filter((l) => l.kinds.some((k) => o.kinds.includes(k)));
+  if (relevant.length) {
+    const shown = relevant
+      .slice(0, 3)
+      .map(
+        (l) =>
+          `${l.kinds.filter((k) => o.kinds.includes(k)).join(' and ')} sent to ${l.host} (${l.request}, in the ${l.where.join(', ')}${l.from === 'browser' ? ', from the browser' : ''})`,
+      );
+    return {
+      status: 'fail',
+      message: `${shown.join('; ')}${relevant.length > 3 ? ` and ${relevant.length - 3} more` : ''}: ${o.what} must never leave for hosts other than SuperOffice's`,
+    };
+  }
+  if (o.appTunnels === 0)
+    return cannot("the proxy saw none of the app's traffic, so what it sends elsewhere is unknown");
+  return {
+    status: 'pass',
+    message:
+      o.requests === 0
+        ? `the app reached SuperOffice's hosts through the proxy (${o.appTunnels} connection(s)) and sent nothing to any other host`
+        : `${o.requests} request(s) to other hosts (${o.hosts.slice(0, 5).join(', ')}), none carrying ${o.what}`,
   };
 }

@@ -20,7 +20,7 @@ import {
   type CrawlResult,
 } from '../../fixtures/crawl.ts';
 import { scanForSecrets } from '../../src/evidence/scan.ts';
-import { needsConfig } from '../../src/judge/index.ts';
+import { judgeOutbound, needsConfig, outboundLeaks } from '../../src/judge/index.ts';
 import { cannotJudge, credentialAfter, signedIn } from '../../fixtures/jobs.ts';
 import type { SecretInput } from '../../src/evidence/encodings.ts';
 import type { Evidence } from '../../src/findings.ts';
@@ -419,6 +419,15 @@ function findIn(
   return [...new Set(places)];
 }
 
+/** The system-user tickets the app sent NetServer so far (server-to-server apps). */
+function ticketsUsed(preflight: Preflight): SecretInput[] {
+  const tickets = preflight.emulator.recorder
+    .all()
+    .map((e) => credentialAfter('SOTicket', e.requestHeaders['authorization']))
+    .filter((t): t is string => !!t);
+  return [...new Set(tickets)].map((value) => ({ value, kind: 'system-user ticket' }));
+}
+
 function privateKeySecrets(file: string | undefined): SecretInput[] {
   if (!file || !existsSync(file)) return [];
   return [{ value: readFileSync(file, 'utf8').trim(), kind: 'private-key' }];
@@ -721,14 +730,7 @@ test.describe('secrets in the browser', () => {
       { value: captured.session.flow.user.password, kind: 'password' },
       ...privateKeySecrets(emulator.privateKeyFile),
       // System-user tickets the app used (server-to-server apps): never in a log either.
-      ...[
-        ...new Set(
-          emulator.recorder
-            .all()
-            .map((e) => credentialAfter('SOTicket', e.requestHeaders['authorization']))
-            .filter((t): t is string => !!t),
-        ),
-      ].map((value) => ({ value, kind: 'system-user ticket' })),
+      ...ticketsUsed(preflight),
     ];
     const sources: Array<{ where: string; text: string }> = attached
       ? []
@@ -750,6 +752,90 @@ test.describe('secrets in the browser', () => {
         : `searched ${sources.map((s) => s.where).join(', ')}: no client secret, token, ticket or password`,
     });
   });
+});
+
+test.describe('secrets sent to other hosts', () => {
+  test(
+    "The app sends no token or secret to hosts other than SuperOffice's",
+    { tag: ['@LOG-NO-SECRETS', '@SECRET-AS-PASSWORD'] },
+    async ({ preflight }) => {
+      const { emulator } = preflight;
+      test.skip(
+        !preflight.harness.browserProxy,
+        "the app's traffic to other hosts is seen only while so-preflight stands in for SuperOffice's hosts (superoffice.impersonate)",
+      );
+      const checks = [
+        {
+          rule: 'LOG-NO-SECRETS',
+          check: 'no-tokens-to-other-hosts',
+          title:
+            "No token or ticket is sent to a host other than SuperOffice's (telemetry, analytics, third parties)",
+          kinds: ['access-token', 'refresh-token', 'id-token', 'system-user ticket'],
+          what: 'tokens and tickets',
+        },
+        {
+          rule: 'SECRET-AS-PASSWORD',
+          check: 'secret-not-sent-elsewhere',
+          title: 'The client secret, private key and password are sent to SuperID only',
+          kinds: ['client-secret', 'private-key', 'password'],
+          what: 'the client secret, the private key and the password',
+        },
+      ];
+      const captured = await captureSignedInBrowser(preflight, { crawl: false });
+      if ('error' in captured) {
+        for (const c of checks) await cannotJudge(preflight, c.rule, c.check, c.title, captured.error);
+        return;
+      }
+      // Telemetry is often sent in the background after the page answered: a bounded moment for it.
+      await captured.session.page.waitForTimeout(1_500);
+      await emulator.sync();
+      const tokens = captured.session.flow.tokens();
+      const secrets: SecretInput[] = [
+        ...(emulator.client.secret ? [{ value: emulator.client.secret, kind: 'client-secret' }] : []),
+        ...privateKeySecrets(emulator.privateKeyFile),
+        { value: captured.session.flow.user.password, kind: 'password' },
+        ...tokens.accessTokens.map((value) => ({ value, kind: 'access-token' })),
+        ...tokens.refreshTokens.map((value) => ({ value, kind: 'refresh-token' })),
+        ...tokens.idTokens.map((value) => ({ value, kind: 'id-token' })),
+        ...ticketsUsed(preflight),
+      ];
+      const outbound = emulator.recorder.all().filter((e) => e.origin === 'outbound');
+      const requests = outbound.map((e) => ({
+        host: new URL(e.url).hostname,
+        method: e.method,
+        path: e.path,
+        from: e.from,
+        url: e.url,
+        requestHeaders: e.requestHeaders,
+        requestBody: e.requestBody,
+      }));
+      const leaks = outboundLeaks(requests, secrets);
+      const stats = await emulator.proxyStats();
+      for (const c of checks) {
+        const judged = judgeOutbound({
+          leaks,
+          kinds: c.kinds,
+          requests: requests.length,
+          hosts: [...new Set(requests.map((r) => r.host))],
+          appTunnels: stats?.tunnels.app ?? 0,
+          what: c.what,
+        });
+        const leakedAt = requests.findIndex((r) =>
+          outboundLeaks([r], secrets).some((l) => l.kinds.some((k) => c.kinds.includes(k))),
+        );
+        const leaked = leakedAt >= 0 ? outbound[leakedAt] : undefined;
+        await preflight.finding({
+          rule: c.rule,
+          check: c.check,
+          title: c.title,
+          ...judged,
+          evidence: leaked
+            ? [preflight.exchangeEvidence('request to another host carrying a secret', leaked)]
+            : [],
+        });
+      }
+    },
+  );
 });
 
 test.describe('native token store', () => {

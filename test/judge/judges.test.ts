@@ -14,6 +14,9 @@ import {
   judgeNoHardcodedUrl,
   judgeThrottle,
   needsConfig,
+  judgeOutbound,
+  outboundLeaks,
+  type OutboundObservation,
   type RejectionObservation,
 } from '../../src/judge/index.ts';
 
@@ -256,5 +259,113 @@ test.describe('API-RATE-10PS', () => {
     expect(judgeRate({ times: burst, certification: 'standard' }).status).toBe('warn');
     expect(judgeRate({ times: burst.slice(0, 10), certification: 'custom' }).status).toBe('pass');
     expect(judgeRate({ times: [], certification: 'custom' }).status).toBe('error');
+  });
+});
+
+test('outbound: a token sent to a third host fails with the host, the request and where it was', () => {
+  const secrets = [
+    { value: 'at-0123456789abcdef', kind: 'access-token' },
+    { value: 'cs-secret-0123456789', kind: 'client-secret' },
+  ];
+  const requests: OutboundObservation[] = [
+    {
+      host: 'telemetry.acme-analytics.example',
+      method: 'POST',
+      path: '/collect',
+      from: 'server' as const,
+      url: 'https://telemetry.acme-analytics.example/collect',
+      requestHeaders: { 'content-type': 'application/json' },
+      requestBody: '{"token":"at-0123456789abcdef"}',
+    },
+    {
+      host: 'cdn.example',
+      method: 'GET',
+      path: '/lib.js',
+      from: 'browser' as const,
+      url: 'https://cdn.example/lib.js',
+      requestHeaders: {},
+      requestBody: '',
+    },
+  ];
+  const leaks = outboundLeaks(requests, secrets);
+  expect(leaks).toEqual([
+    {
+      host: 'telemetry.acme-analytics.example',
+      request: 'POST /collect',
+      from: 'server',
+      kinds: ['access-token'],
+      where: ['body'],
+    },
+  ]);
+  const base = {
+    leaks,
+    requests: 2,
+    hosts: ['telemetry.acme-analytics.example', 'cdn.example'],
+    appTunnels: 3,
+  };
+  const tokens = judgeOutbound({ ...base, kinds: ['access-token'], what: 'tokens' });
+  expect(tokens.status).toBe('fail');
+  expect(tokens.message).toContain(
+    'access-token sent to telemetry.acme-analytics.example (POST /collect, in the body)',
+  );
+  // The client secret did not leave: that check passes on the same observation.
+  const secret = judgeOutbound({ ...base, kinds: ['client-secret'], what: 'the client secret' });
+  expect(secret.status).toBe('pass');
+  expect(secret.message).toContain('2 request(s) to other hosts');
+});
+
+test('outbound: a secret in a header or URL is found in any encoding the scanner knows', () => {
+  const leaks = outboundLeaks(
+    [
+      {
+        host: 'api.third.example',
+        method: 'GET',
+        path: '/x',
+        from: 'browser',
+        url: 'https://api.third.example/x?k=cs-secret-0123456789',
+        requestHeaders: { authorization: 'Bearer at-0123456789abcdef' },
+        requestBody: '',
+      },
+    ],
+    [
+      { value: 'at-0123456789abcdef', kind: 'access-token' },
+      { value: 'cs-secret-0123456789', kind: 'client-secret' },
+    ],
+  );
+  expect(leaks[0]?.kinds.sort()).toEqual(['access-token', 'client-secret']);
+  expect(leaks[0]?.where.sort()).toEqual(['URL', 'header authorization']);
+  const j = judgeOutbound({
+    leaks,
+    kinds: ['client-secret'],
+    requests: 1,
+    hosts: ['api.third.example'],
+    appTunnels: 1,
+    what: 'the client secret',
+  });
+  expect(j.message).toContain('from the browser');
+});
+
+test('outbound: nothing seen through the proxy is an error, never a pass', () => {
+  const j = judgeOutbound({
+    leaks: [],
+    kinds: ['access-token'],
+    requests: 0,
+    hosts: [],
+    appTunnels: 0,
+    what: 'tokens',
+  });
+  expect(j.status).toBe('error');
+  const seen = judgeOutbound({
+    leaks: [],
+    kinds: ['access-token'],
+    requests: 0,
+    hosts: [],
+    appTunnels: 4,
+    what: 'tokens',
+  });
+  expect(seen).toEqual({
+    status: 'pass',
+    message:
+      "the app reached SuperOffice's hosts through the proxy (4 connection(s)) and sent nothing to any other host",
   });
 });

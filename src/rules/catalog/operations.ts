@@ -43,7 +43,7 @@ export const OPERATIONS_RULES: readonly Rule[] = [
     appTypes: ALL_APPS,
     automation: 'partial',
     check:
-      "Searches the app's captured log output (apps the harness starts, or a log excerpt the partner supplies) for the seeded secrets and tokens; otherwise an attestation.",
+      "Searches the app's captured log output (apps the harness starts, or a log excerpt the partner supplies) for the seeded secrets and tokens; otherwise an attestation. Under `superoffice.impersonate` it also searches every request the app and its pages send to hosts other than SuperOffice's (telemetry, analytics, third-party APIs) and names the host a token went to.",
     remediation:
       'Redact `client_secret`, `refresh_token`, `access_token`, `Authorization`, `SO-AppToken` and ticket values in your logger (e.g. pino `redact`, Serilog destructuring policies) and never log full token responses or request URLs with secrets. Review HTTP client debug logging, which often prints headers.',
     docs: [DOC.clientSecret],

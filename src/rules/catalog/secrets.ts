@@ -17,7 +17,7 @@ export const SECRET_RULES: readonly Rule[] = [
     appTypes: ALL_APPS,
     automation: 'automated',
     check:
-      'Searches every browser-observable artifact (HTML, JS bundles, source maps, request and response bodies and headers, URLs, cookies, localStorage, sessionStorage, IndexedDB) for the seeded client secret, and fails if a token-endpoint or PartnerSystemUser call carrying the secret comes from the browser (`Origin`/`Sec-Fetch-*` headers).',
+      "Searches every browser-observable artifact (HTML, JS bundles, source maps, request and response bodies and headers, URLs, cookies, localStorage, sessionStorage, IndexedDB) for the seeded client secret, and fails if a token-endpoint or PartnerSystemUser call carrying the secret comes from the browser (`Origin`/`Sec-Fetch-*` headers). Under `superoffice.impersonate`, fails when the secret, private key or password is sent to any host other than SuperOffice's.",
     remediation:
       'Keep the client secret on the server only (environment variable or key vault) and perform the token exchange, refresh and PartnerSystemUser calls from your backend. Make sure build tooling does not inline it into client bundles (e.g. no `NEXT_PUBLIC_`/`VITE_` prefix) and that API responses and error pages never echo configuration.',
     docs: [DOC.clientSecret, DOC.authOverview, DOC.gettingStarted],
