@@ -44,6 +44,16 @@ export function runtimeHint(command: string, env: NodeJS.ProcessEnv, cwd: string
   return 'make its HTTP client use HTTPS_PROXY';
 }
 
+/**
+ * Whether a start failure reads like an app that could not reach SuperOffice's hosts (rather
+ * than one that is broken in its own way, whose own error must stay what the run reports).
+ */
+export function missedSuperOffice(text: string): boolean {
+  return /superoffice\.com|ENOTFOUND|EAI_AGAIN|getaddrinfo|Name or service not known|name resolution|ECONNREFUSED|ETIMEDOUT|fetch failed|without contacting this run's SuperID/i.test(
+    text,
+  );
+}
+
 export function proxyIgnoredLine(config: ResolvedConfig, superidUrl: string, env: NodeJS.ProcessEnv): string {
   const command = config.app.start?.command ?? '';
   const cwd = resolve(config.configDir, config.app.start?.cwd ?? '.');

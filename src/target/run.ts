@@ -12,7 +12,7 @@ import type { ResolvedConfig } from '../config/schema.ts';
 import { startEmulator } from '../emulator/index.ts';
 import type { Emulator } from '../emulator/types.ts';
 import { buildAppEnv, type EmulatorFacts } from './env.ts';
-import { proxyIgnoredLine } from './proxy-hint.ts';
+import { missedSuperOffice, proxyIgnoredLine } from './proxy-hint.ts';
 import {
   failureLine,
   startProcess,
@@ -178,7 +178,13 @@ export async function startRun(config: ResolvedConfig, appPort: number): Promise
       emulator.recorder.all().some((e) => e.origin === 'superid'),
     );
   // An app that ignores the proxy tried SuperOffice's real hosts: say so, not what broke next.
-  if (startError && emulator.proxy && emulator.proxy.tunnels('app') === 0 && app)
+  if (
+    startError &&
+    emulator.proxy &&
+    emulator.proxy.tunnels('app') === 0 &&
+    app &&
+    missedSuperOffice(`${startError}\n${app.output().slice(-50).join('\n')}`)
+  )
     startError = proxyIgnoredLine(config, emulator.superidUrl, appEnv);
 
   const manifest: RunManifest = {

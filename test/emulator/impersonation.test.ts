@@ -14,7 +14,7 @@ import { startEmulator, type Emulator } from '../../src/emulator/index.ts';
 import { headlessAuthorize, redeemCode } from '../../src/emulator/testing.ts';
 import { authorityOf } from '../../src/emulator/proxy.ts';
 import { proxyEnv } from '../../src/target/env.ts';
-import { nodeHonoursEnvProxy, runtimeHint } from '../../src/target/proxy-hint.ts';
+import { missedSuperOffice, nodeHonoursEnvProxy, runtimeHint } from '../../src/target/proxy-hint.ts';
 
 let emulator: Emulator;
 let dataDir: string;
@@ -160,4 +160,16 @@ test('proxy helpers: authorities, Node versions that honour the proxy, runtime h
   expect(runtimeHint('php -S 127.0.0.1:8000', process.env, '.')).toMatch(/https_proxy/);
   // Node from the harness's PATH here is new enough: the hint is about the client, not the version.
   expect(runtimeHint('node server.mjs', process.env, '.')).toMatch(/^Node honours HTTPS_PROXY only/);
+});
+
+test('a start failure is blamed on the proxy only when it reads like SuperOffice was not reached', () => {
+  expect(missedSuperOffice('getaddrinfo ENOTFOUND sod.superoffice.com')).toBe(true);
+  expect(missedSuperOffice('TypeError: fetch failed')).toBe(true);
+  expect(
+    missedSuperOffice(
+      "the app's sign-in answered HTTP 500 without contacting this run's SuperID https://sod.superoffice.com",
+    ),
+  ).toBe(true);
+  expect(missedSuperOffice('SyntaxError: Unexpected token in server.ts')).toBe(false);
+  expect(missedSuperOffice('Error: listen EADDRINUSE 127.0.0.1:5058')).toBe(false);
 });
