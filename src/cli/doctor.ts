@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { ConfigError, loadConfig } from '../config/load.ts';
@@ -22,6 +22,7 @@ import {
   type BrowserChoice,
 } from '../browser.ts';
 import { probeUrl } from '../target/process.ts';
+import { nodeHonoursEnvProxy, nodeVersion, runtimeHint, runtimeOf } from '../target/proxy-hint.ts';
 
 type Status = 'ok' | 'FAIL' | 'note';
 
@@ -240,6 +241,55 @@ function caLines(config: ResolvedConfig | undefined): Line[] {
   return lines;
 }
 
+/** Under `superoffice.impersonate`: how the app will reach SuperOffice's hosts, and what stops it. */
+function proxyLines(config: ResolvedConfig | undefined): Line[] {
+  if (!config?.superoffice.impersonate) return [];
+  const host = `https://${config.superoffice.environment}.superoffice.com`;
+  const start = config.app.start;
+  if (!start)
+    return [
+      {
+        status: 'FAIL',
+        topic: 'proxy',
+        usage: true,
+        text: `superoffice.impersonate needs app.start: the harness gives the app it starts the proxy that answers as ${host}`,
+      },
+    ];
+  const cleared = ['HTTPS_PROXY', 'https_proxy'].filter(
+    (k) => start.env[k] !== undefined && start.env[k] === '',
+  );
+  if (cleared.length)
+    return [
+      {
+        status: 'FAIL',
+        topic: 'proxy',
+        usage: true,
+        text: `app.start.env sets ${cleared.join(' and ')} to nothing: the app would call the real ${host}; remove ${cleared.length > 1 ? 'them' : 'it'}`,
+      },
+    ];
+  const cwd = resolve(config.configDir, start.cwd ?? '.');
+  const env = { ...process.env, ...(start.env['PATH'] ? { PATH: start.env['PATH'] } : {}) };
+  const runtime = runtimeOf(start.command);
+  if (runtime === 'node') {
+    const v = nodeVersion(env, cwd);
+    if (v && !nodeHonoursEnvProxy(v))
+      return [
+        {
+          status: 'FAIL',
+          topic: 'proxy',
+          text: `the app would run on Node ${v}, which ignores HTTPS_PROXY, so it cannot reach the emulated ${host}: put Node 22.21+ or 24.5+ first on its PATH (app.start.env.PATH) or give its HTTP client a proxy agent`,
+        },
+      ];
+  }
+  return [
+    {
+      status: 'note',
+      topic: 'proxy',
+      text: `the app reaches the emulated ${host} through so-preflight's HTTPS proxy (HTTPS_PROXY, NODE_USE_ENV_PROXY=1, JAVA_TOOL_OPTIONS); ${runtimeHint(start.command, env, cwd)}`,
+    },
+  ];
+}
+
 async function configLine(file: string | undefined): Promise<{ line: Line; config?: ResolvedConfig }> {
   try {
     const config = await loadConfig(file);
@@ -292,6 +342,7 @@ export async function runDoctor(argv: string[]): Promise<number> {
   print(await browserLine());
   print(await portsLine(resolved));
   for (const l of caLines(resolved)) print(l);
+  for (const l of proxyLines(resolved)) print(l);
   print(config);
   if (resolved) {
     const app = await appLine(resolved);

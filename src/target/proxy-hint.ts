@@ -14,7 +14,8 @@ export function nodeHonoursEnvProxy(version: string): boolean {
   return major > 24 || (major === 24 && minor >= 5) || (major === 22 && minor >= 21);
 }
 
-function nodeVersion(env: NodeJS.ProcessEnv, cwd: string): string | undefined {
+/** The version of the `node` the app's environment finds on its PATH; undefined when none answers. */
+export function nodeVersion(env: NodeJS.ProcessEnv, cwd: string): string | undefined {
   try {
     const r = spawnSync('node', ['--version'], { env, cwd, timeout: 5_000, encoding: 'utf8' });
     const v = r.stdout?.trim();
@@ -24,22 +25,33 @@ function nodeVersion(env: NodeJS.ProcessEnv, cwd: string): string | undefined {
   }
 }
 
+/** The runtime `app.start.command` starts, as far as its words tell. */
+export function runtimeOf(command: string): 'node' | 'python' | 'dotnet' | 'java' | 'php' | undefined {
+  const c = command.toLowerCase();
+  if (/\b(node|npm|npx|pnpm|yarn|next|tsx|ts-node|bun)\b/.test(c)) return 'node';
+  if (/\b(python3?|flask|gunicorn|uvicorn|django-admin|manage\.py)\b/.test(c)) return 'python';
+  if (/\bdotnet\b/.test(c)) return 'dotnet';
+  if (/\b(java|mvn|gradle|gradlew)\b/.test(c)) return 'java';
+  if (/\bphp\b/.test(c)) return 'php';
+  return undefined;
+}
+
 /** What to change, for the runtime `command` starts. */
 export function runtimeHint(command: string, env: NodeJS.ProcessEnv, cwd: string): string {
-  const c = command.toLowerCase();
-  if (/\b(node|npm|npx|pnpm|yarn|next|tsx|ts-node|bun)\b/.test(c)) {
+  const runtime = runtimeOf(command);
+  if (runtime === 'node') {
     const v = nodeVersion(env, cwd);
     if (v && !nodeHonoursEnvProxy(v))
       return `the app runs on Node ${v}, which does not honour HTTPS_PROXY; run it on Node 22.21+ or 24.5+ (app.start.env.PATH) or give its HTTP client a proxy agent`;
     return 'Node honours HTTPS_PROXY only in fetch and https (NODE_USE_ENV_PROXY=1, set by so-preflight); a client with its own agent or dispatcher needs one that uses HTTPS_PROXY';
   }
-  if (/\b(python3?|flask|gunicorn|uvicorn|django-admin|manage\.py)\b/.test(c))
+  if (runtime === 'python')
     return 'Python requests and httpx honour HTTPS_PROXY unless trust_env is turned off; a session with trust_env=False or explicit proxies={} does not';
-  if (/\bdotnet\b/.test(c))
+  if (runtime === 'dotnet')
     return '.NET HttpClient honours HTTPS_PROXY unless its handler sets UseProxy=false or its own Proxy';
-  if (/\b(java|mvn|gradle|gradlew)\b/.test(c))
+  if (runtime === 'java')
     return 'Java reads the proxy from JAVA_TOOL_OPTIONS (set by so-preflight) unless its HTTP client has its own';
-  if (/\bphp\b/.test(c))
+  if (runtime === 'php')
     return "PHP's curl honours the lower-case https_proxy (set by so-preflight) unless CURLOPT_PROXY is set";
   return 'make its HTTP client use HTTPS_PROXY';
 }

@@ -172,3 +172,35 @@ test('a start.env that points a CA variable elsewhere gets a note', async () => 
   expect(notes).toHaveLength(1);
   expect(notes[0]!.text).toContain('REQUESTS_CA_BUNDLE');
 });
+
+test('impersonation: a proxy line says how the app reaches SuperOffice, and FAIL when it cannot', async () => {
+  const impersonated = (env: Record<string, string> = {}) => ({
+    ...acmeWebConfig({}, {}, { SUPEROFFICE_URL: 'https://sod.superoffice.com', ...env }),
+    superoffice: { environment: 'sod', tenant: 'Cust12345', impersonate: true },
+  });
+  const ok = await runCli(
+    ['doctor', '--config', writeJson(scratch('preflight.config.json'), impersonated())],
+    {
+      timeoutMs: 90_000,
+    },
+  );
+  expect(ok.code, explain(ok)).toBe(0);
+  expect(line(ok, 'proxy')).toEqual({
+    status: 'note',
+    text: expect.stringMatching(
+      /^the app reaches the emulated https:\/\/sod\.superoffice\.com through so-preflight's HTTPS proxy/,
+    ),
+  });
+
+  const cleared = await runCli(
+    ['doctor', '--config', writeJson(scratch('cleared.config.json'), impersonated({ HTTPS_PROXY: '' }))],
+    { timeoutMs: 90_000 },
+  );
+  expect(cleared.code, explain(cleared)).toBe(2);
+  expect(line(cleared, 'proxy')).toEqual({
+    status: 'FAIL',
+    text: 'app.start.env sets HTTPS_PROXY to nothing: the app would call the real https://sod.superoffice.com; remove it',
+  });
+  expectOneLine(cleared);
+  expectNoStackTrace(cleared);
+});
