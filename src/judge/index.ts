@@ -512,3 +512,72 @@ export function judgeOutbound(o: {
         : `${o.requests} request(s) to other hosts (${o.hosts.slice(0, 5).join(', ')}), none carrying ${o.what}`,
   };
 }
+
+/** What the TLS probe found for one HTTPS origin of the app. */
+export interface TlsObservation {
+  origin: string;
+  results: ReadonlyArray<{
+    version: string;
+    accepted: boolean;
+    unsupportedLocally?: boolean;
+    error?: string;
+  }>;
+}
+
+const TLS_NAME: Record<string, string> = {
+  TLSv1: 'TLS 1.0',
+  'TLSv1.1': 'TLS 1.1',
+  'TLSv1.2': 'TLS 1.2',
+  'TLSv1.3': 'TLS 1.3',
+};
+
+/**
+ * TLS-1.2: every reachable origin must complete a TLS 1.2 handshake (fail otherwise); TLS 1.0/1.1
+ * accepted is a warning (SSLv2/3 and grading are for an external scan). `unreachable` tells which
+ * errors mean the origin was not reached at all; when none was reached the rule is not run.
+ */
+export function judgeTls(origins: readonly TlsObservation[], unreachable: RegExp): Judgement {
+  if (origins.length === 0) return cannot('no HTTPS origin was probed');
+  const at12 = (o: TlsObservation) => o.results.find((r) => r.version === 'TLSv1.2');
+  const away = origins.filter((o) => !at12(o)?.accepted && unreachable.test(at12(o)?.error ?? ''));
+  const reached = origins.filter((o) => !away.includes(o));
+  const awayNote = away.length
+    ? `; not reachable from here: ${away.map((o) => `${o.origin} (${at12(o)?.error})`).join(', ')}`
+    : '';
+  if (reached.length === 0)
+    return {
+      status: 'not-run',
+      message: `not run: no HTTPS origin of the app could be reached from this machine${awayNote}: scan the hosted app (e.g. SSL Labs)`,
+    };
+  const no12 = reached.filter((o) => !at12(o)?.accepted);
+  if (no12.length)
+    return {
+      status: 'fail',
+      message: `no TLS 1.2 handshake with ${no12.map((o) => `${o.origin} (${at12(o)?.error ?? 'refused'})`).join('; ')}: offer TLS 1.2 (and 1.3)${awayNote}`,
+    };
+  const legacy = reached.flatMap((o) =>
+    o.results
+      .filter((r) => (r.version === 'TLSv1' || r.version === 'TLSv1.1') && r.accepted)
+      .map((r) => `${o.origin} accepts ${TLS_NAME[r.version]}`),
+  );
+  const names = reached.map((o) => o.origin).join(', ');
+  if (legacy.length)
+    return {
+      status: 'warn',
+      message: `${legacy.join('; ')}: turn TLS 1.0 and 1.1 off; TLS 1.2 handshakes succeed with ${names}${awayNote}`,
+    };
+  const legacyResults = reached.flatMap((o) =>
+    o.results.filter((r) => r.version === 'TLSv1' || r.version === 'TLSv1.1'),
+  );
+  const refused = [
+    ...new Set(legacyResults.filter((r) => !r.unsupportedLocally).map((r) => TLS_NAME[r.version])),
+  ];
+  const unprobed = [
+    ...new Set(legacyResults.filter((r) => r.unsupportedLocally).map((r) => TLS_NAME[r.version])),
+  ];
+  const v13 = reached.every((o) => o.results.find((r) => r.version === 'TLSv1.3')?.accepted);
+  return {
+    status: 'pass',
+    message: `TLS 1.2${v13 ? ' and 1.3' : ''} handshakes succeed with ${names}${refused.length ? `; ${refused.join(' and ')} refused` : ''}${unprobed.length ? `; ${unprobed.join(' and ')} not probed (the local TLS stack cannot offer ${unprobed.length > 1 ? 'them' : 'it'})` : ''}; SSLv2/3 and the SSL Labs grade need an external scan${awayNote}`,
+  };
+}

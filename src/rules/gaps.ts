@@ -6,7 +6,6 @@
 export const KNOWN_GAPS: Readonly<Record<string, string>> = {
   'AUTH-REAPPROVAL': 'needs an emulated NeedsReapproval (AuthorizeErrorCode 5) flow; not built yet',
   'AUTH-IFRAME-POPUP': "needs the app's web-panel URL hosted in an iframe; not built yet",
-  'TLS-1.2': 'TLS probing of the app host is not built yet; attest with an external TLS scan',
   'SECRET-PER-ENV': 'needs two emulated environments in one run; not built yet',
   'SECRET-ROTATION-READY':
     'needs a mid-run secret change and operator-visible error detection; not built yet',

@@ -4,6 +4,8 @@
  * SuperOffice's own tutorials use it, and for native apps everywhere (RFC 8252).
  */
 import { test } from '../../fixtures/index.ts';
+import { judgeTls } from '../../src/judge/index.ts';
+import { probeTls, UNREACHABLE } from '../../src/target/tls-probe.ts';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost)$/;
 const FOREIGN_PROBES = [
@@ -17,6 +19,37 @@ function hostOf(url: string): string | undefined {
 }
 
 test.describe('registered URLs', () => {
+  test(
+    "The app's HTTPS origins offer TLS 1.2 and refuse TLS 1.0 and 1.1",
+    { tag: ['@TLS-1.2'] },
+    async ({ preflight }) => {
+      const { config } = preflight;
+      const urls = [
+        preflight.harness.baseURL,
+        ...config.app.redirectUris,
+        ...config.app.postLogoutRedirectUris,
+      ].filter((u) => u && !u.startsWith('^') && URL.canParse(u));
+      const origins = [...new Set(urls.map((u) => new URL(u).origin))];
+      const secure = origins.filter((o) => o.startsWith('https:'));
+      const finding = {
+        rule: 'TLS-1.2',
+        check: 'tls-versions',
+        title: "The app's HTTPS origins offer TLS 1.2 and refuse TLS 1.0/1.1",
+      };
+      if (secure.length === 0) {
+        await preflight.finding({
+          ...finding,
+          status: 'not-run',
+          message: `not run: the app is served over http here (${origins.join(', ') || 'no URL'}), so its TLS is set where it is hosted: scan the hosted app (e.g. SSL Labs), or serve it over https:// locally (baseURL and redirect URLs) to have its TLS versions probed`,
+        });
+        return;
+      }
+      const observed = [];
+      for (const origin of secure) observed.push({ origin, results: await probeTls(origin) });
+      await preflight.finding({ ...finding, ...judgeTls(observed, UNREACHABLE) });
+    },
+  );
+
   test('Redirect URLs use HTTPS', { tag: ['@REDIRECT-HTTPS'] }, async ({ preflight }) => {
     const { config } = preflight;
     const native = config.app.type === 'native';
