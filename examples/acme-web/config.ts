@@ -31,6 +31,8 @@ export const KNOWN_DEFECTS = [
   'heavy-queries',
   'soap-and-rest',
   'fan-out',
+  'no-default-entity',
+  'renames-owner-company',
 ] as const;
 export type Defect = (typeof KNOWN_DEFECTS)[number];
 

@@ -9,6 +9,7 @@ import { loadConfig } from './config.ts';
 import type { AppConfig } from './config.ts';
 import { html, page, raw } from './html.ts';
 import type { Raw } from './html.ts';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createLogger } from './log.ts';
 import type { Logger } from './log.ts';
 import { SessionStore } from './sessions.ts';
@@ -20,6 +21,8 @@ import { ApiError, BusyError, SessionExpiredError, TenantApi, TenantUnavailableE
 interface Principal {
   FullName?: string;
   UserName?: string;
+  /** The principal's company: for a user of the tenant, the owner company. */
+  ContactId?: number;
 }
 
 interface ContactRow {
@@ -284,6 +287,13 @@ export function createApp(
           <ul id="contacts">
             ${names.map((n) => html`<li>${show(n)}</li>`)}
           </ul>
+          <form method="post" action="/contacts/new">
+            <label>New company <input name="name" maxlength="100" required /></label>
+            <button type="submit">Create company</button>
+          </form>
+          <form method="post" action="/contacts/erp-sync">
+            <button type="submit">Sync names from the ERP</button>
+          </form>
           <p><a href="/">Home</a> · <a href="/logout">Sign out</a></p>`,
       );
     } catch (err) {
@@ -329,6 +339,70 @@ export function createApp(
       } else {
         next(err);
       }
+    }
+  });
+
+  // New company: start from the tenant's default contact, so its preferences fill the fields.
+  const form = express.urlencoded({ extended: false, limit: '16kb' });
+  app.post('/contacts/new', form, async (req, res, next) => {
+    const session = sessions.get(req);
+    if (!session) {
+      res.redirect(303, '/login?returnUrl=%2Fcontacts');
+      return;
+    }
+    const name = String((req.body as Record<string, unknown>)['name'] ?? '')
+      .trim()
+      .slice(0, 100);
+    if (!name) {
+      errorPage(res, 400, 'Name missing', 'Give the new company a name.', undefined, config);
+      return;
+    }
+    try {
+      // DEFECT no-default-entity: "only the name matters", posted bare.
+      const entity = config.defects.has('no-default-entity')
+        ? {}
+        : await tenantApi.get<Record<string, unknown>>(session, 'v1/Contact/default');
+      const created = await tenantApi.send<{ ContactId?: number }>(session, 'POST', 'v1/Contact', {
+        ...entity,
+        Name: name,
+      });
+      log('contact.created', { ctx: session.user.ctx, contactId: created.ContactId ?? 0 });
+      res.redirect(303, '/contacts');
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // ERP name sync: the ERP keeps company names in capitals and is the master for them; the
+  // tenant's own company (the owner company) is not the ERP's to rename.
+  app.post('/contacts/erp-sync', form, async (req, res, next) => {
+    const session = sessions.get(req);
+    if (!session) {
+      res.redirect(303, '/login?returnUrl=%2Fcontacts');
+      return;
+    }
+    try {
+      const principal = await tenantApi.get<Principal>(session, 'v1/User/currentPrincipal');
+      const result = await tenantApi.get<{ value?: ContactRow[] }>(session, CONTACT_SEARCH);
+      let updated = 0;
+      for (const c of result.value ?? []) {
+        const id = Number(c.contactId ?? 0);
+        const name = String(c.name ?? c.Name ?? '');
+        // DEFECT renames-owner-company: the owner company is "just another row" of the ERP.
+        if (id === principal.ContactId && !config.defects.has('renames-owner-company')) continue;
+        const erpName = name.toUpperCase();
+        if (!id || erpName === name) continue;
+        // Paced: a sync must not flood the tenant (at most 5 writes a second).
+        if (updated > 0) await delay(200);
+        await tenantApi.send(session, 'PATCH', `v1/Contact/${id}`, [
+          { op: 'replace', path: '/Name', value: erpName },
+        ]);
+        updated++;
+      }
+      log('erp.sync', { ctx: session.user.ctx, updated });
+      res.redirect(303, '/contacts');
+    } catch (err) {
+      next(err);
     }
   });
 

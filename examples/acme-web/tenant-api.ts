@@ -185,7 +185,12 @@ export class TenantApi {
   }
 
   /** GET `relativePath` (e.g. `v1/User/currentPrincipal`) as the signed-in user. */
-  async get<T>(session: Session, relativePath: string): Promise<T> {
+  get<T>(session: Session, relativePath: string): Promise<T> {
+    return this.send<T>(session, 'GET', relativePath);
+  }
+
+  /** `method` with a JSON body (POST a new entity, PATCH changed fields) as the signed-in user. */
+  async send<T>(session: Session, method: string, relativePath: string, body?: unknown): Promise<T> {
     const defects = this.#config.defects;
     let base = await this.#base(session, false);
     let refreshed = false;
@@ -196,10 +201,16 @@ export class TenantApi {
     for (;;) {
       const url = new URL(relativePath, base);
       const res = await fetch(url, {
-        headers: { authorization: `Bearer ${session.accessToken}`, accept: 'application/json' },
+        method,
+        headers: {
+          authorization: `Bearer ${session.accessToken}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(15_000),
       });
-      if (res.ok) return (await res.json()) as T;
+      if (res.ok) return (res.status === 204 ? undefined : await res.json()) as T;
       await res.body?.cancel();
       this.#log('api.error', { ctx: session.user.ctx, status: res.status, path: url.pathname });
       if (res.status === 401) {

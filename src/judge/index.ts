@@ -581,3 +581,93 @@ export function judgeTls(origins: readonly TlsObservation[], unreachable: RegExp
     message: `TLS 1.2${v13 ? ' and 1.3' : ''} handshakes succeed with ${names}${refused.length ? `; ${refused.join(' and ')} refused` : ''}${unprobed.length ? `; ${unprobed.join(' and ')} not probed (the local TLS stack cannot offer ${unprobed.length > 1 ? 'them' : 'it'})` : ''}; SSLv2/3 and the SSL Labs grade need an external scan${awayNote}`,
   };
 }
+
+/** A tenant API call with what the emulator noted about it (see netserver/routes-writes.ts). */
+export interface WriteObservation extends TenantRequest {
+  notes: readonly string[];
+}
+
+const ENTITY_CREATE = /\/api\/v1\/([A-Za-z]+)\/?$/;
+
+/** The entity a request creates (`POST v1/Contact` -> `contact`), if it creates one. */
+export function createdEntity(req: TenantRequest): string | undefined {
+  if (req.method.toUpperCase() !== 'POST') return undefined;
+  const path = new URL(req.url, 'https://tenant.invalid').pathname;
+  const m = ENTITY_CREATE.exec(path);
+  const entity = m?.[1]?.toLowerCase();
+  return entity && !['agents', 'agent'].includes(entity) ? entity : undefined;
+}
+
+/**
+ * API-DEFAULT-ENTITY: every entity the app creates was started from `GET v1/{Entity}/default`
+ * earlier in the same traffic. No creation observed: not run, with what would show one.
+ */
+export function judgeDefaultEntity(requests: readonly TenantRequest[], where: string): Judgement {
+  const creates = requests.map((r, i) => ({ r, i, entity: createdEntity(r) })).filter((c) => c.entity);
+  if (creates.length === 0)
+    return {
+      status: 'not-run',
+      message: `not run: no entity was created in ${where}; a journey that creates a contact, person or sale shows how the app builds it`,
+    };
+  const defaulted = (entity: string, before: number) =>
+    requests
+      .slice(0, before)
+      .some(
+        (r) =>
+          r.method.toUpperCase() === 'GET' &&
+          new URL(r.url, 'https://tenant.invalid').pathname
+            .toLowerCase()
+            .endsWith(`/api/v1/${entity}/default`),
+      );
+  const bare = creates.filter((c) => !defaulted(c.entity!, c.i));
+  const names = (list: typeof creates) => [...new Set(list.map((c) => c.entity!))].join(', ');
+  if (bare.length)
+    return {
+      status: 'fail',
+      message: `${bare.length} of ${creates.length} created entities (${names(bare)}) were posted without first getting v1/{Entity}/default, so the tenant's preference-derived defaults are lost: start from the default entity`,
+    };
+  return {
+    status: 'pass',
+    message: `${creates.length} created entit${creates.length === 1 ? 'y' : 'ies'} (${names(creates)}), each started from v1/{Entity}/default`,
+  };
+}
+
+/**
+ * A data-safety rule judged from the emulator's notes on the app's writes: any request carrying
+ * one of `notes` fails; writes to the entity (`writes`) without such a note pass; no write to
+ * the entity at all is not run.
+ */
+export function judgeProtectedWrites(o: {
+  requests: readonly WriteObservation[];
+  notes: readonly string[];
+  entity: 'contact' | 'person';
+  where: string;
+  protectedWhat: string;
+}): Judgement {
+  const writes = o.requests.filter(
+    (r) =>
+      ['PUT', 'PATCH', 'DELETE'].includes(r.method.toUpperCase()) &&
+      new RegExp(`/api/v1/${o.entity}/\\d+/?$`, 'i').test(new URL(r.url, 'https://tenant.invalid').pathname),
+  );
+  const bad = writes.filter((r) => r.notes.some((n) => o.notes.includes(n)));
+  if (bad.length)
+    return {
+      status: 'fail',
+      message: `${bad
+        .slice(0, 3)
+        .map(
+          (r) =>
+            `${r.method} ${new URL(r.url, 'https://tenant.invalid').pathname}: ${r.notes.filter((n) => o.notes.includes(n)).join(', ')}`,
+        )
+        .join('; ')}: never change ${o.protectedWhat}`,
+    };
+  if (writes.length === 0)
+    return {
+      status: 'not-run',
+      message: `not run: no ${o.entity} was updated or deleted in ${o.where}; a journey that edits ${o.entity === 'contact' ? 'companies' : 'persons'} shows whether ${o.protectedWhat} is left alone`,
+    };
+  return {
+    status: 'pass',
+    message: `${writes.length} ${o.entity} update(s) or delete(s) in ${o.where}, none touching ${o.protectedWhat}`,
+  };
+}

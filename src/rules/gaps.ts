@@ -13,7 +13,6 @@ export const KNOWN_GAPS: Readonly<Record<string, string>> = {
   'ERR-USER-FEEDBACK': 'needs Sentry-restricted (403) emulated data; not built yet',
   'API-SEARCH-MIN3': "needs the app's search inputs named in the config; not built yet",
   'API-CACHE': 'repeat-GET counting of recorded calls is not built yet',
-  'API-DEFAULT-ENTITY': 'entity-creation ordering check is not built yet',
   'API-WEBHOOKS-NOT-POLLING': 'polling detection is not built yet',
   'API-RESPECT-SENTRY': 'response provenance markers are not built yet',
   'API-SYSUSER-CAUTION': 'mass-operation detection is not built yet',
@@ -23,8 +22,8 @@ export const KNOWN_GAPS: Readonly<Record<string, string>> = {
   'WEBPANEL-URL-VARS': 'web-panel provisioning checks are not built yet',
   'WEBPANEL-VISIBILITY': 'web-panel provisioning checks are not built yet',
   'WEBPANEL-DESCRIPTION': 'web-panel provisioning checks are not built yet',
-  'DATA-OWNER-COMPANY': 'owner-company write detection is not built yet',
-  'DATA-ASSOCIATE-PERSON': 'associate-person write detection is not built yet',
+  'DATA-ASSOCIATE-PERSON':
+    'needs a journey that moves persons between companies and associate markers on persons; not built yet',
   'DATA-VISIBILITY-PRESERVE': 'private-data copy checks are not built yet',
   'GDPR-PERSON-SOURCE': 'person-creation payload checks are not built yet',
   'GDPR-EMARKETING': 'mailing-consent checks are not built yet',

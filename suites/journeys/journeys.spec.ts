@@ -1,8 +1,9 @@
 /**
  * The partner's journeys (config `app.journeys`): each runs signed in through its own flow, and
  * what the app sent the tenant meanwhile is judged for API-NO-CHOKE, API-NO-MIX and
- * API-RATE-10PS. A journey that throws gives `error` for those rules with its own error and a
- * screenshot, never `pass`.
+ * API-RATE-10PS, and what it wrote for API-DEFAULT-ENTITY and DATA-OWNER-COMPANY (the emulator
+ * notes forbidden writes). A journey that throws gives `error` for those rules with its own error
+ * and a screenshot, never `pass`.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,7 +11,14 @@ import { test } from '../../fixtures/index.ts';
 import { readManifest } from '../../fixtures/harness.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { loadJourneys, type Journey } from '../../fixtures/journey.ts';
-import { judgeNoMix, judgeQueries, judgeRate } from '../../src/judge/index.ts';
+import {
+  judgeDefaultEntity,
+  judgeNoMix,
+  judgeProtectedWrites,
+  judgeQueries,
+  judgeRate,
+} from '../../src/judge/index.ts';
+import { WRITE_NOTES } from '../../src/emulator/netserver/routes-writes.ts';
 
 /** The journey files the config names (folders: their .ts, .mts, .mjs and .js files, sorted). */
 async function journeyFiles(): Promise<string[]> {
@@ -35,79 +43,125 @@ async function journeyFiles(): Promise<string[]> {
 
 const journeys: Journey[] = await loadJourneys(await journeyFiles());
 
-const RULES = ['API-NO-CHOKE', 'API-NO-MIX', 'API-RATE-10PS'] as const;
+const TRAFFIC_RULES = ['API-NO-CHOKE', 'API-NO-MIX', 'API-RATE-10PS'] as const;
+/** Judged from what the journeys write; a journey that writes nothing leaves them not run. */
+const WRITE_RULES = ['API-DEFAULT-ENTITY', 'DATA-OWNER-COMPANY'] as const;
+const RULES = [...TRAFFIC_RULES, ...WRITE_RULES] as const;
+/** The same, as the tags the rule coverage gate reads. */
+const WRITE_TAGS = ['@API-DEFAULT-ENTITY', '@DATA-OWNER-COMPANY'];
+type JourneyRule = (typeof RULES)[number];
+
+const WRITE_TITLES: Record<(typeof WRITE_RULES)[number], string> = {
+  'API-DEFAULT-ENTITY': 'Entities are created from v1/{Entity}/default',
+  'DATA-OWNER-COMPANY': 'The owner company is never renamed or deleted',
+};
 
 test.describe('journeys', () => {
+  if (journeys.length === 0) {
+    // Without journeys nothing shows how the app writes: say so, rule by rule.
+    test('journeys: what the app writes', { tag: WRITE_TAGS }, async ({ preflight }) => {
+      const web = preflight.config.app.type === 'web';
+      for (const rule of WRITE_RULES)
+        await preflight.finding({
+          rule,
+          check: 'journeys-writes',
+          title: WRITE_TITLES[rule],
+          status: 'not-run',
+          message: web
+            ? 'not run: app.journeys names no journey; journeys that create and edit companies and persons show how the app writes to the tenant'
+            : `not run: journeys drive web pages, and this is a ${preflight.config.app.type} app; what it writes is attested`,
+        });
+    });
+  }
   for (const j of journeys) {
     const slug = j.name
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-|-$/g, '');
-    test(`journey: ${j.name}`, { tag: RULES.map((r) => `@${r}`) }, async ({ preflight }) => {
-      const title = (what: string) => `${what} (journey "${j.name}")`;
-      const titles = {
-        'API-NO-CHOKE': title('List and search queries are light on the database'),
-        'API-NO-MIX': title('REST or SOAP, not both'),
-        'API-RATE-10PS': title('At most 10 API calls per second'),
-      };
-      const errorAll = async (
-        why: string,
-        evidence = [] as Awaited<ReturnType<typeof preflight.screenshot>>[],
-      ) => {
-        for (const rule of RULES)
-          await preflight.finding({
-            rule,
-            check: `journey-${slug}`,
-            title: titles[rule],
-            status: 'error',
-            message: `cannot judge: ${why}`,
-            evidence,
+    test(
+      `journey: ${j.name}`,
+      { tag: [...TRAFFIC_RULES.map((r) => `@${r}`), ...WRITE_TAGS] },
+      async ({ preflight }) => {
+        const title = (what: string) => `${what} (journey "${j.name}")`;
+        const titles: Record<JourneyRule, string> = {
+          'API-NO-CHOKE': title('List and search queries are light on the database'),
+          'API-NO-MIX': title('REST or SOAP, not both'),
+          'API-RATE-10PS': title('At most 10 API calls per second'),
+          'API-DEFAULT-ENTITY': title(WRITE_TITLES['API-DEFAULT-ENTITY']),
+          'DATA-OWNER-COMPANY': title(WRITE_TITLES['DATA-OWNER-COMPANY']),
+        };
+        const errorAll = async (
+          why: string,
+          evidence = [] as Awaited<ReturnType<typeof preflight.screenshot>>[],
+        ) => {
+          for (const rule of RULES)
+            await preflight.finding({
+              rule,
+              check: `journey-${slug}`,
+              title: titles[rule],
+              status: 'error',
+              message: `cannot judge: ${why}`,
+              evidence,
+            });
+        };
+        const control = await preflight.control();
+        if (!control.ok) return errorAll(control.reason);
+        const session = await preflight.newFlow({ user: j.as });
+        const signIn = await preflight.signIn(session);
+        if (signIn.outcome !== 'returned') return errorAll(`the sign-in did not complete (${signIn.detail})`);
+        const start = preflight.emulator.recorder.lastSeq();
+        const began = Date.now();
+        try {
+          await j.run({
+            page: session.page,
+            app: { baseURL: preflight.harness.baseURL, url: (path) => preflight.appUrl(path) },
+            user: {
+              username: session.flow.user.username,
+              isAdministrator: session.flow.user.isAdministrator,
+            },
+            tenant: preflight.emulator.tenant,
           });
-      };
-      const control = await preflight.control();
-      if (!control.ok) return errorAll(control.reason);
-      const session = await preflight.newFlow({ user: j.as });
-      const signIn = await preflight.signIn(session);
-      if (signIn.outcome !== 'returned') return errorAll(`the sign-in did not complete (${signIn.detail})`);
-      const start = preflight.emulator.recorder.lastSeq();
-      const began = Date.now();
-      try {
-        await j.run({
-          page: session.page,
-          app: { baseURL: preflight.harness.baseURL, url: (path) => preflight.appUrl(path) },
-          user: { username: session.flow.user.username, isAdministrator: session.flow.user.isAdministrator },
-          tenant: preflight.emulator.tenant,
-        });
-      } catch (e) {
-        // Playwright's first line says what timed out; its call log says on what.
-        // (Terminal colour codes removed: ESC [ ... m.)
-        const text = ((e as Error).message ?? String(e)).replace(
-          new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'),
-          '',
-        );
-        const on = /waiting for (.+)/.exec(text)?.[0];
-        const message = [text.split('\n')[0], on].filter(Boolean).join(', ');
-        return errorAll(
-          `the journey failed after ${Math.round((Date.now() - began) / 100) / 10} s: ${message}`,
-          [await preflight.screenshot(session, `journey-${slug}-failed`)],
-        );
-      }
-      await preflight.settle(session.page, session.flow);
-      const requests = await preflight.tenantRequests(session, start);
-      const calls = requests.filter((e) => e.endpoint === 'api' || e.endpoint === 'api-wrong-host');
-      if (requests.length === 0) return errorAll('the app made no API call during the journey');
-      const judged = {
-        'API-NO-CHOKE': judgeQueries(requests.map((e) => ({ method: e.method, url: e.url }))),
-        'API-NO-MIX': judgeNoMix(
-          (await preflight.appTenantRequests(start)).map((e) => ({ method: e.method, url: e.url })),
-        ),
-        'API-RATE-10PS': judgeRate({
-          times: calls.map((e) => Date.parse(e.time)),
-          certification: preflight.config.app.certification,
-        }),
-      };
-      for (const rule of RULES)
-        await preflight.finding({ rule, check: `journey-${slug}`, title: titles[rule], ...judged[rule] });
-    });
+        } catch (e) {
+          // Playwright's first line says what timed out; its call log says on what.
+          // (Terminal colour codes removed: ESC [ ... m.)
+          const text = ((e as Error).message ?? String(e)).replace(
+            new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'),
+            '',
+          );
+          const on = /waiting for (.+)/.exec(text)?.[0];
+          const message = [text.split('\n')[0], on].filter(Boolean).join(', ');
+          return errorAll(
+            `the journey failed after ${Math.round((Date.now() - began) / 100) / 10} s: ${message}`,
+            [await preflight.screenshot(session, `journey-${slug}-failed`)],
+          );
+        }
+        await preflight.settle(session.page, session.flow);
+        const requests = await preflight.tenantRequests(session, start);
+        const calls = requests.filter((e) => e.endpoint === 'api' || e.endpoint === 'api-wrong-host');
+        if (requests.length === 0) return errorAll('the app made no API call during the journey');
+        const where = `journey "${j.name}"`;
+        const writes = requests.map((e) => ({ method: e.method, url: e.url, notes: e.notes }));
+        const judged = {
+          'API-DEFAULT-ENTITY': judgeDefaultEntity(writes, where),
+          'DATA-OWNER-COMPANY': judgeProtectedWrites({
+            requests: writes,
+            notes: [WRITE_NOTES.ownerRenamed, WRITE_NOTES.ownerDeleted],
+            entity: 'contact',
+            where,
+            protectedWhat: "the owner company's name or existence",
+          }),
+          'API-NO-CHOKE': judgeQueries(requests.map((e) => ({ method: e.method, url: e.url }))),
+          'API-NO-MIX': judgeNoMix(
+            (await preflight.appTenantRequests(start)).map((e) => ({ method: e.method, url: e.url })),
+          ),
+          'API-RATE-10PS': judgeRate({
+            times: calls.map((e) => Date.parse(e.time)),
+            certification: preflight.config.app.certification,
+          }),
+        };
+        for (const rule of RULES)
+          await preflight.finding({ rule, check: `journey-${slug}`, title: titles[rule], ...judged[rule] });
+      },
+    );
   }
 });

@@ -526,3 +526,43 @@ test('native app: public client, PKCE recorded (not enforced), loopback redirect
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('NetServer writes: answered and recorded, not applied; the owner company and associates are noted', async () => {
+  const { tokens } = await signIn();
+  const t = tokens.access_token;
+  const json = (body: unknown) => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const created = await api('v1/Contact', t, json({ Name: 'Fjordlys AS' }));
+  expect(created.status).toBe(201);
+  expect(created.json).toMatchObject({ Name: 'Fjordlys AS', ContactId: expect.any(Number) });
+  expect((await api(`v1/Contact/${created.json.ContactId}`, t)).status).toBe(404); // not applied
+  expect((await api('v1/Contact', t, { ...json([]) })).status).toBe(400);
+
+  const patch = (path: string, body: unknown, method = 'PATCH') => api(path, t, { ...json(body), method });
+  const notesOf = async (path: string) => {
+    const e = emulator.recorder
+      .all()
+      .filter((x) => x.path.endsWith(path))
+      .at(-1)!;
+    return e.notes;
+  };
+  expect((await patch('v1/Contact/1', [{ op: 'replace', path: '/Name', value: 'RENAMED' }])).status).toBe(
+    200,
+  );
+  expect(await notesOf('/v1/Contact/1')).toContain('owner company renamed');
+  // The same name again, or another field, is not a rename.
+  const owner = (await api('v1/Contact/1', t)).json.Name as string;
+  await patch('v1/Contact/1', { Name: owner, Department: 'HQ' }, 'PUT');
+  expect(await notesOf('/v1/Contact/1')).not.toContain('owner company renamed');
+  await patch('v1/Contact/2', [{ op: 'replace', path: '/Name', value: 'X' }]);
+  expect(await notesOf('/v1/Contact/2')).toEqual([]);
+  // Person 1 is an associate's person: moving it or deleting it is noted.
+  await patch('v1/Person/1', { Contact: { ContactId: 4 } }, 'PUT');
+  expect(await notesOf('/v1/Person/1')).toContain('associate person moved to another company');
+  expect((await api('v1/Person/1', t, { method: 'DELETE' })).status).toBe(204);
+  expect(await notesOf('/v1/Person/1')).toContain('associate person deleted');
+  expect((await patch('v1/Contact/999', { Name: 'x' })).status).toBe(404);
+});

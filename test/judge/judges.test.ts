@@ -15,6 +15,9 @@ import {
   judgeThrottle,
   needsConfig,
   judgeOutbound,
+  judgeDefaultEntity,
+  judgeProtectedWrites,
+  createdEntity,
   outboundLeaks,
   type OutboundObservation,
   type RejectionObservation,
@@ -368,4 +371,47 @@ test('outbound: nothing seen through the proxy is an error, never a pass', () =>
     message:
       "the app reached SuperOffice's hosts through the proxy (4 connection(s)) and sent nothing to any other host",
   });
+});
+
+test('API-DEFAULT-ENTITY: each POST needs an earlier GET of its default; no creation is not run', () => {
+  const r = (method: string, path: string) => ({ method, url: `/Cust12345/api/v1/${path}` });
+  expect(judgeDefaultEntity([r('GET', 'Contact/default'), r('POST', 'Contact')], 'journey "x"')).toEqual({
+    status: 'pass',
+    message: '1 created entity (contact), each started from v1/{Entity}/default',
+  });
+  // The default of another entity, or one fetched after the POST, does not count.
+  const bare = judgeDefaultEntity(
+    [r('GET', 'Person/default'), r('POST', 'Contact'), r('GET', 'Contact/default'), r('POST', 'Person')],
+    'journey "x"',
+  );
+  expect(bare.status).toBe('fail');
+  expect(bare.message).toMatch(/^1 of 2 created entities \(contact\) were posted without first getting/);
+  expect(createdEntity(r('POST', 'Agents/List/GetListItems'))).toBeUndefined();
+  expect(createdEntity(r('POST', 'Agents'))).toBeUndefined();
+  expect(judgeDefaultEntity([r('GET', 'Contact?$top=1')], 'journey "x"').status).toBe('not-run');
+});
+
+test('DATA-OWNER-COMPANY: a write the emulator noted fails, other writes pass, no write is not run', () => {
+  const w = (method: string, path: string, notes: string[] = []) => ({
+    method,
+    url: `/Cust12345/api/v1/${path}`,
+    notes,
+  });
+  const base = {
+    notes: ['owner company renamed', 'owner company deleted'],
+    entity: 'contact' as const,
+    where: 'journey "x"',
+    protectedWhat: "the owner company's name",
+  };
+  expect(judgeProtectedWrites({ ...base, requests: [w('PATCH', 'Contact/4')] }).status).toBe('pass');
+  const bad = judgeProtectedWrites({
+    ...base,
+    requests: [w('PATCH', 'Contact/4'), w('PATCH', 'Contact/1', ['owner company renamed'])],
+  });
+  expect(bad).toEqual({
+    status: 'fail',
+    message:
+      "PATCH /Cust12345/api/v1/Contact/1: owner company renamed: never change the owner company's name",
+  });
+  expect(judgeProtectedWrites({ ...base, requests: [w('GET', 'Contact/1')] }).status).toBe('not-run');
 });

@@ -128,7 +128,7 @@ export function createNetServerHandler(core: EmulatorCore, which: 'primary' | 'm
     const fault = faultReply(core, tenant, caller, meta);
     if (fault) return fault;
     const flow = caller.flow;
-    const r = api(ns, method, rest, url.searchParams, body, tenant, caller);
+    const r = api(ns, method, rest, url.searchParams, body, tenant, caller, meta.notes);
     if (r.status < 300) {
       if (flow) flow.apiCalls++;
       if (caller.access) caller.access.calls = (caller.access.calls ?? 0) + 1;

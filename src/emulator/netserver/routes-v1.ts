@@ -7,6 +7,7 @@ import { archiveSearch, collectionSearch } from './routes-archive.ts';
 import { defaultEntity, entityById } from './routes-entities.ts';
 import { listItems, mdoList } from './routes-lists.ts';
 import { principal } from './routes-principal.ts';
+import { writeEntity } from './routes-writes.ts';
 
 export function api(
   ns: NetServer,
@@ -16,6 +17,7 @@ export function api(
   body: Buffer,
   tenant: string,
   caller: Caller,
+  notes: string[] = [],
 ): Reply {
   const data = ns.dataFor(tenant, !!caller.flow?.options.xssPayloads);
   const segs = rest.split('/').filter(Boolean).map(decodeURIComponentSafe);
@@ -27,6 +29,8 @@ export function api(
   const needGet = (): Reply | undefined =>
     isGet ? undefined : err(405, 'Method not allowed', 'MethodNotAllowed');
 
+  if ((A === 'contact' || A === 'person') && !isGet && segs.length <= 3 && B !== 'default')
+    return writeEntity(method, A, b, body, data, notes);
   if (A === 'user' && B === 'currentprincipal' && segs.length === 3)
     return needGet() ?? { status: 200, body: principal(ns.core, tenant, caller, data) };
   if ((A === 'contact' || A === 'person') && b !== undefined && B !== 'default' && segs.length === 3)
