@@ -10,6 +10,7 @@ export const KNOWN_DEFECTS = [
   'no-ticket-cache',
   'skip-webhook-validation',
   'retry-storm',
+  'purge-stale',
 ] as const;
 export type Defect = (typeof KNOWN_DEFECTS)[number];
 

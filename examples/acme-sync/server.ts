@@ -18,6 +18,9 @@ import type { SystemUserTicket } from './superoffice.ts';
 import { CHANGE_TYPES, TenantStore } from './tenants.ts';
 import type { Tenant } from './tenants.ts';
 
+/** purge-stale: how many of the listed companies the "ERP" knows. */
+const ERP_COMPANIES = 5;
+
 export const CONTACT_SEARCH = 'v1/Contact?$select=contactId,name&$orderby=contactId&$top=50';
 const SESSION_COOKIE = 'acme-sync.sid';
 const TX_COOKIE = 'acme-sync.tx';
@@ -287,15 +290,15 @@ export function createApp(config: AppConfig, log: Logger): { app: express.Expres
     return claimBase;
   };
 
-  const systemUserGet = async <T>(tenant: Tenant, relativePath: string): Promise<T> => {
+  const systemUserGet = async <T>(tenant: Tenant, relativePath: string, method = 'GET'): Promise<T> => {
     let base = await apiBase(tenant, false);
     let ticket = await ticketFor(tenant, false);
     let renewed = false;
     let rerouted = false;
     let retries = 0;
     for (;;) {
-      const res = await so.systemUserGet(base, relativePath, ticket.ticket);
-      if (res.ok) return (await res.json()) as T;
+      const res = await so.systemUserGet(base, relativePath, ticket.ticket, method);
+      if (res.ok) return (res.status === 204 ? undefined : await res.json()) as T;
       await res.body?.cancel();
       log('api.error', { ctx: tenant.ctx, status: res.status });
       if (res.status === 401 && !renewed) {
@@ -328,6 +331,15 @@ export function createApp(config: AppConfig, log: Logger): { app: express.Expres
       if (!tenant.active) throw new SyncFailure(409, tenant.reason ?? 'inactive');
       const result = await systemUserGet<{ value?: unknown[] }>(tenant, CONTACT_SEARCH);
       const contacts = Array.isArray(result.value) ? result.value.length : 0;
+      // DEFECT purge-stale: "the ERP is the master": every company it does not know is deleted,
+      // through the system user, with no limit and no record of who created what.
+      if (config.defects.has('purge-stale')) {
+        const rows = (result.value ?? []) as Array<{ contactId?: number }>;
+        for (const row of rows.slice(ERP_COMPANIES)) {
+          await new Promise((r) => setTimeout(r, 150));
+          await systemUserGet(tenant, `v1/Contact/${Number(row.contactId ?? 0)}`, 'DELETE');
+        }
+      }
       tenant.lastSync = { at: new Date().toISOString(), contacts };
       log('sync.ok', { ctx: tenant.ctx, contacts });
       res.json({ ok: true, contacts });

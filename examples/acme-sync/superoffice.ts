@@ -353,9 +353,10 @@ export class SuperOffice {
     return status;
   }
 
-  /** One GET as the system user. Returns the raw response (callers handle 401/429/...). */
-  async systemUserGet(base: string, relativePath: string, ticket: string): Promise<Response> {
+  /** One call (GET unless told) as the system user. Returns the raw response (callers handle 401/429/...). */
+  async systemUserGet(base: string, relativePath: string, ticket: string, method = 'GET'): Promise<Response> {
     return fetch(new URL(relativePath, base), {
+      method,
       headers: {
         authorization: `SOTicket ${ticket}`,
         'so-apptoken': this.#config.clientSecret,

@@ -671,3 +671,42 @@ export function judgeProtectedWrites(o: {
     message: `${writes.length} ${o.entity} update(s) or delete(s) in ${o.where}, none touching ${o.protectedWhat}`,
   };
 }
+
+/** A job's deletes through the system user at or above this count are a mass delete. */
+export const MASS_DELETE = 5;
+/** A job's updates through the system user at or above this count are a broad update. */
+export const BROAD_UPDATE = 25;
+
+/**
+ * API-SYSUSER-CAUTION: what one run of the app's job did through the system user. A mass delete
+ * fails (the customer's database must survive the app); broad updates are flagged (`warn`, with
+ * the figures) for the reviewer's judgement; no system-user call at all is an error.
+ */
+export function judgeSystemUserCaution(calls: readonly TenantRequest[], jobs: number): Judgement {
+  if (calls.length === 0) return cannot('the job made no call through the system user');
+  const path = (r: TenantRequest) =>
+    new URL(r.url, 'https://tenant.invalid').pathname.replace(/^\/[^/]+\/api\//i, '');
+  const deletes = calls.filter((r) => r.method.toUpperCase() === 'DELETE');
+  const updates = calls.filter(
+    (r) => ['PUT', 'PATCH', 'POST'].includes(r.method.toUpperCase()) && !/\/agents?\//i.test(path(r)),
+  );
+  const perJob = (n: number) => Math.ceil(n / Math.max(1, jobs));
+  const sample = (list: readonly TenantRequest[]) =>
+    [...new Set(list.map((r) => `${r.method.toUpperCase()} ${path(r).replace(/\/\d+(?=\/|$)/g, '/{id}')}`))]
+      .slice(0, 3)
+      .join(', ');
+  if (perJob(deletes.length) >= MASS_DELETE)
+    return {
+      status: 'fail',
+      message: `${deletes.length} deletes through the system user in ${jobs} job run(s) (${sample(deletes)}): a mass delete; delete only records the app created, cap each run and log every destructive call`,
+    };
+  if (perJob(updates.length) >= BROAD_UPDATE)
+    return {
+      status: 'warn',
+      message: `${updates.length} writes through the system user in ${jobs} job run(s) (${sample(updates)}): a broad update; limit it to the records the app owns`,
+    };
+  return {
+    status: 'pass',
+    message: `${calls.length} system-user call(s) in ${jobs} job run(s): ${deletes.length} delete(s), ${updates.length} write(s); no mass delete or broad update (the system user's overall use is attested)`,
+  };
+}

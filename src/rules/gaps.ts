@@ -15,7 +15,6 @@ export const KNOWN_GAPS: Readonly<Record<string, string>> = {
   'API-CACHE': 'repeat-GET counting of recorded calls is not built yet',
   'API-WEBHOOKS-NOT-POLLING': 'polling detection is not built yet',
   'API-RESPECT-SENTRY': 'response provenance markers are not built yet',
-  'API-SYSUSER-CAUTION': 'mass-operation detection is not built yet',
   'API-WEBPANEL-BOUNDARY': "needs the app's provisioned web panels; not built yet",
   'PROV-AUTOMATIC': 'tenant metadata diffing is not built yet',
   'PROV-UNINSTALL': 'tenant metadata diffing is not built yet',

@@ -6,7 +6,7 @@
 import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
 import { credentialAfter, signedIn, runJob, cannotJudge as error } from '../../fixtures/jobs.ts';
 import type { Exchange, GlobalFaults } from '../../src/emulator/types.ts';
-import { judgeRate, judgeThrottle } from '../../src/judge/index.ts';
+import { judgeRate, judgeSystemUserCaution, judgeThrottle } from '../../src/judge/index.ts';
 
 test.skip(
   ({ harness }) => harness.config.app.type !== 'server-to-server',
@@ -44,6 +44,33 @@ function ticketsIssued(exchanges: Exchange[]): string[] {
 }
 
 test.describe('system user', { tag: GLOBAL_TAG }, () => {
+  test(
+    'Uses the system user with caution: no mass delete, no broad update',
+    { tag: ['@API-SYSUSER-CAUTION'] },
+    async ({ preflight }) => {
+      const rule = 'API-SYSUSER-CAUTION';
+      const check = 'no-mass-operations';
+      const title = "The app's job makes no mass delete or broad update through the system user";
+      const session = await signedIn(preflight);
+      if (typeof session === 'string') return error(preflight, rule, check, title, session);
+      const { emulator } = preflight;
+      // No other check runs now: every system-user call is this app's job.
+      const mark = emulator.recorder.lastSeq();
+      await runJob(preflight, session);
+      await emulator.sync();
+      const calls = systemUserCalls(emulator.recorder.since(mark));
+      await preflight.finding({
+        rule,
+        check,
+        title,
+        ...judgeSystemUserCaution(
+          calls.map((e) => ({ method: e.method, url: e.url })),
+          1,
+        ),
+      });
+    },
+  );
+
   test(
     'Caches the system-user ticket and renews it once on 401',
     { tag: ['@API-SYSUSER-CACHE', '@API-TOKEN-REFRESH'] },
