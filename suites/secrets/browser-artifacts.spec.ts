@@ -419,8 +419,11 @@ function findIn(
   return [...new Set(places)];
 }
 
+/** A secret value with what it is (`access-token`, `client-secret`, ...). */
+type KindedSecret = { value: string; kind: string };
+
 /** The system-user tickets the app sent NetServer so far (server-to-server apps). */
-function ticketsUsed(preflight: Preflight): SecretInput[] {
+function ticketsUsed(preflight: Preflight): KindedSecret[] {
   const tickets = preflight.emulator.recorder
     .all()
     .map((e) => credentialAfter('SOTicket', e.requestHeaders['authorization']))
@@ -428,7 +431,7 @@ function ticketsUsed(preflight: Preflight): SecretInput[] {
   return [...new Set(tickets)].map((value) => ({ value, kind: 'system-user ticket' }));
 }
 
-function privateKeySecrets(file: string | undefined): SecretInput[] {
+function privateKeySecrets(file: string | undefined): KindedSecret[] {
   if (!file || !existsSync(file)) return [];
   return [{ value: readFileSync(file, 'utf8').trim(), kind: 'private-key' }];
 }
@@ -770,7 +773,7 @@ test.describe('secrets sent to other hosts', () => {
           check: 'no-tokens-to-other-hosts',
           title:
             "No token or ticket is sent to a host other than SuperOffice's (telemetry, analytics, third parties)",
-          kinds: ['access-token', 'refresh-token', 'id-token', 'system-user ticket'],
+          kinds: ['access-token', 'refresh-token', 'id-token', 'system-user ticket', 'token'],
           what: 'tokens and tickets',
         },
         {
@@ -786,18 +789,29 @@ test.describe('secrets sent to other hosts', () => {
         for (const c of checks) await cannotJudge(preflight, c.rule, c.check, c.title, captured.error);
         return;
       }
+      // The session page too: apps report page views (telemetry) there as often as anywhere.
+      if (preflight.config.app.session) await preflight.probe(captured.session).catch(() => undefined);
       // Telemetry is often sent in the background after the page answered: a bounded moment for it.
       await captured.session.page.waitForTimeout(1_500);
       await emulator.sync();
       const tokens = captured.session.flow.tokens();
-      const secrets: SecretInput[] = [
+      const known: KindedSecret[] = [
         ...(emulator.client.secret ? [{ value: emulator.client.secret, kind: 'client-secret' }] : []),
         ...privateKeySecrets(emulator.privateKeyFile),
-        { value: captured.session.flow.user.password, kind: 'password' },
+        ...Object.values(emulator.users).map((u) => ({ value: u.password, kind: 'password' })),
         ...tokens.accessTokens.map((value) => ({ value, kind: 'access-token' })),
         ...tokens.refreshTokens.map((value) => ({ value, kind: 'refresh-token' })),
         ...tokens.idTokens.map((value) => ({ value, kind: 'id-token' })),
         ...ticketsUsed(preflight),
+      ];
+      // Every other credential the run issued (other flows' tokens, codes, tickets) counts too.
+      const seen = new Set(known.map((k) => k.value));
+      const secrets: SecretInput[] = [
+        ...known,
+        ...emulator
+          .secrets()
+          .filter((v) => !seen.has(v))
+          .map((value) => ({ value, kind: 'token' })),
       ];
       const outbound = emulator.recorder.all().filter((e) => e.origin === 'outbound');
       const requests = outbound.map((e) => ({

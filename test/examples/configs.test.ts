@@ -13,6 +13,7 @@ const APPS = [
   { app: 'acme-web', type: 'web', source: 'config.ts' },
   { app: 'acme-sync', type: 'server-to-server', source: 'config.ts' },
   { app: 'acme-cli', type: 'native', source: 'cli.ts' },
+  { app: 'acme-passport', type: 'web', source: 'server.js' },
 ] as const;
 
 test('configs load and defects.json matches the apps', async () => {
