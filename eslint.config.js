@@ -27,6 +27,7 @@ export default tseslint.config(
       '!eslint.config.js',
       'bin/**',
       'dist/**',
+      '**/.next/**',
     ],
   },
   js.configs.recommended,

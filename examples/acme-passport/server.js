@@ -3,6 +3,7 @@
 // environment (SOD). Start it with `node server.js`; the environment variables are in README.md.
 
 import { randomBytes } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import express from 'express';
 import session from 'express-session';
 import passport from 'passport';
@@ -482,4 +483,5 @@ function main() {
   process.once('SIGINT', stop);
 }
 
-if (import.meta.main) main();
+// Started as a program (not imported): Node 20 has no import.meta.main.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

@@ -1,12 +1,17 @@
 /**
  * `superoffice.impersonate` end to end: an app that hard-codes https://sod.superoffice.com is
- * checked unchanged and judged; the same app with the proxy taken away gets one run error line
- * naming the setting, never a verdict on the app.
+ * checked unchanged and judged; the same app with the proxy taken away, or run on a Node that
+ * ignores it, gets one run error line naming the setting, never a verdict on the app.
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
+import { nodeHonoursEnvProxy } from '../../src/target/proxy-hint.ts';
 import { validateReport } from '../../src/report/index.ts';
 import {
   acmeWebConfig,
+  REPO_ROOT,
   cleanScratch,
   explain,
   expectNoStackTrace,
@@ -51,7 +56,75 @@ test('an app that hard-codes sod.superoffice.com is signed in and judged through
   expectNoStackTrace(r);
 });
 
-test('the same app with HTTPS_PROXY taken away: exit 3 and one line saying the app ignores the proxy', async () => {
+/** examples/acme-passport's own config (it hard-codes SuperOffice's host), with extra app env. */
+function passport(env: Record<string, string> = {}) {
+  const port = 'http://127.0.0.1:${app.port}';
+  return {
+    app: {
+      name: 'Acme Passport',
+      vendor: 'Acme AS',
+      type: 'web',
+      baseURL: port,
+      start: {
+        command: 'node server.js',
+        cwd: join(REPO_ROOT, 'examples', 'acme-passport'),
+        env: {
+          PORT: '${app.port}',
+          PUBLIC_URL: port,
+          SUPEROFFICE_CLIENT_ID: '${client.id}',
+          SUPEROFFICE_CLIENT_SECRET: '${client.secret}',
+          ...env,
+        },
+        ready: '/healthz',
+        timeout: 15_000,
+      },
+      signIn: { path: '/login' },
+      session: { path: '/session', expect: { status: 200 } },
+      apiAction: { path: '/contacts' },
+      redirectUris: [`${port}/callback`],
+      postLogoutRedirectUris: [`${port}/`],
+    },
+    superoffice: { environment: 'sod', tenant: 'Cust12345', impersonate: true },
+  };
+}
+
+/** The Debian Node many machines have besides a newer one, when it predates proxy support. */
+const OLD_NODE = (() => {
+  if (!existsSync('/usr/bin/node')) return undefined;
+  const v = spawnSync('/usr/bin/node', ['--version'], { encoding: 'utf8', timeout: 5_000 }).stdout?.trim();
+  return v && !nodeHonoursEnvProxy(v) ? v : undefined;
+})();
+
+test('acme-passport on a Node that ignores HTTPS_PROXY: exit 3, one line naming that Node', async () => {
+  test.skip(!OLD_NODE, 'needs /usr/bin/node older than 22.21 (Debian ships 20)');
+  test.slow();
+  const out = scratch('report');
+  const r = await runCli(
+    [
+      'check',
+      '--config',
+      writeJson(scratch('preflight.config.json'), passport({ PATH: `/usr/bin:/bin` })),
+      '--out',
+      out,
+      '--rules',
+      'AUTH-FEDERATED',
+      '--workers',
+      '1',
+    ],
+    { timeoutMs: 240_000 },
+  );
+  expect(r.code, explain(r)).toBe(3);
+  const report = readReport(out);
+  expect(report.runErrors, explain(r)).toEqual([
+    expect.stringContaining(
+      `the app ignores so-preflight's HTTPS proxy: none of its calls to https://sod.superoffice.com arrived, so it cannot be checked against the emulator; the app runs on Node ${OLD_NODE}, which does not honour HTTPS_PROXY`,
+    ),
+  ]);
+  expect(report.rules.find((rule) => rule.id === 'AUTH-FEDERATED')?.status).toBe('error');
+  expectNoStackTrace(r);
+});
+
+test('acme-passport with HTTPS_PROXY taken away: exit 3 and one line saying the app ignores the proxy', async () => {
   test.slow();
   const out = scratch('report');
   const r = await runCli(
@@ -60,7 +133,7 @@ test('the same app with HTTPS_PROXY taken away: exit 3 and one line saying the a
       '--config',
       writeJson(
         scratch('preflight.config.json'),
-        hardCoded({ HTTPS_PROXY: '', https_proxy: '', HTTP_PROXY: '', http_proxy: '' }),
+        passport({ HTTPS_PROXY: '', https_proxy: '', HTTP_PROXY: '', http_proxy: '' }),
       ),
       '--out',
       out,

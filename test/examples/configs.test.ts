@@ -14,6 +14,7 @@ const APPS = [
   { app: 'acme-sync', type: 'server-to-server', source: 'config.ts' },
   { app: 'acme-cli', type: 'native', source: 'cli.ts' },
   { app: 'acme-passport', type: 'web', source: 'server.js' },
+  { app: 'acme-next', type: 'web', source: 'lib/config.js' },
 ] as const;
 
 test('configs load and defects.json matches the apps', async () => {
