@@ -64,6 +64,10 @@ export async function runEmulatorCommand(argv: string[]): Promise<number> {
     port = Number(values.port);
   }
   const config = await configFor(values.config);
+  if (config?.superoffice.impersonate)
+    usage(
+      `${shown(config.configFile)} has superoffice.impersonate: the standalone emulator answers on loopback URLs, not as SuperOffice's hosts; run "so-preflight check", which starts the app behind the impersonation proxy`,
+    );
   const app = config ? appRegistration(config) : DEMO_APP;
   const environment = config?.superoffice.environment ?? 'sod';
   const tenant = config?.superoffice.tenant ?? 'Cust12345';

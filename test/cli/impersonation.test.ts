@@ -156,3 +156,17 @@ test('acme-passport with HTTPS_PROXY taken away: exit 3 and one line saying the 
   expect(report.rules.find((rule) => rule.id === 'AUTH-FEDERATED')?.status).toBe('error');
   expectNoStackTrace(r);
 });
+
+test('attach mode does not impersonate: emulator and check --attach refuse such a config in one line', async () => {
+  const config = writeJson(scratch('preflight.config.json'), hardCoded());
+  const emulator = await runCli(['emulator', '--config', config], { timeoutMs: 30_000 });
+  expect(emulator.code, explain(emulator)).toBe(2);
+  expect(emulator.message).toMatch(
+    /^so-preflight: .*preflight\.config\.json has superoffice\.impersonate: the standalone emulator answers on loopback URLs/,
+  );
+  const attach = await runCli(['check', '--config', config, '--attach'], { timeoutMs: 30_000 });
+  expect(attach.code, explain(attach)).toBe(2);
+  expect(attach.message).toMatch(/^so-preflight: --attach cannot stand in for SuperOffice's hosts/);
+  expectNoStackTrace(emulator);
+  expectNoStackTrace(attach);
+});
