@@ -33,6 +33,7 @@ export const KNOWN_DEFECTS = [
   'fan-out',
   'no-default-entity',
   'renames-owner-company',
+  'no-principal-cache',
 ] as const;
 export type Defect = (typeof KNOWN_DEFECTS)[number];
 

@@ -32,6 +32,9 @@ interface ContactRow {
 }
 
 /** Contact search as the list page runs it: primary-key order, a page of 10, only the fields shown. */
+/** How long the current principal is reused before it is fetched again. */
+const PRINCIPAL_TTL_MS = 10 * 60_000;
+
 export const CONTACT_SEARCH = 'v1/Contact?$select=contactId,name&$orderby=contactId&$top=10';
 
 /** A same-origin path such as `/contacts?x=1`: one leading slash, no scheme, no backslash tricks. */
@@ -86,6 +89,16 @@ export function createApp(
 ): { app: express.Express; sessions: SessionStore; superId: SuperId } {
   const superId = new SuperId(config, log);
   const tenantApi = new TenantApi(config, superId, log);
+  /** The signed-in user as SuperOffice knows them; fetched once per session and lifetime. */
+  const currentPrincipal = async (session: Session, fresh = false): Promise<Principal> => {
+    // DEFECT no-principal-cache: "it is only one more call", made on every page.
+    const cached = config.defects.has('no-principal-cache') ? undefined : session.principal;
+    if (!fresh && cached && Date.now() - cached.fetchedAt < PRINCIPAL_TTL_MS)
+      return cached.value as Principal;
+    const value = await tenantApi.get<Principal>(session, 'v1/User/currentPrincipal');
+    session.principal = { value, fetchedAt: Date.now() };
+    return value;
+  };
   const sessions = new SessionStore({ insecureCookie: config.defects.has('insecure-cookie') });
   const app = express();
   app.disable('x-powered-by');
@@ -238,7 +251,7 @@ export function createApp(
       return;
     }
     try {
-      const principal = await tenantApi.get<Principal>(session, 'v1/User/currentPrincipal');
+      const principal = await currentPrincipal(session, true);
       const name = principal.FullName ?? principal.UserName ?? session.user.name;
       res.json({ signedIn: true, user: { name, ctx: session.user.ctx } });
     } catch (err) {
@@ -258,7 +271,7 @@ export function createApp(
       return;
     }
     try {
-      const principal = await tenantApi.get<Principal>(session, 'v1/User/currentPrincipal');
+      const principal = await currentPrincipal(session);
       // DEFECT heavy-queries: "just give me the first ten", no field list, no order.
       const search = config.defects.has('heavy-queries') ? 'v1/Contact?$top=10' : CONTACT_SEARCH;
       const result = await tenantApi.get<{ value?: ContactRow[] }>(session, search);
@@ -382,7 +395,7 @@ export function createApp(
       return;
     }
     try {
-      const principal = await tenantApi.get<Principal>(session, 'v1/User/currentPrincipal');
+      const principal = await currentPrincipal(session);
       const result = await tenantApi.get<{ value?: ContactRow[] }>(session, CONTACT_SEARCH);
       let updated = 0;
       for (const c of result.value ?? []) {

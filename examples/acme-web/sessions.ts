@@ -15,6 +15,8 @@ export interface Session {
   refreshToken: string | undefined;
   /** One refresh at a time per session. */
   refreshing?: Promise<void> | undefined;
+  /** `User/currentPrincipal`, cached: it changes rarely (see PRINCIPAL_TTL_MS in server.ts). */
+  principal?: { value: unknown; fetchedAt: number } | undefined;
 }
 
 export interface PendingSignIn {

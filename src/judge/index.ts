@@ -710,3 +710,75 @@ export function judgeSystemUserCaution(calls: readonly TenantRequest[], jobs: nu
     message: `${calls.length} system-user call(s) in ${jobs} job run(s): ${deletes.length} delete(s), ${updates.length} write(s); no mass delete or broad update (the system user's overall use is attested)`,
   };
 }
+
+/**
+ * Tenant resources that rarely change (the current principal, lists and their items, UDF
+ * metadata, preferences, countries, currencies, associates, user groups, licences): an app
+ * caches them instead of fetching them for every page view or job.
+ */
+const RARELY_CHANGING =
+  /^v1\/(User\/currentPrincipal|MDOList\/[^/]+|List\/[^/]+(\/Items(\/.*)?)?|UserDefinedFieldInfo(\/.*)?|Preference(\/.*)?|Country(\/.*)?|Currency(\/.*)?|Associate(\/\d+)?|UserGroup(\/.*)?|License(\/.*)?|Agents\/(List|MDO|UserDefinedFieldInfo|Preference)\/.*)$/i;
+
+/** `v1/...` with its query, when the request reads a rarely-changing resource. */
+export function rarelyChangingKey(req: TenantRequest): string | undefined {
+  const u = new URL(req.url, 'https://tenant.invalid');
+  const path = decodeURIComponent(u.pathname).replace(/^\/[^/]+\/api\//i, '');
+  const method = req.method.toUpperCase();
+  const agent = /^v1\/Agents\//i.test(path);
+  if (!RARELY_CHANGING.test(path) || (agent ? method !== 'POST' : method !== 'GET')) return undefined;
+  const query = [...u.searchParams].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`);
+  return `${path}${query.length ? `?${query.join('&')}` : ''}`;
+}
+
+/**
+ * API-CACHE over `views` (the app's API traffic per page view, job or run). `acrossViews`: the
+ * views share one app process that could cache (web pages, server jobs); a native app's runs are
+ * separate processes, so only repeats within one run count. A resource fetched in every view
+ * (at least 3) fails; a repeat short of that warns; no lookup at all passes with the figures.
+ */
+export function judgeCache(o: {
+  views: readonly (readonly TenantRequest[])[];
+  acrossViews: boolean;
+  what: string;
+}): Judgement {
+  const calls = o.views.reduce((n, v) => n + v.length, 0);
+  if (calls === 0) return cannot(`the app made no API call in ${o.views.length} ${o.what}`);
+  const perView = o.views.map((v) => {
+    const m = new Map<string, number>();
+    for (const r of v) {
+      const key = rarelyChangingKey(r);
+      if (key) m.set(key, (m.get(key) ?? 0) + 1);
+    }
+    return m;
+  });
+  const keys = new Set(perView.flatMap((m) => [...m.keys()]));
+  const findings: Array<{ key: string; count: number; everyView: boolean }> = [];
+  for (const key of keys) {
+    const inViews = perView.filter((m) => m.has(key)).length;
+    const count = perView.reduce((n, m) => n + (m.get(key) ?? 0), 0);
+    const within = perView.some((m) => (m.get(key) ?? 0) > 1);
+    if (within || (o.acrossViews && inViews > 1))
+      findings.push({
+        key,
+        count,
+        everyView: o.acrossViews && o.views.length >= 3 && inViews === o.views.length,
+      });
+  }
+  if (findings.length) {
+    const shown = findings
+      .slice(0, 3)
+      .map((f) => `${f.key} fetched ${f.count} times in ${o.views.length} ${o.what}`)
+      .join('; ');
+    return {
+      status: findings.some((f) => f.everyView || f.count >= 3) ? 'fail' : 'warn',
+      message: `${shown}: cache rarely changing data (per user or tenant, with a lifetime of minutes or more) instead of fetching it again`,
+    };
+  }
+  return {
+    status: 'pass',
+    message:
+      keys.size === 0
+        ? `${calls} API call(s) in ${o.views.length} ${o.what}, none to the current principal, lists or metadata`
+        : `${[...keys].slice(0, 3).join(', ')} fetched once in ${o.views.length} ${o.what} and reused`,
+  };
+}

@@ -6,7 +6,7 @@
 import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
 import { credentialAfter, signedIn, runJob, cannotJudge as error } from '../../fixtures/jobs.ts';
 import type { Exchange, GlobalFaults } from '../../src/emulator/types.ts';
-import { judgeRate, judgeSystemUserCaution, judgeThrottle } from '../../src/judge/index.ts';
+import { judgeCache, judgeRate, judgeSystemUserCaution, judgeThrottle } from '../../src/judge/index.ts';
 
 test.skip(
   ({ harness }) => harness.config.app.type !== 'server-to-server',
@@ -258,32 +258,47 @@ test.describe('system user', { tag: GLOBAL_TAG }, () => {
   );
 
   test(
-    'Keeps the system user to 10 API calls per second',
-    { tag: ['@API-RATE-10PS'] },
+    'Keeps the system user to 10 API calls per second, and caches what rarely changes',
+    { tag: ['@API-RATE-10PS', '@API-CACHE'] },
     async ({ preflight }) => {
-      const rule = 'API-RATE-10PS';
-      const check = 'peak-rate';
-      const title = "The app's system-user API calls stay within 10 per second";
+      const rate = {
+        rule: 'API-RATE-10PS',
+        check: 'peak-rate',
+        title: "The app's system-user API calls stay within 10 per second",
+      };
+      const cache = {
+        rule: 'API-CACHE',
+        check: 'no-repeat-lookups',
+        title: 'The job fetches lists and metadata once and reuses them, not on every run',
+      };
       const session = await signedIn(preflight);
-      if (typeof session === 'string') return error(preflight, rule, check, title, session);
+      if (typeof session === 'string') {
+        for (const c of [rate, cache]) await error(preflight, c.rule, c.check, c.title, session);
+        return;
+      }
       const { emulator } = preflight;
       // No other check runs now: every system-user call is this app's, three jobs a second apart.
-      const mark = emulator.recorder.lastSeq();
+      const marks: number[] = [];
       for (let i = 0; i < 3; i++) {
         if (i > 0) await new Promise((r) => setTimeout(r, 1_000));
+        marks.push(emulator.recorder.lastSeq());
         await runJob(preflight, session);
       }
       await emulator.sync();
-      const calls = systemUserCalls(emulator.recorder.since(mark));
+      const calls = systemUserCalls(emulator.recorder.since(marks[0]!));
       await preflight.finding({
-        rule,
-        check,
-        title,
+        ...rate,
         ...judgeRate({
           times: calls.map((e) => Date.parse(e.time)),
           certification: preflight.config.app.certification,
         }),
       });
+      const views = marks.map((m, i) =>
+        calls
+          .filter((e) => e.seq > m && (i + 1 >= marks.length || e.seq <= marks[i + 1]!))
+          .map((e) => ({ method: e.method, url: e.url })),
+      );
+      await preflight.finding({ ...cache, ...judgeCache({ views, acrossViews: true, what: 'job runs' }) });
     },
   );
 });

@@ -15,6 +15,8 @@ import {
   judgeThrottle,
   needsConfig,
   judgeOutbound,
+  judgeCache,
+  rarelyChangingKey,
   judgeSystemUserCaution,
   judgeDefaultEntity,
   judgeProtectedWrites,
@@ -436,4 +438,46 @@ test('API-SYSUSER-CAUTION: a mass delete fails, a broad update warns, a read-onl
   const broad = Array.from({ length: 25 }, (_, i) => r('PATCH', `Contact/${i + 1}`));
   expect(judgeSystemUserCaution(broad, 1).status).toBe('warn');
   expect(judgeSystemUserCaution([], 1).status).toBe('error');
+});
+
+test('API-CACHE: the principal fetched on every use fails, fetched once passes, repeats within a native run count', () => {
+  const r = (method: string, path: string) => ({ method, url: `/Cust12345/api/v1/${path}` });
+  const principal = r('GET', 'User/currentPrincipal');
+  const search = r('GET', 'Contact?$select=name&$orderby=contactId&$top=10');
+  const every = judgeCache({
+    views: [
+      [principal, search],
+      [principal, search],
+      [principal, search],
+    ],
+    acrossViews: true,
+    what: 'uses of /contacts',
+  });
+  expect(every).toEqual({
+    status: 'fail',
+    message:
+      'v1/User/currentPrincipal fetched 3 times in 3 uses of /contacts: cache rarely changing data (per user or tenant, with a lifetime of minutes or more) instead of fetching it again',
+  });
+  expect(
+    judgeCache({ views: [[principal, search], [search], [search]], acrossViews: true, what: 'uses' }),
+  ).toEqual({
+    status: 'pass',
+    message: 'v1/User/currentPrincipal fetched once in 3 uses and reused',
+  });
+  // A native app's runs are separate processes: once per run is fine, twice in one run is not.
+  expect(
+    judgeCache({ views: [[principal], [principal], [principal]], acrossViews: false, what: 'runs' }).status,
+  ).toBe('pass');
+  expect(
+    judgeCache({ views: [[principal, principal], [], []], acrossViews: false, what: 'runs' }).status,
+  ).toBe('warn');
+  expect(judgeCache({ views: [[search], [search], [search]], acrossViews: true, what: 'uses' }).message).toBe(
+    '3 API call(s) in 3 uses, none to the current principal, lists or metadata',
+  );
+  expect(judgeCache({ views: [[], [], []], acrossViews: true, what: 'uses' }).status).toBe('error');
+  // List items by agent (POST) and by REST count; entities and searches do not.
+  expect(rarelyChangingKey(r('GET', 'List/category/Items'))).toBe('v1/List/category/Items');
+  expect(rarelyChangingKey(r('POST', 'Agents/List/GetListItems'))).toBe('v1/Agents/List/GetListItems');
+  expect(rarelyChangingKey(r('GET', 'Contact/4'))).toBeUndefined();
+  expect(rarelyChangingKey(r('POST', 'Contact'))).toBeUndefined();
 });

@@ -202,3 +202,18 @@ export async function apiGet(session, relativePath) {
     throw new ApiError(res.status, url.pathname);
   }
 }
+
+/** How long the current principal is reused before it is fetched again. */
+const PRINCIPAL_TTL_MS = 10 * 60_000;
+
+/**
+ * The signed-in user as SuperOffice knows them (`v1/User/currentPrincipal`): it changes rarely,
+ * so it is kept with the session's tokens and reused; `fresh` asks SuperOffice again.
+ */
+export async function currentPrincipal(session, fresh = false) {
+  const cached = session.principal;
+  if (!fresh && cached && Date.now() - cached.fetchedAt < PRINCIPAL_TTL_MS) return cached.value;
+  const value = await apiGet(session, 'v1/User/currentPrincipal');
+  session.principal = { value, fetchedAt: Date.now() };
+  return value;
+}

@@ -8,7 +8,13 @@ import { currentUser } from '../lib/auth.js';
 import { log } from '../lib/log.js';
 import { pageSession } from '../lib/page-session.js';
 import { forgetTokens } from '../lib/token-store.js';
-import { BusyError, SessionExpiredError, TenantUnavailableError, apiGet } from '../lib/tenant-api.js';
+import {
+  BusyError,
+  SessionExpiredError,
+  TenantUnavailableError,
+  apiGet,
+  currentPrincipal,
+} from '../lib/tenant-api.js';
 
 /** Contact search as the list page runs it: primary-key order, a page of 10, only the fields shown. */
 const CONTACT_SEARCH = 'v1/Contact?$select=contactId,name&$orderby=contactId&$top=10';
@@ -62,7 +68,7 @@ export async function getServerSideProps({ req, res }) {
   if (!current) return { redirect: { destination: '/login?returnUrl=%2Fcontacts', permanent: false } };
   const { tokens, user } = current;
   try {
-    const principal = await apiGet(tokens, 'v1/User/currentPrincipal');
+    const principal = await currentPrincipal(tokens);
     const result = await apiGet(tokens, CONTACT_SEARCH);
     const contacts = (Array.isArray(result?.value) ? result.value : []).map((c, i) => ({
       id: `${String(c.contactId ?? '')}-${i}`,

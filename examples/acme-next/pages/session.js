@@ -8,7 +8,12 @@ import { currentUser } from '../lib/auth.js';
 import { log } from '../lib/log.js';
 import { pageSession } from '../lib/page-session.js';
 import { forgetTokens } from '../lib/token-store.js';
-import { BusyError, SessionExpiredError, TenantUnavailableError, apiGet } from '../lib/tenant-api.js';
+import {
+  BusyError,
+  SessionExpiredError,
+  TenantUnavailableError,
+  currentPrincipal,
+} from '../lib/tenant-api.js';
 
 export default function SessionPage({ signedIn, user, principalName, notice }) {
   if (!signedIn) {
@@ -52,7 +57,7 @@ export async function getServerSideProps({ req, res }) {
   }
   const props = { signedIn: true, session: await pageSession(req, res), user: current.user };
   try {
-    const principal = await apiGet(current.tokens, 'v1/User/currentPrincipal');
+    const principal = await currentPrincipal(current.tokens, true);
     props.principalName = principal.FullName ?? principal.UserName ?? null;
   } catch (err) {
     if (err instanceof SessionExpiredError) {
