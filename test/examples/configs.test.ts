@@ -15,6 +15,7 @@ const APPS = [
   { app: 'acme-cli', type: 'native', source: 'cli.ts' },
   { app: 'acme-passport', type: 'web', source: 'server.js' },
   { app: 'acme-next', type: 'web', source: 'lib/config.js' },
+  { app: 'acme-eoc', type: 'web', source: 'settings.js' },
 ] as const;
 
 test('configs load and defects.json matches the apps', async () => {
