@@ -1,9 +1,10 @@
 /**
- * `so-preflight init`: writes a commented `preflight.config.ts`. Asks a few questions on a TTY;
+ * `so-preflight init`: writes a commented `preflight.config.ts` and, for web apps, an example
+ * journey (`preflight/journeys/example.ts`, kept if it exists). Asks a few questions on a TTY;
  * asks nothing otherwise (CI, scripts), using the defaults.
  */
-import { existsSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline/promises';
 
@@ -49,6 +50,34 @@ async function ask(): Promise<Answers> {
   }
 }
 
+/** Where `init` puts its example journey, relative to the config. */
+export const JOURNEYS_DIR = 'preflight/journeys';
+
+/** An example journey: needs nothing but so-preflight's own Playwright (for its types). */
+export const JOURNEY_TEMPLATE = `/**
+ * A journey: what a user does with your app, as Playwright code. so-preflight runs each journey in
+ * a browser signed in through SuperID (as an administrator; add \`as: 'user'\` for a normal user)
+ * and judges what your app sends the tenant meanwhile: list queries, request rate, REST or SOAP,
+ * and what it writes. Replace the steps with your app's own pages and features, and add more.
+ */
+import type { Page } from '@playwright/test';
+
+interface JourneyContext {
+  page: Page;
+  app: { baseURL: string; url(path: string): string };
+}
+
+export default [
+  {
+    name: 'open the start page',
+    async run({ page, app }: JourneyContext) {
+      await page.goto(app.url('/'));
+      await page.waitForLoadState('load');
+    },
+  },
+];
+`;
+
 export function configTemplate(a: Answers): string {
   const native = a.type === 'native';
   return `import { defineConfig } from 'so-preflight';
@@ -75,11 +104,14 @@ ${native ? '' : "        PORT: '${app.port}',\n"}        // Map the emulator's v
         SUPEROFFICE_CLIENT_ID: '\${client.id}',
 ${native ? '' : "        SUPEROFFICE_CLIENT_SECRET: '${client.secret}',\n"}      },
 ${native ? '' : "      // A path that answers once the app is up.\n      ready: '/',\n"}    },
-${native ? "    // Native apps open the system browser through BROWSER; the harness drives it.\n    signIn: { browserEnv: true },\n    redirectUris: ['^http://127\\\\.0\\\\.0\\\\.1:\\\\d{2,5}/$'],\n" : "    // Where sign-in starts (or { page: '/', click: 'text=Sign in' }).\n    signIn: { path: '/login' },\n    // Tells a signed-in browser from a signed-out one.\n    session: { path: '/me', expect: { status: 200 } },\n    // A page that makes your app call the tenant API with the user's token.\n    apiAction: { path: '/' },\n    // Your redirect URLs exactly as registered with SuperOffice (or ^...$ patterns).\n    redirectUris: ['http://127.0.0.1:${app.port}/callback'],\n"}  },
+${native ? "    // Native apps open the system browser through BROWSER; the harness drives it.\n    signIn: { browserEnv: true },\n    redirectUris: ['^http://127\\\\.0\\\\.0\\\\.1:\\\\d{2,5}/$'],\n" : "    // Where sign-in starts (or { page: '/', click: 'text=Sign in' }).\n    signIn: { path: '/login' },\n    // Tells a signed-in browser from a signed-out one.\n    session: { path: '/me', expect: { status: 200 } },\n    // A page that makes your app call the tenant API with the user's token.\n    apiAction: { path: '/' },\n    // Your redirect URLs exactly as registered with SuperOffice (or ^...$ patterns).\n    redirectUris: ['http://127.0.0.1:${app.port}/callback'],\n    // What users do with your app (Playwright code); its API traffic and writes are judged.\n    journeys: ['preflight/journeys'],\n"}  },
   superoffice: {
     // 'sod' | 'qaonline' | 'online'
     environment: 'sod',
     tenant: 'Cust12345',
+    // For an app that hard-codes https://sod.superoffice.com: the harness answers as SuperOffice's
+    // own hosts through an HTTPS proxy, and SUPEROFFICE_URL above is not needed.
+    // impersonate: true,
   },
 });
 `;
@@ -100,6 +132,14 @@ export async function initConfig(argv: string[]): Promise<number> {
   }
   const answers = process.stdin.isTTY && process.stdout.isTTY ? await ask() : DEFAULTS;
   writeFileSync(file, configTemplate(answers));
-  console.log(`so-preflight: wrote ${file}; adjust it, then run "so-preflight check"`);
+  const written = [file];
+  const journey = resolve(dirname(file), JOURNEYS_DIR, 'example.ts');
+  // Journeys are the partner's own code: an existing one is never overwritten, not even by --force.
+  if (answers.type === 'web' && !existsSync(journey)) {
+    mkdirSync(dirname(journey), { recursive: true });
+    writeFileSync(journey, JOURNEY_TEMPLATE);
+    written.push(relative(process.cwd(), journey));
+  }
+  console.log(`so-preflight: wrote ${written.join(' and ')}; adjust them, then run "so-preflight check"`);
   return 0;
 }

@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
+import { loadJourneys } from '../../fixtures/journey.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { RULES } from '../../src/rules/index.ts';
 import {
@@ -195,8 +196,14 @@ test('init writes a config that loads, refuses to overwrite it, and overwrites w
   const file = join(cwd, 'preflight.config.ts');
   const first = await runCli(['init'], { cwd });
   expect(first.code, explain(first)).toBe(0);
-  expect(first.stdout.trim()).toBe(`so-preflight: wrote ${file}; adjust it, then run "so-preflight check"`);
+  const journeyFile = join(cwd, 'preflight', 'journeys', 'example.ts');
+  expect(first.stdout.trim()).toBe(
+    `so-preflight: wrote ${file} and ${join('preflight', 'journeys', 'example.ts')}; adjust them, then run "so-preflight check"`,
+  );
   expect(existsSync(file)).toBe(true);
+  // The example journey loads the way the journeys suite loads it, and names one journey.
+  const journeys = await loadJourneys([journeyFile]);
+  expect(journeys.map((j) => j.name)).toEqual(['open the start page']);
   const written = readFileSync(file, 'utf8');
   expect(written).toContain("from 'so-preflight'");
 
@@ -212,6 +219,8 @@ test('init writes a config that loads, refuses to overwrite it, and overwrites w
   expect(config.app.start?.command).toBe('npm start');
   expect(config.app.baseURL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   expect(config.app.redirectUris).toEqual([`${config.app.baseURL}/callback`]);
+  expect(config.app.journeys).toEqual(['preflight/journeys']);
+  expect(config.superoffice.impersonate).toBe(false);
   expect(Object.keys(config.app.start?.env ?? {})).toEqual(
     expect.arrayContaining(['PORT', 'SUPEROFFICE_URL', 'SUPEROFFICE_CLIENT_ID', 'SUPEROFFICE_CLIENT_SECRET']),
   );
@@ -224,7 +233,10 @@ test('init writes a config that loads, refuses to overwrite it, and overwrites w
   );
   expect(readFileSync(file, 'utf8'), 'the refused init left the file alone').toBe(adjusted);
 
+  // --force rewrites the config, never the partner's journeys.
+  writeFileSync(journeyFile, '// my own journey\nexport default [];\n');
   const forced = await runCli(['init', '--force'], { cwd });
   expect(forced.code, explain(forced)).toBe(0);
   expect(readFileSync(file, 'utf8')).toBe(written);
+  expect(readFileSync(journeyFile, 'utf8')).toBe('// my own journey\nexport default [];\n');
 });
