@@ -30,6 +30,8 @@ export default defineConfig({
     signIn: { path: '/login' },
     session: { path: '/session', expect: { status: 200 } },
     apiAction: { path: '/sync' },
+    // What the scheduler does; each journey's system-user traffic and writes are judged.
+    journeys: ['preflight/journeys'],
     signOut: { path: '/logout' },
     returnParams: ['returnUrl'],
     redirectUris: ['http://127.0.0.1:${app.port}/callback'],

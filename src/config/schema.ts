@@ -135,7 +135,8 @@ export const configSchema = z.strictObject({
       sourceDir: z.string().optional(),
       /**
        * Journey files or folders (relative to the config file): Playwright code that uses the app
-       * like a user (`journey()` from 'so-preflight/journey'); web apps.
+       * like a user (`journey()` from 'so-preflight/journey'); web and server-to-server apps (whose
+       * journeys trigger their jobs through their pages or HTTP endpoints).
        */
       journeys: z.array(z.string().min(1)).max(50).default([]),
       /** Files the app writes its logs to (relative to the config file), scanned for secrets. */
@@ -171,11 +172,11 @@ export const configSchema = z.strictObject({
           message:
             'native apps name a command the harness runs after sign-in: { command: "node cli.ts sync --once" }',
         });
-      if (app.journeys.length > 0 && app.type !== 'web')
+      if (app.journeys.length > 0 && app.type === 'native')
         ctx.addIssue({
           code: 'custom',
           path: ['journeys'],
-          message: 'journeys drive a web app in the browser; native and server-to-server apps use apiAction',
+          message: "journeys drive the app's pages in a browser; native apps use apiAction.command",
         });
       if (app.tokenStore !== undefined && app.type !== 'native')
         ctx.addIssue({ code: 'custom', path: ['tokenStore'], message: 'only for native apps' });

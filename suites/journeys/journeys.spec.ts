@@ -7,7 +7,8 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { test } from '../../fixtures/index.ts';
+import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
+import type { ResolvedConfig } from '../../src/config/schema.ts';
 import { readManifest } from '../../fixtures/harness.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { loadJourneys, type Journey } from '../../fixtures/journey.ts';
@@ -21,9 +22,7 @@ import {
 import { WRITE_NOTES } from '../../src/emulator/netserver/routes-writes.ts';
 
 /** The journey files the config names (folders: their .ts, .mts, .mjs and .js files, sorted). */
-async function journeyFiles(): Promise<string[]> {
-  const manifest = readManifest();
-  const config = await loadConfig(manifest.configFile, { appPort: manifest.appPort });
+async function journeyFiles(config: ResolvedConfig): Promise<string[]> {
   const files: string[] = [];
   for (const entry of config.app.journeys) {
     const path = resolve(config.configDir, entry);
@@ -41,7 +40,14 @@ async function journeyFiles(): Promise<string[]> {
   return files;
 }
 
-const journeys: Journey[] = await loadJourneys(await journeyFiles());
+const manifest = readManifest();
+const runConfig = await loadConfig(manifest.configFile, { appPort: manifest.appPort });
+const journeys: Journey[] = await loadJourneys(await journeyFiles(runConfig));
+/**
+ * A server-to-server app's traffic is its system user's, which no flow tells apart from other
+ * checks': its journeys run alone.
+ */
+const alone = runConfig.app.type === 'server-to-server' ? [GLOBAL_TAG] : [];
 
 const TRAFFIC_RULES = ['API-NO-CHOKE', 'API-NO-MIX', 'API-RATE-10PS'] as const;
 /** Judged from what the journeys write; a journey that writes nothing leaves them not run. */
@@ -60,16 +66,16 @@ test.describe('journeys', () => {
   if (journeys.length === 0) {
     // Without journeys nothing shows how the app writes: say so, rule by rule.
     test('journeys: what the app writes', { tag: WRITE_TAGS }, async ({ preflight }) => {
-      const web = preflight.config.app.type === 'web';
+      const native = preflight.config.app.type === 'native';
       for (const rule of WRITE_RULES)
         await preflight.finding({
           rule,
           check: 'journeys-writes',
           title: WRITE_TITLES[rule],
           status: 'not-run',
-          message: web
-            ? 'not run: app.journeys names no journey; journeys that create and edit companies and persons show how the app writes to the tenant'
-            : `not run: journeys drive web pages, and this is a ${preflight.config.app.type} app; what it writes is attested`,
+          message: native
+            ? 'not run: journeys drive pages in a browser, and a native app has none; what it writes is attested'
+            : 'not run: app.journeys names no journey; journeys that create and edit companies and persons (or trigger the jobs that do) show how the app writes to the tenant',
         });
     });
   }
@@ -80,7 +86,7 @@ test.describe('journeys', () => {
       .replace(/^-|-$/g, '');
     test(
       `journey: ${j.name}`,
-      { tag: [...TRAFFIC_RULES.map((r) => `@${r}`), ...WRITE_TAGS] },
+      { tag: [...TRAFFIC_RULES.map((r) => `@${r}`), ...WRITE_TAGS, ...alone] },
       async ({ preflight }) => {
         const title = (what: string) => `${what} (journey "${j.name}")`;
         const titles: Record<JourneyRule, string> = {

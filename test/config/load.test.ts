@@ -130,3 +130,21 @@ test('placeholders expand, unknown ones stay visible', () => {
     'https://a/x ${nope}',
   );
 });
+
+test('journeys: web and server-to-server apps may name them, native apps may not', async () => {
+  expect(await problems({ app: { ...base.app, journeys: ['preflight/journeys'] } })).toEqual([]);
+  expect(
+    await problems({ app: { ...base.app, type: 'server-to-server', journeys: ['preflight/journeys'] } }),
+  ).toEqual([]);
+  const native = await problems({
+    app: {
+      name: 'CLI',
+      type: 'native',
+      start: { command: 'node cli.js' },
+      signIn: { browserEnv: true },
+      redirectUris: ['^http://127\\.0\\.0\\.1:\\d{2,5}/$'],
+      journeys: ['preflight/journeys'],
+    },
+  });
+  expect(native.join('\n')).toMatch(/native apps use apiAction\.command.* → at app\.journeys/);
+});
