@@ -6,7 +6,7 @@
  * flow and by what the user saw.
  */
 import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
-import { cannotJudge as error, needsApiAction, signedIn } from '../../fixtures/jobs.ts';
+import { callsPerUse, cannotJudge as error, needsApiAction, signedIn } from '../../fixtures/jobs.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
 import type { FlowApiFaults, FlowOptions } from '../../src/emulator/types.ts';
 import {
@@ -146,11 +146,7 @@ test.describe('API usage', () => {
       });
       // Each use of the API action on its own: a web app's pages share one process that can cache;
       // a native app's runs are separate processes, so only repeats within one run count.
-      const views = marks.map((m, i) =>
-        calls
-          .filter((e) => e.seq > m && (i + 1 >= marks.length || e.seq <= marks[i + 1]!))
-          .map((e) => ({ method: e.method, url: e.url })),
-      );
+      const views = callsPerUse(calls, marks);
       const native = preflight.config.app.type === 'native';
       await preflight.finding({
         ...cache,

@@ -4,7 +4,7 @@
  * 401. Judged from the NetServer traffic after the harness triggers the app's job (`apiAction`).
  */
 import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
-import { credentialAfter, signedIn, runJob, cannotJudge as error } from '../../fixtures/jobs.ts';
+import { callsPerUse, credentialAfter, signedIn, runJob, cannotJudge as error } from '../../fixtures/jobs.ts';
 import type { Exchange, GlobalFaults } from '../../src/emulator/types.ts';
 import { judgeCache, judgeRate, judgeSystemUserCaution, judgeThrottle } from '../../src/judge/index.ts';
 
@@ -293,11 +293,7 @@ test.describe('system user', { tag: GLOBAL_TAG }, () => {
           certification: preflight.config.app.certification,
         }),
       });
-      const views = marks.map((m, i) =>
-        calls
-          .filter((e) => e.seq > m && (i + 1 >= marks.length || e.seq <= marks[i + 1]!))
-          .map((e) => ({ method: e.method, url: e.url })),
-      );
+      const views = callsPerUse(calls, marks);
       await preflight.finding({ ...cache, ...judgeCache({ views, acrossViews: true, what: 'job runs' }) });
     },
   );

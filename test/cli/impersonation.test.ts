@@ -95,46 +95,14 @@ const OLD_NODE = (() => {
   return v && !nodeHonoursEnvProxy(v) ? v : undefined;
 })();
 
-test('acme-passport on a Node that ignores HTTPS_PROXY: exit 3, one line naming that Node', async () => {
-  test.skip(!OLD_NODE, 'needs /usr/bin/node older than 22.21 (Debian ships 20)');
-  test.slow();
+/** A check of AUTH-FEDERATED alone, one worker: all a run error needs to show. */
+async function checkAuthFederated(config: unknown) {
   const out = scratch('report');
   const r = await runCli(
     [
       'check',
       '--config',
-      writeJson(scratch('preflight.config.json'), passport({ PATH: `/usr/bin:/bin` })),
-      '--out',
-      out,
-      '--rules',
-      'AUTH-FEDERATED',
-      '--workers',
-      '1',
-    ],
-    { timeoutMs: 240_000 },
-  );
-  expect(r.code, explain(r)).toBe(3);
-  const report = readReport(out);
-  expect(report.runErrors, explain(r)).toEqual([
-    expect.stringContaining(
-      `the app ignores so-preflight's HTTPS proxy: none of its calls to https://sod.superoffice.com arrived, so it cannot be checked against the emulator; the app runs on Node ${OLD_NODE}, which does not honour HTTPS_PROXY`,
-    ),
-  ]);
-  expect(report.rules.find((rule) => rule.id === 'AUTH-FEDERATED')?.status).toBe('error');
-  expectNoStackTrace(r);
-});
-
-test('acme-passport with HTTPS_PROXY taken away: exit 3 and one line saying the app ignores the proxy', async () => {
-  test.slow();
-  const out = scratch('report');
-  const r = await runCli(
-    [
-      'check',
-      '--config',
-      writeJson(
-        scratch('preflight.config.json'),
-        passport({ HTTPS_PROXY: '', https_proxy: '', HTTP_PROXY: '', http_proxy: '' }),
-      ),
+      writeJson(scratch('preflight.config.json'), config),
       '--out',
       out,
       '--rules',
@@ -150,11 +118,30 @@ test('acme-passport with HTTPS_PROXY taken away: exit 3 and one line saying the 
   );
   const report = readReport(out);
   expect(report.verdict).toBe('incomplete');
+  expect(report.rules.find((rule) => rule.id === 'AUTH-FEDERATED')?.status).toBe('error');
+  expectNoStackTrace(r);
+  return report;
+}
+
+test('acme-passport on a Node that ignores HTTPS_PROXY: exit 3, one line naming that Node', async () => {
+  test.skip(!OLD_NODE, 'needs /usr/bin/node older than 22.21 (Debian ships 20)');
+  test.slow();
+  const report = await checkAuthFederated(passport({ PATH: '/usr/bin:/bin' }));
+  expect(report.runErrors).toEqual([
+    expect.stringContaining(
+      `so it cannot be checked against the emulator; the app runs on Node ${OLD_NODE}, which does not honour HTTPS_PROXY`,
+    ),
+  ]);
+});
+
+test('acme-passport with HTTPS_PROXY taken away: exit 3 and one line saying the app ignores the proxy', async () => {
+  test.slow();
+  const report = await checkAuthFederated(
+    passport({ HTTPS_PROXY: '', https_proxy: '', HTTP_PROXY: '', http_proxy: '' }),
+  );
   expect(report.runErrors).toEqual([
     expect.stringContaining('app.start.env sets HTTPS_PROXY and https_proxy to nothing; remove them'),
   ]);
-  expect(report.rules.find((rule) => rule.id === 'AUTH-FEDERATED')?.status).toBe('error');
-  expectNoStackTrace(r);
 });
 
 test('attach mode does not impersonate: emulator and check --attach refuse such a config in one line', async () => {
