@@ -26,7 +26,7 @@ import { loadConfig } from '../../src/config/load.ts';
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'src/cli/main.ts');
 const CONCURRENCY = Number(process.env['MATRIX_CONCURRENCY'] ?? 2);
-/** Playwright workers per check (each runs its own emulator, app and browser). */
+/** Playwright workers per check (they share the run's one emulator and app; default 2). */
 const WORKERS = process.env['MATRIX_WORKERS'];
 
 interface Defect {
