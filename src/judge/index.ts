@@ -735,17 +735,22 @@ export function rarelyChangingKey(req: TenantRequest): string | undefined {
  * views share one app process that could cache (web pages, server jobs); a native app's runs are
  * separate processes, so only repeats within one run count. A resource fetched in every view
  * (at least 3) fails; a repeat short of that warns; no lookup at all passes with the figures.
+ * Only answered (2xx) lookups count: a failed one has nothing to cache.
  */
 export function judgeCache(o: {
-  views: readonly (readonly TenantRequest[])[];
+  views: readonly (readonly (TenantRequest & { status?: number })[])[];
   acrossViews: boolean;
   what: string;
 }): Judgement {
   const calls = o.views.reduce((n, v) => n + v.length, 0);
   if (calls === 0) return cannot(`the app made no API call in ${o.views.length} ${o.what}`);
+  // Only an answer can be cached: lookups that failed (401, 421, 429...) are retries, not waste.
+  const answered = (r: { status?: number }) => r.status === undefined || (r.status >= 200 && r.status < 300);
+  if (!o.views.some((v) => v.some(answered)))
+    return cannot(`none of the app's ${calls} API call(s) in ${o.views.length} ${o.what} was answered`);
   const perView = o.views.map((v) => {
     const m = new Map<string, number>();
-    for (const r of v) {
+    for (const r of v.filter(answered)) {
       const key = rarelyChangingKey(r);
       if (key) m.set(key, (m.get(key) ?? 0) + 1);
     }

@@ -475,6 +475,21 @@ test('API-CACHE: the principal fetched on every use fails, fetched once passes, 
     '3 API call(s) in 3 uses, none to the current principal, lists or metadata',
   );
   expect(judgeCache({ views: [[], [], []], acrossViews: true, what: 'uses' }).status).toBe('error');
+  // A lookup that failed (here 421 from a wrong host) had nothing to cache: not judged as a repeat.
+  const misdirected = { ...principal, status: 421 };
+  expect(
+    judgeCache({ views: [[misdirected], [misdirected], [misdirected]], acrossViews: true, what: 'uses' }),
+  ).toEqual({
+    status: 'error',
+    message: "cannot judge: none of the app's 3 API call(s) in 3 uses was answered",
+  });
+  expect(
+    judgeCache({
+      views: [[misdirected, { ...principal, status: 200 }], [search], [search]],
+      acrossViews: true,
+      what: 'uses',
+    }).status,
+  ).toBe('pass');
   // List items by agent (POST) and by REST count; entities and searches do not.
   expect(rarelyChangingKey(r('GET', 'List/category/Items'))).toBe('v1/List/category/Items');
   expect(rarelyChangingKey(r('POST', 'Agents/List/GetListItems'))).toBe('v1/Agents/List/GetListItems');
