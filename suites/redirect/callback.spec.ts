@@ -58,9 +58,13 @@ async function captureCallback(preflight: Preflight, session: FlowSession): Prom
   return captured;
 }
 
-/** Load `url` in the flow's browser; what the app answered (no status: it did not answer). */
+/**
+ * Load `url` in the flow's browser; what the app answered (no status: it did not answer). The
+ * bound is generous: a callback may exchange the code and render a server-side page, which a
+ * loaded machine (CI running several checks at once) can make slow.
+ */
 async function deliver(preflight: Preflight, session: FlowSession, url: URL) {
-  const res = await session.page.goto(url.href, { timeout: 15_000 }).catch(() => null);
+  const res = await session.page.goto(url.href, { timeout: 30_000 }).catch(() => null);
   await preflight.settle(session.page);
   const status = res?.status();
   return {
