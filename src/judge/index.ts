@@ -317,6 +317,16 @@ export interface TenantRequest {
   url: string;
 }
 
+/** The path of a tenant request (`/Cust12345/api/v1/Contact/4`), without its query. */
+function pathOf(req: TenantRequest): string {
+  return new URL(req.url, 'https://tenant.invalid').pathname;
+}
+
+/** The path of a tenant request below the tenant's API root (`v1/Contact/4`). */
+function apiPathOf(req: TenantRequest): string {
+  return pathOf(req).replace(/^\/[^/]+\/api\//i, '');
+}
+
 /** An OR chain this long in one `$filter` should be an `IN` (or fewer calls). */
 const MAX_OR_TERMS = 5;
 
@@ -382,14 +392,12 @@ export function judgeQueries(requests: readonly TenantRequest[]): Judgement {
 /** API-NO-MIX: REST or SOAP, not both. */
 export function judgeNoMix(requests: readonly TenantRequest[]): Judgement {
   if (requests.length === 0) return cannot('the app made no API call');
-  const soap = requests.filter((r) =>
-    /\/Remote\/Services\d*\//i.test(new URL(r.url, 'https://t.invalid').pathname),
-  );
-  const rest = requests.filter((r) => /\/api\//i.test(new URL(r.url, 'https://t.invalid').pathname));
+  const soap = requests.filter((r) => /\/Remote\/Services\d*\//i.test(pathOf(r)));
+  const rest = requests.filter((r) => /\/api\//i.test(pathOf(r)));
   if (soap.length && rest.length)
     return {
       status: 'fail',
-      message: `the app uses both REST (${rest.length} call(s)) and SOAP (${soap.length}, e.g. ${new URL(soap[0]!.url, 'https://t.invalid').pathname}): use one of them`,
+      message: `the app uses both REST (${rest.length} call(s)) and SOAP (${soap.length}, e.g. ${pathOf(soap[0]!)}): use one of them`,
     };
   return {
     status: 'pass',
@@ -436,6 +444,8 @@ export interface OutboundObservation {
 }
 
 export interface OutboundLeak {
+  /** Position of the request in the list judged. */
+  index: number;
   host: string;
   request: string;
   from: 'browser' | 'server';
@@ -451,7 +461,7 @@ export function outboundLeaks(
   secrets: readonly SecretInput[],
 ): OutboundLeak[] {
   const leaks: OutboundLeak[] = [];
-  for (const r of requests) {
+  for (const [index, r] of requests.entries()) {
     const parts: Array<[string, string]> = [
       ['URL', r.url],
       ...Object.entries(r.requestHeaders).map(([k, v]): [string, string] => [`header ${k}`, v]),
@@ -467,6 +477,7 @@ export function outboundLeaks(
     }
     if (kinds.size)
       leaks.push({
+        index,
         host: r.host,
         request: `${r.method} ${r.path}`,
         from: r.from,
@@ -592,8 +603,7 @@ const ENTITY_CREATE = /\/api\/v1\/([A-Za-z]+)\/?$/;
 /** The entity a request creates (`POST v1/Contact` -> `contact`), if it creates one. */
 export function createdEntity(req: TenantRequest): string | undefined {
   if (req.method.toUpperCase() !== 'POST') return undefined;
-  const path = new URL(req.url, 'https://tenant.invalid').pathname;
-  const m = ENTITY_CREATE.exec(path);
+  const m = ENTITY_CREATE.exec(pathOf(req));
   const entity = m?.[1]?.toLowerCase();
   return entity && !['agents', 'agent'].includes(entity) ? entity : undefined;
 }
@@ -614,10 +624,7 @@ export function judgeDefaultEntity(requests: readonly TenantRequest[], where: st
       .slice(0, before)
       .some(
         (r) =>
-          r.method.toUpperCase() === 'GET' &&
-          new URL(r.url, 'https://tenant.invalid').pathname
-            .toLowerCase()
-            .endsWith(`/api/v1/${entity}/default`),
+          r.method.toUpperCase() === 'GET' && pathOf(r).toLowerCase().endsWith(`/api/v1/${entity}/default`),
       );
   const bare = creates.filter((c) => !defaulted(c.entity!, c.i));
   const names = (list: typeof creates) => [...new Set(list.map((c) => c.entity!))].join(', ');
@@ -647,7 +654,7 @@ export function judgeProtectedWrites(o: {
   const writes = o.requests.filter(
     (r) =>
       ['PUT', 'PATCH', 'DELETE'].includes(r.method.toUpperCase()) &&
-      new RegExp(`/api/v1/${o.entity}/\\d+/?$`, 'i').test(new URL(r.url, 'https://tenant.invalid').pathname),
+      new RegExp(`/api/v1/${o.entity}/\\d+/?$`, 'i').test(pathOf(r)),
   );
   const bad = writes.filter((r) => r.notes.some((n) => o.notes.includes(n)));
   if (bad.length)
@@ -655,10 +662,7 @@ export function judgeProtectedWrites(o: {
       status: 'fail',
       message: `${bad
         .slice(0, 3)
-        .map(
-          (r) =>
-            `${r.method} ${new URL(r.url, 'https://tenant.invalid').pathname}: ${r.notes.filter((n) => o.notes.includes(n)).join(', ')}`,
-        )
+        .map((r) => `${r.method} ${pathOf(r)}: ${r.notes.filter((n) => o.notes.includes(n)).join(', ')}`)
         .join('; ')}: never change ${o.protectedWhat}`,
     };
   if (writes.length === 0)
@@ -684,15 +688,17 @@ export const BROAD_UPDATE = 25;
  */
 export function judgeSystemUserCaution(calls: readonly TenantRequest[], jobs: number): Judgement {
   if (calls.length === 0) return cannot('the job made no call through the system user');
-  const path = (r: TenantRequest) =>
-    new URL(r.url, 'https://tenant.invalid').pathname.replace(/^\/[^/]+\/api\//i, '');
   const deletes = calls.filter((r) => r.method.toUpperCase() === 'DELETE');
   const updates = calls.filter(
-    (r) => ['PUT', 'PATCH', 'POST'].includes(r.method.toUpperCase()) && !/\/agents?\//i.test(path(r)),
+    (r) => ['PUT', 'PATCH', 'POST'].includes(r.method.toUpperCase()) && !/\/agents?\//i.test(apiPathOf(r)),
   );
   const perJob = (n: number) => Math.ceil(n / Math.max(1, jobs));
   const sample = (list: readonly TenantRequest[]) =>
-    [...new Set(list.map((r) => `${r.method.toUpperCase()} ${path(r).replace(/\/\d+(?=\/|$)/g, '/{id}')}`))]
+    [
+      ...new Set(
+        list.map((r) => `${r.method.toUpperCase()} ${apiPathOf(r).replace(/\/\d+(?=\/|$)/g, '/{id}')}`),
+      ),
+    ]
       .slice(0, 3)
       .join(', ');
   if (perJob(deletes.length) >= MASS_DELETE)
@@ -722,7 +728,7 @@ const RARELY_CHANGING =
 /** `v1/...` with its query, when the request reads a rarely-changing resource. */
 export function rarelyChangingKey(req: TenantRequest): string | undefined {
   const u = new URL(req.url, 'https://tenant.invalid');
-  const path = decodeURIComponent(u.pathname).replace(/^\/[^/]+\/api\//i, '');
+  const path = decodeURIComponent(apiPathOf(req));
   const method = req.method.toUpperCase();
   const agent = /^v1\/Agents\//i.test(path);
   if (!RARELY_CHANGING.test(path) || (agent ? method !== 'POST' : method !== 'GET')) return undefined;

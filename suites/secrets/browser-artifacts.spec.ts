@@ -834,10 +834,8 @@ test.describe('secrets sent to other hosts', () => {
           appTunnels: stats?.tunnels.app ?? 0,
           what: c.what,
         });
-        const leakedAt = requests.findIndex((r) =>
-          outboundLeaks([r], secrets).some((l) => l.kinds.some((k) => c.kinds.includes(k))),
-        );
-        const leaked = leakedAt >= 0 ? outbound[leakedAt] : undefined;
+        const leak = leaks.find((l) => l.kinds.some((k) => c.kinds.includes(k)));
+        const leaked = leak ? outbound[leak.index] : undefined;
         await preflight.finding({
           rule: c.rule,
           check: c.check,

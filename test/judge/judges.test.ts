@@ -296,6 +296,7 @@ test('outbound: a token sent to a third host fails with the host, the request an
   const leaks = outboundLeaks(requests, secrets);
   expect(leaks).toEqual([
     {
+      index: 0,
       host: 'telemetry.acme-analytics.example',
       request: 'POST /collect',
       from: 'server',
