@@ -22,7 +22,7 @@ import {
   type BrowserChoice,
 } from '../browser.ts';
 import { probeUrl } from '../target/process.ts';
-import { nodeHonoursEnvProxy, nodeVersion, runtimeHint, runtimeOf } from '../target/proxy-hint.ts';
+import { clearedProxyVars, nodeIgnoringProxy, runtimeHint } from '../target/proxy-hint.ts';
 
 type Status = 'ok' | 'FAIL' | 'note';
 
@@ -255,9 +255,7 @@ function proxyLines(config: ResolvedConfig | undefined): Line[] {
         text: `superoffice.impersonate needs app.start: the harness gives the app it starts the proxy that answers as ${host}`,
       },
     ];
-  const cleared = ['HTTPS_PROXY', 'https_proxy'].filter(
-    (k) => start.env[k] !== undefined && start.env[k] === '',
-  );
+  const cleared = clearedProxyVars(config);
   if (cleared.length)
     return [
       {
@@ -269,18 +267,15 @@ function proxyLines(config: ResolvedConfig | undefined): Line[] {
     ];
   const cwd = resolve(config.configDir, start.cwd ?? '.');
   const env = { ...process.env, ...(start.env['PATH'] ? { PATH: start.env['PATH'] } : {}) };
-  const runtime = runtimeOf(start.command);
-  if (runtime === 'node') {
-    const v = nodeVersion(env, cwd);
-    if (v && !nodeHonoursEnvProxy(v))
-      return [
-        {
-          status: 'FAIL',
-          topic: 'proxy',
-          text: `the app would run on Node ${v}, which ignores HTTPS_PROXY, so it cannot reach the emulated ${host}: put Node 22.21+ or 24.5+ first on its PATH (app.start.env.PATH) or give its HTTP client a proxy agent`,
-        },
-      ];
-  }
+  const v = nodeIgnoringProxy(start.command, env, cwd);
+  if (v)
+    return [
+      {
+        status: 'FAIL',
+        topic: 'proxy',
+        text: `the app would run on Node ${v}, which ignores HTTPS_PROXY, so it cannot reach the emulated ${host}: put Node 22.21+ or 24.5+ first on its PATH (app.start.env.PATH) or give its HTTP client a proxy agent`,
+      },
+    ];
   return [
     {
       status: 'note',

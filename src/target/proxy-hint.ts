@@ -36,12 +36,24 @@ export function runtimeOf(command: string): 'node' | 'python' | 'dotnet' | 'java
   return undefined;
 }
 
+/** The Node version `command` runs on when it is a Node app whose Node ignores HTTPS_PROXY. */
+export function nodeIgnoringProxy(command: string, env: NodeJS.ProcessEnv, cwd: string): string | undefined {
+  if (runtimeOf(command) !== 'node') return undefined;
+  const v = nodeVersion(env, cwd);
+  return v && !nodeHonoursEnvProxy(v) ? v : undefined;
+}
+
+/** The keys of `app.start.env` that set the HTTPS proxy variables to nothing. */
+export function clearedProxyVars(config: ResolvedConfig): string[] {
+  return ['HTTPS_PROXY', 'https_proxy'].filter((k) => config.app.start?.env[k] === '');
+}
+
 /** What to change, for the runtime `command` starts. */
 export function runtimeHint(command: string, env: NodeJS.ProcessEnv, cwd: string): string {
   const runtime = runtimeOf(command);
   if (runtime === 'node') {
-    const v = nodeVersion(env, cwd);
-    if (v && !nodeHonoursEnvProxy(v))
+    const v = nodeIgnoringProxy(command, env, cwd);
+    if (v)
       return `the app runs on Node ${v}, which does not honour HTTPS_PROXY; run it on Node 22.21+ or 24.5+ (app.start.env.PATH) or give its HTTP client a proxy agent`;
     return 'Node honours HTTPS_PROXY only in fetch and https (NODE_USE_ENV_PROXY=1, set by so-preflight); a client with its own agent or dispatcher needs one that uses HTTPS_PROXY';
   }
@@ -69,9 +81,7 @@ export function missedSuperOffice(text: string): boolean {
 export function proxyIgnoredLine(config: ResolvedConfig, superidUrl: string, env: NodeJS.ProcessEnv): string {
   const command = config.app.start?.command ?? '';
   const cwd = resolve(config.configDir, config.app.start?.cwd ?? '.');
-  const cleared = ['HTTPS_PROXY', 'https_proxy'].filter(
-    (k) => (config.app.start?.env ?? {})[k] !== undefined,
-  );
+  const cleared = clearedProxyVars(config);
   const hint =
     cleared.length > 0 && !env['HTTPS_PROXY'] && !env['https_proxy']
       ? `app.start.env sets ${cleared.join(' and ')} to nothing; remove ${cleared.length > 1 ? 'them' : 'it'}`
