@@ -230,19 +230,8 @@ export class EmulatorCore {
    */
   recordOutbound(r: OutboundRequest): void {
     const haystack = `${r.url}\n${Object.values(r.requestHeaders).join('\n')}\n${r.requestBody}`;
-    let flowId: string | undefined;
-    for (const [token, rec] of this.accessTokens) {
-      if (rec.flowId && haystack.includes(token)) {
-        flowId = rec.flowId;
-        break;
-      }
-    }
-    if (!flowId)
-      for (const [ticket, rec] of this.tickets)
-        if (rec.flowId && haystack.includes(ticket)) {
-          flowId = rec.flowId;
-          break;
-        }
+    const credentials = [...this.accessTokens, ...this.tickets];
+    const flowId = credentials.find(([value, rec]) => rec.flowId && haystack.includes(value))?.[1].flowId;
     const url = new URL(r.url);
     this.recorder.add({
       time: r.time,

@@ -1,5 +1,6 @@
 /** Small HTTP helpers shared by both origins: bounded body reading, escaping, header capture. */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { AddressInfo, Server } from 'node:net';
 import type { CredentialKind } from './types.ts';
 
 /** Request bodies above this size are answered with 413. */
@@ -115,4 +116,15 @@ export function safeJson(text: string): { ok: true; value: unknown } | { ok: fal
   } catch {
     return { ok: false };
   }
+}
+
+/** Listens on `host:port` (0: a free port); resolves with the port, rejects with the bind error. */
+export function listen(server: Server, host: string, port = 0): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
 }

@@ -9,15 +9,14 @@ import { createPublicKey, generateKeyPair } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { EmulatorCore } from './core.ts';
 import { createNetServerHandler } from './netserver/app.ts';
-import { rotateLeaf, environmentLabel } from './pki.ts';
+import { listen } from './http.ts';
+import { environmentLabel, issueHostCert, rotateLeaf } from './pki.ts';
 import { createControl } from './control.ts';
 import { createSuperIdApp } from './superid/app.ts';
 import { superOfficeHosts } from './hosts.ts';
-import { issueHostCert } from './pki.ts';
 import { startProxy, type ImpersonationProxy } from './proxy.ts';
 import { NETSERVER_LABEL } from './superid/backchannel.ts';
 import { mintNotificationToken, SO_CLAIM } from './scenarios.ts';
@@ -29,16 +28,6 @@ export { FLOW_COOKIE } from './core.ts';
 
 function urlFor(host: string, port: number): string {
   return `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
-}
-
-function listen(server: https.Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
 }
 
 function appKeyPair(privatePem?: string): Promise<{ privatePem: string; publicPem: string }> {

@@ -19,10 +19,10 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import net, { type AddressInfo, type Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { flatHeaders, readBody } from './http.ts';
+import { flatHeaders, listen, readBody } from './http.ts';
 import { truncate } from './recorder.ts';
 
 export const UPSTREAM_TIMEOUT_MS = 10_000;
@@ -69,16 +69,6 @@ export interface ImpersonationProxy {
   /** Hosts each client asked for that are neither emulated nor loopback (first 20). */
   otherHosts(client: ProxyClient): string[];
   stop(): Promise<void>;
-}
-
-function listen(server: net.Server, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
 }
 
 /** `host:port` of a CONNECT target or absolute URL, lower-cased, with the default port filled in. */
