@@ -6,7 +6,13 @@
  * flow and by what the user saw.
  */
 import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
-import { callsPerUse, cannotJudge as error, needsApiAction, signedIn } from '../../fixtures/jobs.ts';
+import {
+  callsPerUse,
+  cannotJudge as error,
+  needsApiAction,
+  signedIn,
+  usesASecondApart,
+} from '../../fixtures/jobs.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
 import type { FlowApiFaults, FlowOptions } from '../../src/emulator/types.ts';
 import {
@@ -127,14 +133,8 @@ test.describe('API usage', () => {
         for (const c of [rate, cache]) await error(preflight, c.rule, c.check, c.title, session);
         return;
       }
-      // A user moving quickly: the API action three times, a second apart (a user's pace, so the
-      // peak is the app's own burst, not how fast the harness clicks).
-      const marks: number[] = [];
-      for (let i = 0; i < 3; i++) {
-        if (i > 0) await new Promise((r) => setTimeout(r, 1_000));
-        marks.push(preflight.emulator.recorder.lastSeq());
-        await preflight.apiAction(session);
-      }
+      // A user moving quickly: the API action three times, a second apart.
+      const marks = await usesASecondApart(preflight, () => preflight.apiAction(session));
       const requests = await preflight.tenantRequests(session, start);
       const calls = requests.filter((e) => e.endpoint === 'api' || e.endpoint === 'api-wrong-host');
       await preflight.finding({

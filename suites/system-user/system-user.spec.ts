@@ -4,7 +4,14 @@
  * 401. Judged from the NetServer traffic after the harness triggers the app's job (`apiAction`).
  */
 import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
-import { callsPerUse, credentialAfter, signedIn, runJob, cannotJudge as error } from '../../fixtures/jobs.ts';
+import {
+  callsPerUse,
+  credentialAfter,
+  signedIn,
+  runJob,
+  usesASecondApart,
+  cannotJudge as error,
+} from '../../fixtures/jobs.ts';
 import type { Exchange, GlobalFaults } from '../../src/emulator/types.ts';
 import { judgeCache, judgeRate, judgeSystemUserCaution, judgeThrottle } from '../../src/judge/index.ts';
 
@@ -278,12 +285,7 @@ test.describe('system user', { tag: GLOBAL_TAG }, () => {
       }
       const { emulator } = preflight;
       // No other check runs now: every system-user call is this app's, three jobs a second apart.
-      const marks: number[] = [];
-      for (let i = 0; i < 3; i++) {
-        if (i > 0) await new Promise((r) => setTimeout(r, 1_000));
-        marks.push(emulator.recorder.lastSeq());
-        await runJob(preflight, session);
-      }
+      const marks = await usesASecondApart(preflight, () => runJob(preflight, session));
       await emulator.sync();
       const calls = systemUserCalls(emulator.recorder.since(marks[0]!));
       await preflight.finding({
