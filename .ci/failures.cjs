@@ -11,7 +11,11 @@ const read = (path) => {
   }
 };
 const lines = [];
-const firstLine = (text) => String(text ?? '').replace(/\u001b\[[0-9;]*m/g, '').split('\n').find((l) => l.trim()) ?? '';
+const firstLine = (text) =>
+  String(text ?? '')
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .split('\n')
+    .find((l) => l.trim()) ?? '';
 
 const unit = read('test-results/unit-results.json');
 const walk = (suite, path) => {
@@ -29,7 +33,8 @@ for (const suite of unit?.suites ?? []) walk(suite, [suite.title]);
 for (const error of unit?.errors ?? []) lines.push(`unit: ${firstLine(error.message).slice(0, 200)}`);
 
 for (const row of read('test-results/matrix-results.json')?.rows ?? []) {
-  if (!row.ok) lines.push(`matrix: ${row.app}:${row.defect} — ${row.note ?? `verdict ${row.verdict}`}`.slice(0, 300));
+  if (!row.ok)
+    lines.push(`matrix: ${row.app}:${row.defect} — ${row.note ?? `verdict ${row.verdict}`}`.slice(0, 300));
 }
 for (const step of read('test-results/package-results.json')?.steps ?? []) {
   if (!step.ok) lines.push(`package: ${step.name} — ${step.detail ?? ''}`.slice(0, 300));
