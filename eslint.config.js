@@ -23,6 +23,8 @@ export default tseslint.config(
       'preflight-report/**',
       'test-results/**',
       'playwright-report/**',
+      // CI glue (plain CommonJS run by .ci/run), outside the TypeScript project.
+      '.ci/**',
       '**/*.js',
       '!eslint.config.js',
       'bin/**',
