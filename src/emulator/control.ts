@@ -199,7 +199,14 @@ export function createControl(
       return send(res, 200, {});
     }
     if (method === 'POST' && path === 'rotate')
-      return send(res, 200, await emulator.rotateSigningKey({ dropOld: body['dropOld'] === true }));
+      return send(
+        res,
+        200,
+        await emulator.rotateSigningKey({
+          dropOld: body['dropOld'] === true,
+          publishOnly: body['publishOnly'] === true,
+        }),
+      );
     if (method === 'POST' && path === 'reset') {
       emulator.reset({
         keepConsent: body['keepConsent'] === true,

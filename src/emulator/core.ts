@@ -126,8 +126,10 @@ export class EmulatorCore {
   readonly accessTtl: number;
   readonly idTtl: number;
   pki!: EnvironmentPki;
-  /** Published keys; the last one signs. */
+  /** Published keys, in JWKS order. */
   keys: SigningKey[] = [];
+  /** The published key SuperID signs with (the last one when unset or no longer published). */
+  signingKid = '';
   otherEnvPki: Promise<EnvironmentPki> | undefined;
   superidUrl = '';
   tenantOrigin = '';
@@ -203,10 +205,11 @@ export class EmulatorCore {
   async init(): Promise<void> {
     this.pki = this.options.pki ?? (await createEnvironmentPki(this.options.environment));
     this.keys = [this.pki.signing];
+    this.signingKid = this.pki.signing.kid;
   }
 
   get signing(): SigningKey {
-    return this.keys[this.keys.length - 1]!;
+    return this.keys.find((k) => k.kid === this.signingKid) ?? this.keys[this.keys.length - 1]!;
   }
 
   log(line: string): void {
@@ -393,8 +396,9 @@ export class EmulatorCore {
     const scenario = flow?.options.idToken ?? 'valid';
     const other = this.otherTenant === args.tenant ? this.tenant : this.otherTenant;
     const otherUser = args.userKey === 'user' ? this.users.admin : this.users.user;
+    const kid = flow?.options.signingKid;
     const minted = await mintIdToken(scenario, payload, {
-      signing: this.signing,
+      signing: (kid && this.keys.find((k) => k.kid === kid)) || this.signing,
       otherEnvKey: () => this.otherEnvKey(),
       issuer: this.superidUrl,
       otherEnvIssuer: this.otherEnvIssuer(),

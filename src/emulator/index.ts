@@ -168,17 +168,22 @@ export const startEmulator: StartEmulator = async (options: EmulatorOptions): Pr
     setFaults: (f: GlobalFaults) => core.setFaults(f),
     rotateSigningKey: async (o) => {
       const k = await rotateLeaf(core.pki, environmentLabel(options.environment));
-      core.keys = o?.dropOld ? [k] : [...core.keys, k];
-      core.log(`emulator: signing key rotated to ${k.kid}`);
+      // New keys are published last; a published-only key does not sign (except for flows
+      // that name it), so the current key keeps signing.
+      core.keys = o?.dropOld ? (o.publishOnly ? [core.signing, k] : [k]) : [...core.keys, k];
+      if (!o?.publishOnly) core.signingKid = k.kid;
+      core.log(`emulator: ${o?.publishOnly ? 'key published' : 'signing key rotated to'} ${k.kid}`);
       return { kid: k.kid };
     },
     reset: (o) => {
       if (o?.restoreKeys) {
         const original = core.pki.signing;
-        core.keys = [...core.keys.filter((k) => k.kid !== original.kid), original];
+        if (!core.keys.some((k) => k.kid === original.kid)) core.keys = [...core.keys, original];
+        core.signingKid = original.kid;
       }
       if (o?.newRun) {
         core.keys = [core.pki.signing];
+        core.signingKid = core.pki.signing.kid;
         core.recorder.clear();
       }
       core.setFaults({});

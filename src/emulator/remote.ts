@@ -183,7 +183,11 @@ export async function connectEmulator(options: RemoteOptions): Promise<RemoteEmu
     setFaults: async (faults: GlobalFaults) => {
       await call('POST', 'faults', { faults });
     },
-    rotateSigningKey: (o) => call<{ kid: string }>('POST', 'rotate', { dropOld: o?.dropOld === true }),
+    rotateSigningKey: (o) =>
+      call<{ kid: string }>('POST', 'rotate', {
+        dropOld: o?.dropOld === true,
+        publishOnly: o?.publishOnly === true,
+      }),
     reset: async (o) => {
       await call('POST', 'reset', {
         keepConsent: o?.keepConsent === true,

@@ -112,6 +112,12 @@ export interface FlowOptions {
    * check); the emulator records whatever reaches it there.
    */
   webapiUrlOverride?: string;
+  /**
+   * Sign this flow's id_token with this published key instead of SuperID's current one: a
+   * key rollover seen by one flow only (see {@link Emulator.rotateSigningKey} `publishOnly`).
+   * An unknown kid falls back to the current key.
+   */
+  signingKid?: string;
 }
 
 export interface EmulatedUser {
@@ -338,8 +344,12 @@ export interface Emulator {
   getFlow(id: string): Flow | undefined;
   /** Current global faults; {@link reset} clears them. */
   setFaults(faults: GlobalFaults): void;
-  /** Generate a new signing key, publish it in JWKS (old key kept unless `dropOld`). */
-  rotateSigningKey(options?: { dropOld?: boolean }): Promise<{ kid: string }>;
+  /**
+   * Generate a new signing key and publish it in JWKS (old key kept unless `dropOld`). It signs
+   * from now on, unless `publishOnly`: then only flows created with its kid as
+   * {@link FlowOptions.signingKid} are signed with it, and every other flow is unaffected.
+   */
+  rotateSigningKey(options?: { dropOld?: boolean; publishOnly?: boolean }): Promise<{ kid: string }>;
   /**
    * Clear global faults and the tenant state back to Running (keys and recorded traffic stay).
    * Also forgets remembered consent (so an administrator sees the consent page again) unless

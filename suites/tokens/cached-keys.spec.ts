@@ -1,24 +1,48 @@
 /**
- * Signing-key rollover (TOKEN-JWKS-REFRESH): after SuperID rotates its key, a well-behaved app
- * refetches the JWKS on the unknown kid and keeps working; and it does not hammer the JWKS
- * endpoint for a kid that never resolves. Runs last in the tokens folder: a rotation changes
- * SuperID's key for the rest of the run.
+ * SuperID's signing keys as an app caches them (TOKEN-SIGNATURE, TOKEN-JWKS-REFRESH): a kid-less
+ * token while the JWKS has one key; no JWKS hammering for a kid that never resolves; a key
+ * rollover, the new key signing while the old stays published, accepted after a refetch; and a
+ * fail-closed sign-in when the JWKS endpoint is down and the key is new.
+ *
+ * One worker runs them in this order. Only this file publishes keys, so the kid-less case comes
+ * first, while the JWKS still has one. The rollover is seen by its own flows only (their tokens
+ * are signed with the new key; every other flow keeps the current one), so it runs alongside
+ * other checks and lets go of the run while it waits out the app's JWKS refetch cooldown. The
+ * file sorts before the other token checks so that this wait overlaps them.
  */
 import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
+import type { Exchange } from '../../src/emulator/types.ts';
+import { judgeAccept } from './accept.ts';
 
 /**
  * How long JWKS clients wait before refetching on an unknown kid: jose's default cooldown is
  * 30 s, oauth4webapi's (openid-client v6) 60 s. Each gets a second more.
  */
 const JWKS_COOLDOWNS_MS = [31_000, 61_000];
+/** Sign-ins retried at once when the app fetched the JWKS while (or just after) refusing one. */
+const RACE_RETRIES = 2;
 
-test.describe('signing-key rotation', { tag: GLOBAL_TAG }, () => {
-  // In this order, in one worker: the rotation last, since a pinning app cannot sign in after it.
+const isJwks = (e: Exchange) => e.endpoint === 'jwks';
+
+test.describe('cached signing keys', () => {
   test.describe.configure({ mode: 'serial' });
+
+  test(
+    'accepts a valid id_token without kid while the JWKS has one key',
+    { tag: ['@TOKEN-SIGNATURE'] },
+    ({ preflight }) =>
+      judgeAccept(preflight, {
+        scenario: 'kid-absent-single-key',
+        rule: 'TOKEN-SIGNATURE',
+        title: 'a valid id_token without kid while the JWKS has one key',
+      }),
+  );
+
   test(
     'does not hammer the JWKS endpoint for a kid that never resolves',
-    { tag: ['@TOKEN-JWKS-REFRESH'] },
+    { tag: ['@TOKEN-JWKS-REFRESH', GLOBAL_TAG] },
     async ({ preflight }) => {
+      // Alone: any other check's unknown kid would add JWKS fetches to the count.
       const control = await preflight.control();
       const check = 'jwks-fetches-bounded';
       const title = 'A token with a kid that never resolves causes at most a few JWKS fetches';
@@ -70,35 +94,17 @@ test.describe('signing-key rotation', { tag: GLOBAL_TAG }, () => {
   );
 
   test(
-    'fails closed when the JWKS endpoint is down and the signing key is new',
-    { tag: ['@TOKEN-SIGNATURE'] },
-    async ({ preflight }) => {
-      // The control runs first, while SuperID is healthy; the judge below reuses its result.
-      await preflight.control();
-      const { emulator } = preflight;
-      await emulator.rotateSigningKey({ dropOld: true });
-      await emulator.setFaults({ jwksUnavailable: true });
-      try {
-        const session = await preflight.newFlow();
-        const signIn = await preflight.signIn(session);
-        await preflight.judgeRejection(session, signIn, {
-          rule: 'TOKEN-SIGNATURE',
-          check: 'jwks-unavailable-fail-closed',
-          title: 'Refuses a sign-in whose key cannot be fetched (JWKS endpoint down): fails closed',
-        });
-      } finally {
-        // The control is forgotten by the rotation check that follows, after it has judged.
-        await emulator.setFaults({});
-      }
-    },
-  );
-
-  test(
     'keeps signing users in after SuperID rotates its signing key',
     { tag: ['@TOKEN-JWKS-REFRESH'] },
     async ({ preflight }) => {
       const check = 'accepts-rotated-key';
       const title = 'After a signing-key rotation the app refetches the JWKS and accepts the new key';
+      // The cooldowns, and getting the run back after each (an exclusive check may hold it).
+      test.setTimeout(
+        preflight.config.harness.testTimeout +
+          JWKS_COOLDOWNS_MS.reduce((a, b) => a + b, 0) +
+          JWKS_COOLDOWNS_MS.length * 60_000,
+      );
       const control = await preflight.control();
       if (!control.ok) {
         await preflight.finding({
@@ -110,36 +116,52 @@ test.describe('signing-key rotation', { tag: GLOBAL_TAG }, () => {
         });
         return;
       }
-      const rotatedAt = preflight.emulator.recorder.lastSeq();
-      // A rollover as SuperID does it: the new key signs, the old one stays published.
-      const { kid } = await preflight.emulator.rotateSigningKey({ dropOld: false });
-      preflight.invalidateControl();
-      const { recorder } = preflight.emulator;
+      const { emulator } = preflight;
+      const { recorder } = emulator;
+      await emulator.sync();
+      const publishedAt = recorder.lastSeq();
+      // A rollover as SuperID does it (the new key signs, the old one stays published), seen by
+      // this check's flows only.
+      const { kid } = await emulator.rotateSigningKey({ publishOnly: true });
       const attempt = async () => {
-        const session = await preflight.newFlow();
+        await emulator.sync();
+        const startedAt = recorder.lastSeq();
+        const session = await preflight.newFlow({ signingKid: kid });
         const signIn = await preflight.signIn(session);
         const signedIn = signIn.outcome === 'returned' && (await preflight.accepted(session));
-        return { session, signIn, signedIn };
+        await emulator.sync();
+        return { session, signIn, signedIn, startedAt };
       };
       let result = await attempt();
       let note = '';
+      let cooldowns = 0;
+      let raceRetries = 0;
       // JWKS clients rate-limit refetches after a fetch: jose waits 30 s by default, oauth4webapi
-      // (inside openid-client) 60 s. When the app fetched the JWKS shortly before the rotation,
-      // give it each of those and try again, until it refetches or the longest has passed.
-      for (const cooldown of JWKS_COOLDOWNS_MS) {
-        if (result.signedIn || result.signIn.outcome !== 'returned') break;
-        if (recorder.since(rotatedAt).some((e) => e.endpoint === 'jwks')) break;
+      // (inside openid-client) 60 s. Until the app has fetched the JWKS with the new key in it,
+      // give it each of those since its last fetch and try again, not holding the run meanwhile.
+      while (!result.signedIn && result.signIn.outcome === 'returned') {
+        const fetches = recorder.since(publishedAt).filter(isJwks);
+        // It had fetched the JWKS with the new key before this sign-in, and still refused it.
+        if (fetches.some((e) => e.seq <= result.startedAt)) break;
+        if (fetches.length) {
+          // A fetch during or after the refused sign-in (this check's, or another's unknown kid):
+          // a fresh sign-in finds the new key in the app's cache.
+          if (raceRetries++ >= RACE_RETRIES) break;
+          result = await attempt();
+          continue;
+        }
+        const cooldown = JWKS_COOLDOWNS_MS[cooldowns++];
+        if (cooldown === undefined) break;
         const lastFetch = Math.max(
           0,
           ...recorder
             .all()
-            .filter((e) => e.endpoint === 'jwks')
+            .filter(isJwks)
             .map((e) => Date.parse(e.time)),
         );
         const wait = lastFetch + cooldown - Date.now();
         if (wait <= 0) continue;
-        test.setTimeout(preflight.config.harness.testTimeout + cooldown + 20_000);
-        await new Promise((r) => setTimeout(r, wait));
+        await preflight.idle(wait);
         note = ` (after waiting ${Math.round((Date.now() - lastFetch) / 1000)} s since its last JWKS fetch, for its refetch cooldown)`;
         result = await attempt();
       }
@@ -154,7 +176,7 @@ test.describe('signing-key rotation', { tag: GLOBAL_TAG }, () => {
         return;
       }
       // Accepting the new key is only evidence of a refetch when the app did fetch the JWKS.
-      const refetched = recorder.since(rotatedAt).some((e) => e.endpoint === 'jwks');
+      const refetched = recorder.since(publishedAt).some(isJwks);
       if (result.signedIn && !refetched) {
         await preflight.finding({
           rule: 'TOKEN-JWKS-REFRESH',
@@ -172,9 +194,35 @@ test.describe('signing-key rotation', { tag: GLOBAL_TAG }, () => {
         status: result.signedIn ? 'pass' : 'fail',
         message: result.signedIn
           ? `signed in with a token from the new key (kid ${kid})${note}`
-          : `sign-in failed after the key rotation (new kid ${kid}), also after the JWKS refetch cooldown: the app pins the old key; select keys by kid and refetch the JWKS on an unknown kid`,
+          : refetched
+            ? `sign-in failed after the key rotation (new kid ${kid}) although the app had fetched the JWKS that holds it: select the key by kid from the fetched JWKS`
+            : `sign-in failed after the key rotation (new kid ${kid}), also after the JWKS refetch cooldown: the app pins the old key; select keys by kid and refetch the JWKS on an unknown kid`,
         evidence: [await preflight.screenshot(result.session, 'after-rotation')],
       });
+    },
+  );
+
+  test(
+    'fails closed when the JWKS endpoint is down and the signing key is new',
+    { tag: ['@TOKEN-SIGNATURE', GLOBAL_TAG] },
+    async ({ preflight }) => {
+      // Alone, and last: the new key signs every flow and the JWKS is down until the reset after
+      // this check. The control runs first, while SuperID is healthy; the judge reuses its result.
+      await preflight.control();
+      const { emulator } = preflight;
+      await emulator.rotateSigningKey({ dropOld: true });
+      await emulator.setFaults({ jwksUnavailable: true });
+      try {
+        const session = await preflight.newFlow();
+        const signIn = await preflight.signIn(session);
+        await preflight.judgeRejection(session, signIn, {
+          rule: 'TOKEN-SIGNATURE',
+          check: 'jwks-unavailable-fail-closed',
+          title: 'Refuses a sign-in whose key cannot be fetched (JWKS endpoint down): fails closed',
+        });
+      } finally {
+        await emulator.setFaults({});
+      }
     },
   );
 });

@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
+import { decodeProtectedHeader } from 'jose';
 import { startEmulator, type Emulator } from '../../src/emulator/index.ts';
 import { connectEmulator, type RemoteEmulator } from '../../src/emulator/remote.ts';
 
@@ -114,20 +115,27 @@ test('the run lock: an exclusive holder never overlaps a shared one', async () =
   expect(events).toEqual(['shared held', 'exclusive held', 'later shared held']);
 });
 
-test('after a rollover, reset with restoreKeys signs with the original key and keeps both published', async () => {
+test('after a rollover, reset with restoreKeys signs with the original key and keeps both published; a published-only key does not sign', async () => {
   const jwks = async () =>
     (JSON.parse((await get('/login/.well-known/jwks')).body) as { keys: Array<{ kid: string }> }).keys.map(
       (k) => k.kid,
     );
+  // What SuperID signs with now: the kid of a token it mints (a state-change notification).
+  const signer = async () =>
+    decodeProtectedHeader(String((await remote.stateChangeNotification({ changeType: 0 }))['Token'])).kid;
   const original = await jwks();
   expect(original).toHaveLength(1);
+  expect(await signer()).toBe(original[0]);
   const { kid } = await remote.rotateSigningKey({ dropOld: false });
-  expect(await jwks()).toEqual(expect.arrayContaining([original[0], kid]));
+  expect(await jwks()).toEqual([original[0], kid]);
+  expect(await signer()).toBe(kid);
   await remote.reset({ keepConsent: true, restoreKeys: true });
-  const after = await jwks();
-  expect(after).toEqual(expect.arrayContaining([original[0], kid]));
-  // The signing key is the last one published.
-  expect(after.at(-1)).toBe(original[0]);
+  expect(await jwks()).toEqual([original[0], kid]);
+  expect(await signer()).toBe(original[0]);
+  // A published-only key is in the JWKS, but SuperID keeps signing with the current key.
+  const { kid: next } = await remote.rotateSigningKey({ publishOnly: true });
+  expect(await jwks()).toEqual([original[0], kid, next]);
+  expect(await signer()).toBe(original[0]);
 });
 
 test("the app's output reaches the workers", async () => {

@@ -348,6 +348,32 @@ test('rotateSigningKey publishes a new kid and signs with it', async () => {
       issuer: emulator.superidUrl,
       audience: emulator.client.id,
     });
+
+    // A per-flow rollover: the published-only key signs only the flow that names it.
+    const { kid: next } = await emulator.rotateSigningKey({ publishOnly: true });
+    const jwks = await request(`${emulator.superidUrl}/login/.well-known/jwks`, {
+      dispatcher: emulatorAgent(emulator),
+    });
+    const published = ((await jwks.body.json()) as JSONWebKeySet).keys;
+    expect(published.map((k) => k.kid)).toEqual(expect.arrayContaining([kid, next]));
+    expect(published).toHaveLength(3);
+    const signedBy = async (options: Parameters<typeof emulator.createFlow>[0]) => {
+      const f = emulator.createFlow(options);
+      const a = await headlessAuthorize(emulator, {
+        flow: f,
+        authorize: { redirect_uri: REDIRECT, nonce: 'n' },
+      });
+      const t = await redeemCode(emulator, { code: a.params['code']!, redirectUri: REDIRECT });
+      const idToken = t.json['id_token'] as string;
+      await jwtVerify(idToken, createLocalJWKSet({ keys: published }), {
+        issuer: emulator.superidUrl,
+        audience: emulator.client.id,
+      });
+      return decodeProtectedHeader(idToken).kid;
+    };
+    expect(await signedBy({})).toBe(kid);
+    expect(await signedBy({ signingKid: next })).toBe(next);
+    expect(await signedBy({ signingKid: 'no-such-kid' })).toBe(kid);
   } finally {
     await emulator.stop();
     await rm(dir, { recursive: true, force: true });

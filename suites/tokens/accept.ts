@@ -1,0 +1,46 @@
+/**
+ * The "must accept" id_token cases: a valid token, and legal but unusual shapes a strict client
+ * still accepts. Shared by the id_token checks and the cached-keys checks (the kid-less token).
+ */
+import type { Preflight } from '../../fixtures/index.ts';
+import type { IdTokenScenario } from '../../src/emulator/types.ts';
+
+export interface AcceptCase {
+  scenario: IdTokenScenario;
+  rule: string;
+  /** What the token has, e.g. `a valid RS256 id_token`. */
+  title: string;
+}
+
+/**
+ * Signs in with the case's token and judges by the session probe. Refusing a valid token is an
+ * interoperability bug, not a hole: the plain valid token fails, the legal-but-unusual shapes warn.
+ */
+export async function judgeAccept(preflight: Preflight, c: AcceptCase): Promise<void> {
+  const check = `accept-${c.scenario}`;
+  const title = `Accepts ${c.title}`;
+  const session = await preflight.newFlow({ idToken: c.scenario });
+  const signIn = await preflight.signIn(session);
+  const evidence = preflight.tokenEvidence(session.flow.forged());
+  if (signIn.outcome !== 'returned') {
+    await preflight.finding({
+      rule: c.rule,
+      check,
+      title,
+      status: 'error',
+      message: `cannot judge: ${signIn.detail}`,
+      evidence,
+    });
+    return;
+  }
+  const signedIn = await preflight.accepted(session);
+  await preflight.finding({
+    rule: c.rule,
+    check,
+    title,
+    status: signedIn ? 'pass' : c.scenario === 'valid' ? 'fail' : 'warn',
+    message: signedIn ? 'the app signed the user in' : `the app refused ${c.title}`,
+    evidence: signedIn ? evidence : [...evidence, await preflight.screenshot(session, check)],
+  });
+  await session.context.close();
+}
