@@ -34,6 +34,7 @@ export const KNOWN_DEFECTS = [
   'no-default-entity',
   'renames-owner-company',
   'no-principal-cache',
+  'search-from-first-key',
 ] as const;
 export type Defect = (typeof KNOWN_DEFECTS)[number];
 

@@ -29,6 +29,8 @@ export default defineConfig({
     signIn: { path: '/login' },
     session: { path: '/session', expect: { status: 200 } },
     apiAction: { path: '/contacts' },
+    // The company search (API-SEARCH-MIN3 types 1, 2 and 3 letters into it).
+    search: [{ path: '/contacts/search', input: '#company-search' }],
     // What users do with the app; run signed in, judged by the API traffic they cause.
     journeys: ['preflight/journeys'],
     signOut: { path: '/logout' },

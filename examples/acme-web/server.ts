@@ -35,6 +35,8 @@ interface ContactRow {
 /** How long the current principal is reused before it is fetched again. */
 const PRINCIPAL_TTL_MS = 10 * 60_000;
 
+/** Searches start at this many typed characters (SuperOffice's certification asks for 3). */
+const MIN_SEARCH_LENGTH = 3;
 export const CONTACT_SEARCH = 'v1/Contact?$select=contactId,name&$orderby=contactId&$top=10';
 
 /** A same-origin path such as `/contacts?x=1`: one leading slash, no scheme, no backslash tricks. */
@@ -307,6 +309,7 @@ export function createApp(
           <form method="post" action="/contacts/erp-sync">
             <button type="submit">Sync names from the ERP</button>
           </form>
+          <p><a href="/contacts/search">Search companies</a></p>
           <p><a href="/">Home</a> · <a href="/logout">Sign out</a></p>`,
       );
     } catch (err) {
@@ -381,6 +384,66 @@ export function createApp(
       });
       log('contact.created', { ctx: session.user.ctx, contactId: created.ContactId ?? 0 });
       res.redirect(303, '/contacts');
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // Company search by name. A search starts at 3 characters: the form will not submit fewer
+  // (minlength), and this endpoint does not search for fewer either, whoever calls it.
+  app.get('/contacts/search', async (req, res, next) => {
+    const session = sessions.get(req);
+    if (!session) {
+      res.redirect(302, `/login?returnUrl=${encodeURIComponent('/contacts/search')}`);
+      return;
+    }
+    const q = String(req.query['q'] ?? '')
+      .trim()
+      .slice(0, 100);
+    // DEFECT search-from-first-key: "the tenant is fast": any text searches, from one letter on.
+    const eager = config.defects.has('search-from-first-key');
+    try {
+      let rows: ContactRow[] | undefined;
+      if (q.length >= (eager ? 1 : MIN_SEARCH_LENGTH)) {
+        const filter = encodeURIComponent(`name begins '${q.replace(/'/g, "''")}'`);
+        const result = await tenantApi.get<{ value?: ContactRow[] }>(
+          session,
+          `v1/Contact?$select=contactId,name&$filter=${filter}&$orderby=name&$top=20`,
+        );
+        rows = result.value ?? [];
+      }
+      const minLength = eager ? '' : raw(` minlength="${MIN_SEARCH_LENGTH}"`);
+      render(
+        res,
+        session,
+        'Search companies',
+        html`<h1>Search companies</h1>
+          <form method="get" action="/contacts/search" role="search">
+            <label
+              >Company name
+              <input
+                id="company-search"
+                type="search"
+                name="q"
+                value="${q}"
+                maxlength="100"
+                required${minLength}
+            /></label>
+            <button type="submit">Search</button>
+          </form>
+          ${
+            rows === undefined
+              ? q
+                ? html`<p>Type at least ${MIN_SEARCH_LENGTH} characters.</p>`
+                : ''
+              : rows.length
+                ? html`<ul id="results">
+                    ${rows.map((r) => html`<li>${String(r.name ?? r.Name ?? '')}</li>`)}
+                  </ul>`
+                : html`<p>No company starts with "${q}".</p>`
+          }
+          <p><a href="/contacts">Contacts</a> · <a href="/logout">Sign out</a></p>`,
+      );
     } catch (err) {
       next(err);
     }

@@ -121,6 +121,16 @@ export const configSchema = z.strictObject({
        * them are visited anyway.
        */
       pages: z.array(path).max(50).default([]),
+      /**
+       * Web apps: the app's search inputs (contacts, persons, email addresses, selections...),
+       * each a page, the input's locator (e.g. `#search`, `role=searchbox`) and, when the
+       * search starts with a button rather than Enter, the button's locator. The harness types
+       * 1, 2 and 3 characters into each (API-SEARCH-MIN3). `[]`: the app has no search.
+       */
+      search: z
+        .array(z.strictObject({ path, input: z.string().min(1), submit: z.string().min(1).optional() }))
+        .max(10)
+        .optional(),
       /** Where the app signs out (optional). */
       signOut: z.strictObject({ path }).optional(),
       /** Query parameters the app uses to return after sign-in, probed for open redirects. */
@@ -180,6 +190,12 @@ export const configSchema = z.strictObject({
         });
       if (app.tokenStore !== undefined && app.type !== 'native')
         ctx.addIssue({ code: 'custom', path: ['tokenStore'], message: 'only for native apps' });
+      if (app.search?.length && app.type !== 'web')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['search'],
+          message: 'only for web apps, whose pages the harness types into',
+        });
       if (app.type === 'native' && !('browserEnv' in app.signIn) && app.start === undefined) {
         ctx.addIssue({
           code: 'custom',

@@ -793,3 +793,63 @@ export function judgeCache(o: {
         : `${[...keys].slice(0, 3).join(', ')} fetched once in ${o.views.length} ${o.what} and reused`,
   };
 }
+
+/** One request the app sent to the tenant, with its body (form or JSON, as received). */
+export interface TenantRequestWithBody extends TenantRequest {
+  body: string;
+}
+
+/** Percent-decoded, `+` as a space; the raw text when it is not valid percent-encoding. */
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Whether a request carries `text` as a whole search value, in any letter case: an OData literal
+ * (`name begins 'Qz'`, `contains(name,'Qz')`), a query parameter (`?q=Qz`), a JSON or form field,
+ * or a wildcard pattern (`Qz*`, `Qz%`). A longer word that merely contains it does not count.
+ */
+export function carriesSearchText(req: TenantRequestWithBody, text: string): boolean {
+  const escaped = text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const whole = new RegExp(`(?:^|['"=:(,\\s/])${escaped}(?:$|['"&),\\s*%/])`, 'i');
+  return whole.test(decoded(req.url)) || whole.test(decoded(req.body));
+}
+
+/** What typing one text into a search input (and submitting it) made the app send to NetServer. */
+export interface SearchTry {
+  text: string;
+  /** The tenant requests, after the typing started, that carried the typed text. */
+  requests: readonly TenantRequestWithBody[];
+}
+
+/**
+ * API-SEARCH-MIN3 for one search input: a search sent for 1 or 2 typed characters fails; the
+ * 3-character try must have searched (the positive control showing the input is the app's search),
+ * else nothing was observed and the check is an error.
+ */
+export function judgeSearchMin3(where: string, tries: readonly SearchTry[]): Judgement {
+  const early = tries.filter((t) => t.text.length < 3 && t.requests.length > 0);
+  if (early.length) {
+    const first = early[0]!;
+    const req = first.requests[0]!;
+    return {
+      status: 'fail',
+      message: `${where} searched NetServer after ${first.text.length} typed character${first.text.length === 1 ? '' : 's'} ('${first.text}'): ${req.method} ${pathOf(req)}; start searching at 3 characters, in the page and in the endpoint behind it`,
+    };
+  }
+  const control = tries.find((t) => t.text.length >= 3);
+  if (!control) return cannot(`${where}: no try with 3 characters`);
+  if (control.requests.length === 0)
+    return cannot(
+      `typing '${control.text}' into ${where} made no NetServer request carrying it, so this is not the app's search or it did not submit; check app.search (path, input, submit)`,
+    );
+  const req = control.requests[0]!;
+  return {
+    status: 'pass',
+    message: `${where}: no search for 1 or 2 typed characters; '${control.text}' searched (${req.method} ${pathOf(req)})`,
+  };
+}

@@ -72,7 +72,7 @@ test('web apps need baseURL and a session probe; native apps need neither', asyn
   expect(native).toEqual([]);
 });
 
-test('an API action is a page for web apps and a command for native apps', async () => {
+test('an API action is a page for web apps and a command for native apps; search inputs are for web apps', async () => {
   const nativeApp = {
     name: 'CLI',
     type: 'native',
@@ -84,6 +84,13 @@ test('an API action is a page for web apps and a command for native apps', async
   expect(web.join('\n')).toMatch(/a command is for native apps.* → at app\.apiAction/);
   const nativePath = await problems({ app: { ...nativeApp, apiAction: { path: '/x' } } });
   expect(nativePath.join('\n')).toMatch(/native apps name a command.* → at app\.apiAction/);
+  const search = [{ path: '/contacts', input: '#q' }];
+  const nativeSearch = await problems({ app: { ...nativeApp, search } });
+  expect(nativeSearch.join('\n')).toMatch(/only for web apps.* → at app\.search/);
+  const badSearch = await problems({ app: { ...base.app, search: [{ path: '/contacts' }] } });
+  expect(badSearch.join('\n')).toMatch(/expected string.* → at app\.search\[0\]\.input/);
+  const webSearch = await loadConfig(write({ app: { ...base.app, search } }), { appPort: 1 });
+  expect(webSearch.app.search).toEqual(search);
   const webStore = await problems({ app: { ...base.app, tokenStore: '.config/x.json' } });
   expect(webStore.join('\n')).toMatch(/only for native apps → at app\.tokenStore/);
   const config = await loadConfig(

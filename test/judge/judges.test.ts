@@ -18,6 +18,8 @@ import {
   judgeCache,
   rarelyChangingKey,
   judgeSystemUserCaution,
+  judgeSearchMin3,
+  carriesSearchText,
   judgeDefaultEntity,
   judgeProtectedWrites,
   createdEntity,
@@ -496,4 +498,45 @@ test('API-CACHE: the principal fetched on every use fails, fetched once passes, 
   expect(rarelyChangingKey(r('POST', 'Agents/List/GetListItems'))).toBe('v1/Agents/List/GetListItems');
   expect(rarelyChangingKey(r('GET', 'Contact/4'))).toBeUndefined();
   expect(rarelyChangingKey(r('POST', 'Contact'))).toBeUndefined();
+});
+
+test('API-SEARCH-MIN3: a search value is found whole in a filter, a parameter or a body, in any case', () => {
+  const get = (url: string, body = '') => ({ method: 'GET', url, body });
+  expect(carriesSearchText(get("/Cust1/api/v1/Contact?$filter=name%20begins%20'Qz'"), 'Qz')).toBe(true);
+  expect(carriesSearchText(get("/Cust1/api/v1/Contact?$filter=contains(name,'qz')"), 'Qz')).toBe(true);
+  expect(carriesSearchText(get('/Cust1/api/v1/Find?q=Q&top=5'), 'Q')).toBe(true);
+  expect(carriesSearchText(get('/Cust1/api/v1/Contact?$filter=name+begins+%27Q*%27'), 'Q')).toBe(true);
+  expect(
+    carriesSearchText({ method: 'POST', url: '/Cust1/api/v1/Agents/Find', body: '{"Text":"Qzx"}' }, 'Qzx'),
+  ).toBe(true);
+  // Not a search for the typed text: a longer word, a parameter name, another value.
+  expect(carriesSearchText(get("/Cust1/api/v1/Contact?$filter=name%20begins%20'Qzxy'"), 'Qzx')).toBe(false);
+  expect(carriesSearchText(get('/Cust1/api/v1/Find?q=Acme'), 'Q')).toBe(false);
+  expect(carriesSearchText(get('/Cust1/api/v1/User/currentPrincipal'), 'Q')).toBe(false);
+});
+
+test('API-SEARCH-MIN3: a search for 1 or 2 characters fails; no 3-character search is an error', () => {
+  const search = (text: string) => ({
+    method: 'GET',
+    url: `/Cust1/api/v1/Contact?$filter=name%20begins%20'${text}'`,
+    body: '',
+  });
+  const tries = (early: string[]) =>
+    ['Q', 'Qz', 'Qzx'].map((text) => ({
+      text,
+      requests: text.length === 3 || early.includes(text) ? [search(text)] : [],
+    }));
+  const where = '#q on /search';
+  expect(judgeSearchMin3(where, tries([])).status).toBe('pass');
+  const fail = judgeSearchMin3(where, tries(['Q', 'Qz']));
+  expect(fail.status).toBe('fail');
+  expect(fail.message).toContain("after 1 typed character ('Q'): GET /Cust1/api/v1/Contact");
+  expect(judgeSearchMin3(where, tries(['Qz'])).message).toContain("after 2 typed characters ('Qz')");
+  const nothing = judgeSearchMin3(where, [
+    { text: 'Q', requests: [] },
+    { text: 'Qz', requests: [] },
+    { text: 'Qzx', requests: [] },
+  ]);
+  expect(nothing.status).toBe('error');
+  expect(nothing.message).toContain('check app.search');
 });
