@@ -20,92 +20,96 @@ const RULE = 'API-SEARCH-MIN3';
 const TITLE = 'Searches start after at least 3 typed characters';
 
 test.describe('search', () => {
-  test('starts searching only after 3 typed characters', { tag: [`@${RULE}`] }, async ({ preflight }) => {
-    const { app } = preflight.config;
-    const check = 'search-min-3';
-    if (app.type !== 'web') {
-      await preflight.finding({
-        rule: RULE,
-        check,
-        title: TITLE,
-        status: 'not-run',
-        message: `not run: only a web app's search inputs are driven in the browser; attest this for a ${app.type} app`,
-      });
-      return;
-    }
-    if (app.search === undefined) {
-      const j = needsConfig(
-        'app.search',
-        'its search inputs, to type 1, 2 and 3 characters into; [] when it has none',
-      );
-      await preflight.finding({ rule: RULE, check, title: TITLE, ...j });
-      return;
-    }
-    if (app.search.length === 0) {
-      await preflight.finding({
-        rule: RULE,
-        check,
-        title: TITLE,
-        status: 'not-run',
-        message: 'not run: app.search says the app has no search inputs; attest that it has none',
-      });
-      return;
-    }
-    test.setTimeout(preflight.config.harness.testTimeout + app.search.length * TRIES.length * 15_000);
-    const session = await signedIn(preflight);
-    if (typeof session === 'string') {
-      await preflight.finding({
-        rule: RULE,
-        check,
-        title: TITLE,
-        status: 'error',
-        message: `cannot judge: ${session}`,
-      });
-      return;
-    }
-    const { page, flow } = session;
-    for (const [i, search] of app.search.entries()) {
-      const where = `${search.input} on ${search.path}`;
-      const tries: SearchTry[] = [];
-      const evidence: Evidence[] = [];
-      let problem: string | undefined;
-      for (const text of TRIES) {
-        try {
-          await page.goto(preflight.appUrl(search.path), { waitUntil: 'load', timeout: 15_000 });
-          const input = page.locator(search.input).first();
-          await input.waitFor({ state: 'visible', timeout: 10_000 });
-          await input.fill('', { timeout: 5_000 });
-          const mark = await preflight.mark(session);
-          await input.pressSequentially(text, { delay: 80, timeout: 10_000 });
-          if (search.submit) await page.locator(search.submit).first().click({ timeout: 5_000 });
-          else await input.press('Enter', { timeout: 5_000 });
-          await page.waitForTimeout(AFTER_TYPING_MS);
-          await preflight.settle(page, flow);
-          const requests = preflight
-            .apiCalls(session, mark)
-            .filter((e) => carriesSearchText(tenantRequest(e), text));
-          tries.push({ text, requests: requests.map(tenantRequest) });
-          const first = requests[0];
-          if (first)
-            evidence.push(preflight.exchangeEvidence(`search for '${text}' (${text.length} typed)`, first));
-        } catch (e) {
-          problem = `typing '${text}' into ${where} failed: ${(e as Error).message.split('\n')[0]}; check app.search`;
-          break;
-        }
+  test(
+    'starts searching only after 3 typed characters',
+    { tag: ['@API-SEARCH-MIN3'] },
+    async ({ preflight }) => {
+      const { app } = preflight.config;
+      const check = 'search-min-3';
+      if (app.type !== 'web') {
+        await preflight.finding({
+          rule: RULE,
+          check,
+          title: TITLE,
+          status: 'not-run',
+          message: `not run: only a web app's search inputs are driven in the browser; attest this for a ${app.type} app`,
+        });
+        return;
       }
-      const j = problem
-        ? { status: 'error' as const, message: `cannot judge: ${problem}` }
-        : judgeSearchMin3(where, tries);
-      if (j.status !== 'pass') evidence.push(await preflight.screenshot(session, `search-${i + 1}`));
-      await preflight.finding({
-        rule: RULE,
-        check: app.search.length > 1 ? `${check}-${i + 1}` : check,
-        title: app.search.length > 1 ? `${TITLE} (${where})` : TITLE,
-        ...j,
-        evidence,
-      });
-    }
-  });
+      if (app.search === undefined) {
+        const j = needsConfig(
+          'app.search',
+          'its search inputs, to type 1, 2 and 3 characters into; [] when it has none',
+        );
+        await preflight.finding({ rule: RULE, check, title: TITLE, ...j });
+        return;
+      }
+      if (app.search.length === 0) {
+        await preflight.finding({
+          rule: RULE,
+          check,
+          title: TITLE,
+          status: 'not-run',
+          message: 'not run: app.search says the app has no search inputs; attest that it has none',
+        });
+        return;
+      }
+      test.setTimeout(preflight.config.harness.testTimeout + app.search.length * TRIES.length * 15_000);
+      const session = await signedIn(preflight);
+      if (typeof session === 'string') {
+        await preflight.finding({
+          rule: RULE,
+          check,
+          title: TITLE,
+          status: 'error',
+          message: `cannot judge: ${session}`,
+        });
+        return;
+      }
+      const { page, flow } = session;
+      for (const [i, search] of app.search.entries()) {
+        const where = `${search.input} on ${search.path}`;
+        const tries: SearchTry[] = [];
+        const evidence: Evidence[] = [];
+        let problem: string | undefined;
+        for (const text of TRIES) {
+          try {
+            await page.goto(preflight.appUrl(search.path), { waitUntil: 'load', timeout: 15_000 });
+            const input = page.locator(search.input).first();
+            await input.waitFor({ state: 'visible', timeout: 10_000 });
+            await input.fill('', { timeout: 5_000 });
+            const mark = await preflight.mark(session);
+            await input.pressSequentially(text, { delay: 80, timeout: 10_000 });
+            if (search.submit) await page.locator(search.submit).first().click({ timeout: 5_000 });
+            else await input.press('Enter', { timeout: 5_000 });
+            await page.waitForTimeout(AFTER_TYPING_MS);
+            await preflight.settle(page, flow);
+            const requests = preflight
+              .apiCalls(session, mark)
+              .filter((e) => carriesSearchText(tenantRequest(e), text));
+            tries.push({ text, requests: requests.map(tenantRequest) });
+            const first = requests[0];
+            if (first)
+              evidence.push(preflight.exchangeEvidence(`search for '${text}' (${text.length} typed)`, first));
+          } catch (e) {
+            problem = `typing '${text}' into ${where} failed: ${(e as Error).message.split('\n')[0]}; check app.search`;
+            break;
+          }
+        }
+        const j = problem
+          ? { status: 'error' as const, message: `cannot judge: ${problem}` }
+          : judgeSearchMin3(where, tries);
+        if (j.status !== 'pass') evidence.push(await preflight.screenshot(session, `search-${i + 1}`));
+        await preflight.finding({
+          rule: RULE,
+          check: app.search.length > 1 ? `${check}-${i + 1}` : check,
+          title: app.search.length > 1 ? `${TITLE} (${where})` : TITLE,
+          ...j,
+          evidence,
+        });
+      }
+    },
+  );
 });
 
 function tenantRequest(e: Exchange): { method: string; url: string; body: string } {
