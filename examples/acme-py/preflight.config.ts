@@ -34,6 +34,8 @@ export default defineConfig({
     signIn: { path: '/login' },
     session: { path: '/session', expect: { status: 200 } },
     apiAction: { path: '/contacts' },
+    // The company search box on the contacts page (searches as you type).
+    search: [{ path: '/contacts', input: '#contact-search' }],
     signOut: { path: '/logout' },
     returnParams: ['returnUrl'],
     redirectUris: ['http://127.0.0.1:${app.port}/callback'],
