@@ -35,6 +35,7 @@ export const KNOWN_DEFECTS = [
   'renames-owner-company',
   'no-principal-cache',
   'search-from-first-key',
+  'moves-associates',
 ] as const;
 export type Defect = (typeof KNOWN_DEFECTS)[number];
 

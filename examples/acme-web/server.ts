@@ -25,6 +25,12 @@ interface Principal {
   ContactId?: number;
 }
 
+interface PersonRow {
+  personId?: number | string;
+  fullName?: string;
+  contactId?: number | string;
+}
+
 interface ContactRow {
   name?: string;
   Name?: string;
@@ -309,7 +315,7 @@ export function createApp(
           <form method="post" action="/contacts/erp-sync">
             <button type="submit">Sync names from the ERP</button>
           </form>
-          <p><a href="/contacts/search">Search companies</a></p>
+          <p><a href="/contacts/search">Search companies</a> · <a href="/persons/move">Move a person</a></p>
           <p><a href="/">Home</a> · <a href="/logout">Sign out</a></p>`,
       );
     } catch (err) {
@@ -444,6 +450,87 @@ export function createApp(
           }
           <p><a href="/contacts">Contacts</a> · <a href="/logout">Sign out</a></p>`,
       );
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // Moving a person to another company (when someone changes jobs). The tenant's own users
+  // (associates) are people of the owner company: SuperOffice must not see them moved.
+  const movablePersons = async (session: Session): Promise<PersonRow[]> => {
+    const persons = await tenantApi.get<{ value?: PersonRow[] }>(
+      session,
+      'v1/Person?$select=personId,fullName,contactId&$orderby=personId&$top=20',
+    );
+    // DEFECT moves-associates: "a person is a person": the tenant's users are listed too.
+    if (config.defects.has('moves-associates')) return persons.value ?? [];
+    // The users that have a person record (resources have none).
+    const associates = await tenantApi.get<{ value?: PersonRow[] }>(
+      session,
+      `v1/archive/associate?$select=personId&$filter=${encodeURIComponent('personId gt 0')}&$orderby=personId&$top=200`,
+    );
+    const users = new Set((associates.value ?? []).map((a) => Number(a.personId)));
+    return (persons.value ?? []).filter((p) => !users.has(Number(p.personId)));
+  };
+  app.get('/persons/move', async (req, res, next) => {
+    const session = sessions.get(req);
+    if (!session) {
+      res.redirect(302, `/login?returnUrl=${encodeURIComponent('/persons/move')}`);
+      return;
+    }
+    try {
+      const persons = await movablePersons(session);
+      const companies = await tenantApi.get<{ value?: ContactRow[] }>(session, CONTACT_SEARCH);
+      render(
+        res,
+        session,
+        'Move a person',
+        html`<h1>Move a person</h1>
+          <form method="post" action="/persons/move">
+            <label
+              >Person
+              <select name="personId" required>
+                ${persons.map((p) => html`<option value="${Number(p.personId)}">${String(p.fullName ?? '')}</option>`)}
+              </select></label
+            >
+            <label
+              >New company
+              <select name="contactId" required>
+                ${(companies.value ?? []).map(
+                  (c) =>
+                    html`<option value="${Number(c.contactId)}">${String(c.name ?? c.Name ?? '')}</option>`,
+                )}
+              </select></label
+            >
+            <button type="submit">Move person</button>
+          </form>
+          <p><a href="/contacts">Contacts</a></p>`,
+      );
+    } catch (err) {
+      next(err);
+    }
+  });
+  app.post('/persons/move', form, async (req, res, next) => {
+    const session = sessions.get(req);
+    if (!session) {
+      res.redirect(303, '/login?returnUrl=%2Fpersons%2Fmove');
+      return;
+    }
+    const body = req.body as Record<string, unknown>;
+    const personId = Number(body['personId']);
+    const contactId = Number(body['contactId']);
+    try {
+      // The same list as the form: a person not on it (a user of the tenant) is not moved.
+      const movable = await movablePersons(session);
+      if (!movable.some((p) => Number(p.personId) === personId) || !(contactId > 0)) {
+        errorPage(res, 400, 'Cannot move', 'That person cannot be moved here.', undefined, config);
+        return;
+      }
+      await tenantApi.send(session, 'PATCH', `v1/Person/${personId}`, [
+        { op: 'replace', path: '/Contact/ContactId', value: contactId },
+      ]);
+      log('person.moved', { ctx: session.user.ctx, personId, contactId });
+      res.redirect(303, '/contacts');
     } catch (err) {
       next(err);
     }

@@ -19,8 +19,6 @@ export const KNOWN_GAPS: Readonly<Record<string, string>> = {
   'WEBPANEL-URL-VARS': 'web-panel provisioning checks are not built yet',
   'WEBPANEL-VISIBILITY': 'web-panel provisioning checks are not built yet',
   'WEBPANEL-DESCRIPTION': 'web-panel provisioning checks are not built yet',
-  'DATA-ASSOCIATE-PERSON':
-    'needs a journey that moves persons between companies and associate markers on persons; not built yet',
   'DATA-VISIBILITY-PRESERVE': 'private-data copy checks are not built yet',
   'GDPR-PERSON-SOURCE': 'person-creation payload checks are not built yet',
   'GDPR-EMARKETING': 'mailing-consent checks are not built yet',

@@ -1,9 +1,9 @@
 /**
  * The partner's journeys (config `app.journeys`): each runs signed in through its own flow, and
  * what the app sent the tenant meanwhile is judged for API-NO-CHOKE, API-NO-MIX and
- * API-RATE-10PS, and what it wrote for API-DEFAULT-ENTITY and DATA-OWNER-COMPANY (the emulator
- * notes forbidden writes). A journey that throws gives `error` for those rules with its own error
- * and a screenshot, never `pass`.
+ * API-RATE-10PS, and what it wrote for API-DEFAULT-ENTITY, DATA-OWNER-COMPANY and
+ * DATA-ASSOCIATE-PERSON (the emulator notes forbidden writes). A journey that throws gives `error`
+ * for those rules with its own error and a screenshot, never `pass`.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -51,15 +51,16 @@ const alone = runConfig.app.type === 'server-to-server' ? [GLOBAL_TAG] : [];
 
 const TRAFFIC_RULES = ['API-NO-CHOKE', 'API-NO-MIX', 'API-RATE-10PS'] as const;
 /** Judged from what the journeys write; a journey that writes nothing leaves them not run. */
-const WRITE_RULES = ['API-DEFAULT-ENTITY', 'DATA-OWNER-COMPANY'] as const;
+const WRITE_RULES = ['API-DEFAULT-ENTITY', 'DATA-OWNER-COMPANY', 'DATA-ASSOCIATE-PERSON'] as const;
 const RULES = [...TRAFFIC_RULES, ...WRITE_RULES] as const;
 /** The same, as the tags the rule coverage gate reads. */
-const WRITE_TAGS = ['@API-DEFAULT-ENTITY', '@DATA-OWNER-COMPANY'];
+const WRITE_TAGS = ['@API-DEFAULT-ENTITY', '@DATA-OWNER-COMPANY', '@DATA-ASSOCIATE-PERSON'];
 type JourneyRule = (typeof RULES)[number];
 
 const WRITE_TITLES: Record<(typeof WRITE_RULES)[number], string> = {
   'API-DEFAULT-ENTITY': 'Entities are created from v1/{Entity}/default',
   'DATA-OWNER-COMPANY': 'The owner company is never renamed or deleted',
+  'DATA-ASSOCIATE-PERSON': "An associate's person is never moved to another company or deleted",
 };
 
 test.describe('journeys', () => {
@@ -95,6 +96,7 @@ test.describe('journeys', () => {
           'API-RATE-10PS': title('At most 10 API calls per second'),
           'API-DEFAULT-ENTITY': title(WRITE_TITLES['API-DEFAULT-ENTITY']),
           'DATA-OWNER-COMPANY': title(WRITE_TITLES['DATA-OWNER-COMPANY']),
+          'DATA-ASSOCIATE-PERSON': title(WRITE_TITLES['DATA-ASSOCIATE-PERSON']),
         };
         const errorAll = async (
           why: string,
@@ -155,6 +157,13 @@ test.describe('journeys', () => {
             entity: 'contact',
             where,
             protectedWhat: "the owner company's name or existence",
+          }),
+          'DATA-ASSOCIATE-PERSON': judgeProtectedWrites({
+            requests: writes,
+            notes: [WRITE_NOTES.associateMoved, WRITE_NOTES.associateDeleted],
+            entity: 'person',
+            where,
+            protectedWhat: "an associate's person record, its company or existence",
           }),
           'API-NO-CHOKE': judgeQueries(requests.map((e) => ({ method: e.method, url: e.url }))),
           'API-NO-MIX': judgeNoMix(
