@@ -12,6 +12,8 @@ import { Agent, request } from 'undici';
 import { decodeProtectedHeader } from 'jose';
 import { startEmulator, type Emulator } from '../../src/emulator/index.ts';
 import { connectEmulator, type RemoteEmulator } from '../../src/emulator/remote.ts';
+import { RunLock } from '../../fixtures/preflight.ts';
+import type { Harness } from '../../fixtures/harness.ts';
 
 const TOKEN = 'control-token-for-tests-0123456789abcdef';
 
@@ -113,6 +115,43 @@ test('the run lock: an exclusive holder never overlaps a shared one', async () =
     await laterShared
   )();
   expect(events).toEqual(['shared held', 'exclusive held', 'later shared held']);
+});
+
+test('a check that idles lets others hold the run, and one that ended never keeps it', async () => {
+  const harness = { emulator: remote } as unknown as Harness;
+  const events: string[] = [];
+  // A shared check lets go while it waits: an exclusive check runs meanwhile.
+  const idler = await RunLock.take(harness, 'shared');
+  const exclusive = remote.lock('exclusive').then((release) => {
+    events.push('exclusive held');
+    return release;
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  expect(events).toEqual([]);
+  await idler.release();
+  const releaseExclusive = await exclusive;
+  const back = idler.retake().then(() => events.push('idler back'));
+  await new Promise((r) => setTimeout(r, 200));
+  expect(events).toEqual(['exclusive held']);
+  await releaseExclusive();
+  await back;
+  expect(events).toEqual(['exclusive held', 'idler back']);
+  await idler.end();
+
+  // A check that ends while waiting to hold the run again gives the late hold straight back.
+  const late = await RunLock.take(harness, 'shared');
+  await late.release();
+  const releaseBlocker = await remote.lock('exclusive');
+  const waiting = late.retake();
+  await late.end();
+  await releaseBlocker();
+  await waiting;
+  const next = await Promise.race([
+    remote.lock('exclusive'),
+    new Promise<undefined>((r) => setTimeout(() => r(undefined), 3_000)),
+  ]);
+  expect(next, 'the run is free again').toBeDefined();
+  await next?.();
 });
 
 test('after a rollover, reset with restoreKeys signs with the original key and keeps both published; a published-only key does not sign', async () => {
