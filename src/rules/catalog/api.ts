@@ -30,7 +30,7 @@ export const API_RULES: readonly Rule[] = [
     appTypes: ALL_APPS,
     automation: 'automated',
     check:
-      'Types 1 and 2 characters into the search inputs named in the harness config and asserts that no archive or search request reaches the emulator.',
+      'For each search input named in `app.search`, types 1, 2 and then 3 characters (one at a time, on a freshly loaded page) and submits; a NetServer request carrying 1 or 2 of them fails. The 3-character search must reach NetServer, else the input was not the search and the check is an error.',
     remediation:
       'Guard every search-as-you-type handler with `if (query.trim().length < 3) return;` and debounce input (around 300 ms). Apply the same minimum on the server endpoint that proxies the search, so other clients cannot bypass it.',
     docs: [DOC.stdChecklist, DOC.customChecklist],

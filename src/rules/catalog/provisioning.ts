@@ -116,7 +116,8 @@ export const PROVISIONING_RULES: readonly Rule[] = [
     severity: BLOCKING_BOTH,
     appTypes: ALL_APPS,
     automation: 'automated',
-    check: 'The emulator flags person updates that change `Contact`/`ContactId` for associate persons.',
+    check:
+      "While the app's journeys run, the emulator notes every update that moves an associate's person to another company (`Contact`/`ContactId`) and every delete of one; a noted write fails. A journey that updates no person leaves the rule not run.",
     remediation:
       'Before moving a person to another company, check whether the person is an associate (has an associate/user record) and skip or reject the move. Keep this guard in sync logic that maps external records onto SuperOffice persons.',
     docs: [DOC.stdChecklist, DOC.customChecklist],
