@@ -16,7 +16,12 @@ export interface AcceptCase {
  * Signs in with the case's token and judges by the session probe. Refusing a valid token is an
  * interoperability bug, not a hole: the plain valid token fails, the legal-but-unusual shapes warn.
  */
-export async function judgeAccept(preflight: Preflight, c: AcceptCase): Promise<void> {
+export async function judgeAccept(
+  preflight: Preflight,
+  c: AcceptCase,
+  /** Why a refusal says nothing about the app, if it does not (then the case is not run). */
+  refusalUnjudgeable?: () => string | undefined,
+): Promise<void> {
   const check = `accept-${c.scenario}`;
   const title = `Accepts ${c.title}`;
   const session = await preflight.newFlow({ idToken: c.scenario });
@@ -34,6 +39,18 @@ export async function judgeAccept(preflight: Preflight, c: AcceptCase): Promise<
     return;
   }
   const signedIn = await preflight.accepted(session);
+  const unjudgeable = signedIn ? undefined : refusalUnjudgeable?.();
+  if (unjudgeable) {
+    await preflight.finding({
+      rule: c.rule,
+      check,
+      title,
+      status: 'not-run',
+      message: `not run: ${unjudgeable}`,
+    });
+    await session.context.close();
+    return;
+  }
   await preflight.finding({
     rule: c.rule,
     check,
