@@ -223,3 +223,57 @@ test('retry-storm: hammers the API on 429 instead of honouring Retry-After', asy
   expect(throttled).toHaveLength(10);
   expect(Date.now() - started).toBeLessThan(30_000);
 });
+
+test('search-from-first-key: one typed letter searches NetServer; without the defect it does not', async ({
+  page,
+  context,
+}) => {
+  const searchesFor = (flow: Awaited<ReturnType<typeof newFlow>>, text: string) =>
+    apiCalls(flow).filter((e) => decodeURIComponent(e.url).includes(`begins '${text}'`));
+  for (const defects of [[], ['search-from-first-key']]) {
+    await app?.stop();
+    await emu?.stop();
+    const { emulator, app: running } = await setup(defects);
+    const flow = await newFlow(context, emulator);
+    await signIn(page, flow, `${running.url}/login?returnUrl=%2Fcontacts%2Fsearch`);
+    const input = page.locator('#company-search');
+    await input.pressSequentially('Q');
+    await input.press('Enter');
+    await page.waitForLoadState('load');
+    await page.goto(`${running.url}/contacts/search?q=Q`);
+    // The form (minlength) and the endpoint both hold back a search for one letter.
+    expect(searchesFor(flow, 'Q'), `DEFECTS=${defects.join(',')}`).toHaveLength(defects.length ? 2 : 0);
+    await page.goto(`${running.url}/contacts/search?q=Acm`);
+    expect(searchesFor(flow, 'Acm')).toHaveLength(1);
+  }
+});
+
+test('moves-associates: a user of the tenant is offered and moved; without the defect they are not', async ({
+  page,
+  context,
+}) => {
+  for (const defects of [[], ['moves-associates']]) {
+    await app?.stop();
+    await emu?.stop();
+    const { emulator, app: running } = await setup(defects);
+    const flow = await newFlow(context, emulator);
+    await signIn(page, flow, `${running.url}/login?returnUrl=%2Fpersons%2Fmove`);
+    const offered = await page.locator('select[name="personId"] option').allTextContents();
+    const users = Object.values(emulator.users).length;
+    // The first person offered moves to the second company listed (the first is the owner's).
+    const company = page.getByLabel('New company');
+    await company.selectOption((await company.locator('option').nth(1).getAttribute('value'))!);
+    await page.getByRole('button', { name: 'Move person' }).click();
+    await expect(page.getByRole('heading', { name: 'Contacts' })).toBeVisible();
+    const moved = apiCalls(flow).filter((e) => e.method === 'PATCH' && /\/v1\/Person\/\d+$/.test(e.url));
+    expect(moved).toHaveLength(1);
+    const notes = moved[0]!.notes;
+    if (defects.length) {
+      expect(offered.length).toBe(20);
+      expect(notes).toContain('associate person moved to another company');
+    } else {
+      expect(offered.length).toBe(20 - users);
+      expect(notes).toEqual([]);
+    }
+  }
+});
