@@ -88,13 +88,8 @@ export async function connectEmulator(options: RemoteOptions): Promise<RemoteEmu
   const headers = { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' };
   let closed = false;
 
-  const call = async <T>(
-    method: 'GET' | 'POST',
-    path: string,
-    body?: unknown,
-    timeoutMs = 30_000,
-  ): Promise<T> => {
-    const res = await request(new URL(path, base), {
+  const send = (method: 'GET' | 'POST', path: string, body: unknown, timeoutMs: number) =>
+    request(new URL(path, base), {
       method,
       headers,
       dispatcher,
@@ -102,6 +97,21 @@ export async function connectEmulator(options: RemoteOptions): Promise<RemoteEmu
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
+  const call = async <T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    timeoutMs = 30_000,
+  ): Promise<T> => {
+    let res: Awaited<ReturnType<typeof send>>;
+    try {
+      res = await send(method, path, body, timeoutMs);
+    } catch (e) {
+      // A kept-alive connection the emulator closed just as this request reused it (a worker's
+      // event loop late under load): the request never reached it, so it is sent once more.
+      if (!isClosedConnection(e)) throw e;
+      res = await send(method, path, body, timeoutMs);
+    }
     const text = await res.body.text();
     if (res.statusCode !== 200)
       throw new Error(
@@ -239,4 +249,10 @@ export async function connectEmulator(options: RemoteOptions): Promise<RemoteEmu
       await dispatcher.destroy().catch(() => undefined);
     },
   };
+}
+
+/** Whether a request failed because the server had closed the (reused) connection. */
+function isClosedConnection(e: unknown): boolean {
+  const code = (e as { code?: string } | undefined)?.code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET';
 }

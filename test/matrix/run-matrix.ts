@@ -171,7 +171,8 @@ function runCase(c: Case): Promise<Row> {
       if (!ok) {
         const tail = output
           .split('\n')
-          .filter((l) => /FAIL|ERR|error|RUN ERROR|so-preflight:/.test(l))
+          // What went wrong, not the passing checks whose titles merely mention errors.
+          .filter((l) => !/^\s*ok\s/.test(l) && /FAIL|ERR|error|RUN ERROR|so-preflight:/.test(l))
           .slice(-12)
           .join('\n    ');
         note += `\n    ${tail}`;
