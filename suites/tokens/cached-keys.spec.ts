@@ -13,6 +13,7 @@
  * overlaps them.
  */
 import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
+import { cannotJudge } from '../../fixtures/jobs.ts';
 import type { Exchange } from '../../src/emulator/types.ts';
 import { judgeAccept } from './accept.ts';
 
@@ -38,14 +39,7 @@ test.describe('cached signing keys', () => {
       const check = 'jwks-fetches-bounded';
       const title = 'A token with a kid that never resolves causes at most a few JWKS fetches';
       if (!control.ok) {
-        await preflight.finding({
-          rule: 'TOKEN-JWKS-REFRESH',
-          check,
-          title,
-          status: 'error',
-          message: `cannot judge: ${control.reason}`,
-        });
-        return;
+        return cannotJudge(preflight, 'TOKEN-JWKS-REFRESH', check, title, control.reason);
       }
       const mark = preflight.emulator.recorder.lastSeq();
       const session = await preflight.newFlow({ idToken: 'sig-unknown-key-unknown-kid' });
@@ -118,14 +112,7 @@ test.describe('cached signing keys', () => {
       );
       const control = await preflight.control();
       if (!control.ok) {
-        await preflight.finding({
-          rule: 'TOKEN-JWKS-REFRESH',
-          check,
-          title,
-          status: 'error',
-          message: `cannot judge: ${control.reason}`,
-        });
-        return;
+        return cannotJudge(preflight, 'TOKEN-JWKS-REFRESH', check, title, control.reason);
       }
       const { emulator } = preflight;
       const { recorder } = emulator;
@@ -177,14 +164,7 @@ test.describe('cached signing keys', () => {
         result = await attempt();
       }
       if (result.signIn.outcome !== 'returned') {
-        await preflight.finding({
-          rule: 'TOKEN-JWKS-REFRESH',
-          check,
-          title,
-          status: 'error',
-          message: `cannot judge: ${result.signIn.detail}`,
-        });
-        return;
+        return cannotJudge(preflight, 'TOKEN-JWKS-REFRESH', check, title, result.signIn.detail);
       }
       // Accepting the new key is only evidence of a refetch when the app did fetch the JWKS.
       const refetched = recorder.since(publishedAt).some(isJwks);
