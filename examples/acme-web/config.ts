@@ -36,6 +36,7 @@ export const KNOWN_DEFECTS = [
   'no-principal-cache',
   'search-from-first-key',
   'moves-associates',
+  'team-recent-companies',
 ] as const;
 export type Defect = (typeof KNOWN_DEFECTS)[number];
 

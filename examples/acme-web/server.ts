@@ -108,6 +108,8 @@ export function createApp(
     return value;
   };
   const sessions = new SessionStore({ insecureCookie: config.defects.has('insecure-cookie') });
+  /** What the team looked at lately (only with the team-recent-companies defect). */
+  const teamRecent: string[] = [];
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -292,6 +294,13 @@ export function createApp(
           ),
         );
       const names = (result.value ?? []).map((c) => String(c.name ?? c.Name ?? ''));
+      // DEFECT team-recent-companies: "show what the team looked at lately": one list for the
+      // whole app, filled from every user's results, shown to every user.
+      const team = config.defects.has('team-recent-companies');
+      if (team) {
+        for (const n of names) if (!teamRecent.includes(n)) teamRecent.push(n);
+        teamRecent.splice(5);
+      }
       const userName = principal.FullName ?? principal.UserName ?? session.user.name;
       const unsafe = config.defects.has('xss-claims');
       // DEFECT xss-claims: tenant data "is trusted", so it goes into the page as it is.
@@ -308,6 +317,16 @@ export function createApp(
           <ul id="contacts">
             ${names.map((n) => html`<li>${show(n)}</li>`)}
           </ul>
+          ${
+            team
+              ? html`<aside>
+                  <h2>Recently viewed by your team</h2>
+                  <ul id="team-recent">
+                    ${teamRecent.map((n) => html`<li>${show(n)}</li>`)}
+                  </ul>
+                </aside>`
+              : ''
+          }
           <form method="post" action="/contacts/new">
             <label>New company <input name="name" maxlength="100" required /></label>
             <button type="submit">Create company</button>
@@ -348,6 +367,16 @@ export function createApp(
           err,
           config,
           html`<p><a class="button" href="/login?returnUrl=%2Fcontacts">Sign in again</a></p>`,
+        );
+      } else if (err instanceof ApiError && err.status === 403) {
+        // Sentry: the user's role gives no rights to companies. Say so; an empty list would lie.
+        errorPage(
+          res,
+          403,
+          'No access to companies',
+          'Your SuperOffice user has no rights to see companies. Ask your SuperOffice administrator for access.',
+          err,
+          config,
         );
       } else if (err instanceof ApiError) {
         errorPage(

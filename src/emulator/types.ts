@@ -97,6 +97,12 @@ export interface FlowApiFaults {
   unavailable?: { calls: number };
   /** API calls of this flow get 500 with a NetServer-style error body. */
   serverError?: boolean;
+  /**
+   * Sentry for the user of this flow (calls with its access tokens only: the system user is not
+   * restricted): `hideContacts` hides those companies and their persons from every list, search
+   * and read; `deny` answers every company and person read or write with 403.
+   */
+  sentry?: { hideContacts?: number[]; deny?: boolean };
 }
 
 export interface FlowOptions {

@@ -853,3 +853,120 @@ export function judgeSearchMin3(where: string, tries: readonly SearchTry[]): Jud
     message: `${where}: no search for 1 or 2 typed characters; '${control.text}' searched (${req.method} ${pathOf(req)})`,
   };
 }
+
+/** Which of `names` a page or an output shows, each as a whole (case-sensitive, as seeded). */
+export function namesShown(text: string, names: readonly string[]): string[] {
+  return names.filter((n) => text.includes(n));
+}
+
+/**
+ * Words a message about denied access uses (English and the Scandinavian languages SuperOffice
+ * ships): access, rights, permission, authorised, allowed, denied, forbidden, restricted,
+ * privilege; tilgang, rettighet, behörighet, adgang.
+ */
+const DENIAL =
+  /\b(access|rights?|permissions?|authori[sz](ed|ation)|allowed|denied|forbidden|restricted|privileges?|not permitted|tilgang|rettighet(er)?|behörighet(er)?|adgang)\b/i;
+
+/**
+ * The lines of `text` that tell of denied access and are new compared with `control` (what the
+ * same page shows a user with full rights), so a footer's "All rights reserved" does not count.
+ */
+export function denialLines(text: string, control: string): string[] {
+  const seen = new Set(
+    control
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean),
+  );
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !seen.has(l) && DENIAL.test(l));
+}
+
+/**
+ * API-RESPECT-SENTRY: a company Sentry hides from a user must not reach that user. `controlShown`
+ * is what the same view showed a user with full rights (the hidden company among it: the positive
+ * control that this view lists companies); the restricted user's view must show some of the others
+ * (it worked) and not the hidden one.
+ */
+export function judgeSentryHidden(o: {
+  where: string;
+  hidden: string;
+  controlShown: readonly string[];
+  restrictedText: string;
+  /** Calls with the restricted user's token during the view, and the app's system-user calls. */
+  userCalls: number;
+  systemCalls: number;
+}): Judgement {
+  const others = namesShown(
+    o.restrictedText,
+    o.controlShown.filter((n) => n !== o.hidden),
+  );
+  if (o.restrictedText.includes(o.hidden))
+    return {
+      status: 'fail',
+      message: `${o.where} showed "${o.hidden}" to a user whom Sentry hides it from (their own calls never returned it${
+        o.userCalls === 0 ? '; the view made no call with their token' : ''
+      }${o.systemCalls ? `; the app called the tenant as the system user ${o.systemCalls} time(s) meanwhile` : ''}): fetch what a user sees with that user's token, and never show one user's results to another`,
+    };
+  if (o.userCalls === 0 && others.length === 0)
+    return cannot(`${o.where} made no call with the restricted user's token and showed no company`);
+  if (others.length === 0)
+    return cannot(
+      `${o.where} showed the restricted user none of the ${o.controlShown.length} companies it showed a user with full rights, so it did not list what they may see`,
+    );
+  return {
+    status: 'pass',
+    message: `${o.where} hid "${o.hidden}" from a user Sentry hides it from, and still showed them ${others.length} other compan${others.length === 1 ? 'y' : 'ies'}`,
+  };
+}
+
+/**
+ * ERR-USER-FEEDBACK: when Sentry denies a user's reads (403), the page (or a native app's output)
+ * must say so, compared with what it shows a user with full rights; a crash, a server error, a
+ * hang or an empty view without a word fails. No denied call means nothing was denied: not run.
+ */
+export function judgeDenialFeedback(o: {
+  where: string;
+  /** 403 answers the app got for the user's company and person reads during the view. */
+  denied: number;
+  answered: boolean;
+  /** HTTP status of the page (web apps). */
+  status?: number;
+  controlText: string;
+  deniedText: string;
+  /** A stack trace or framework error screen found in the denied view. */
+  crash?: string;
+}): Judgement {
+  if (o.denied === 0)
+    return {
+      status: 'not-run',
+      message: `not run: ${o.where} made no company or person call with the user's token, so Sentry had nothing to deny; point apiAction at a view that reads tenant data in the user's name`,
+    };
+  if (!o.answered)
+    return {
+      status: 'fail',
+      message: `with the user's reads denied (403), ${o.where} never finished loading: stop and tell the user which rights they lack`,
+    };
+  if (o.crash)
+    return {
+      status: 'fail',
+      message: `with the user's reads denied (403), ${o.where} crashed with ${o.crash}: catch the 403 and tell the user which rights they lack`,
+    };
+  if (o.status !== undefined && o.status >= 500)
+    return {
+      status: 'fail',
+      message: `with the user's reads denied (403), ${o.where} answered HTTP ${o.status}: a denial is not a server error; tell the user which rights they lack`,
+    };
+  const lines = denialLines(o.deniedText, o.controlText);
+  if (lines.length === 0)
+    return {
+      status: 'fail',
+      message: `with the user's reads denied (403), ${o.where} said nothing about it (no new text about access, rights or permissions), so an empty view reads as "no data": tell the user what they lack rights for`,
+    };
+  return {
+    status: 'pass',
+    message: `with the user's reads denied (403), ${o.where} told them: "${lines[0]!.slice(0, 160)}"`,
+  };
+}

@@ -10,9 +10,7 @@ export const KNOWN_GAPS: Readonly<Record<string, string>> = {
   'SECRET-ROTATION-READY':
     'needs a mid-run secret change and operator-visible error detection; not built yet',
   'AVAIL-MAINTENANCE': 'needs app-specific write sequences to check for data loss; not built yet',
-  'ERR-USER-FEEDBACK': 'needs Sentry-restricted (403) emulated data; not built yet',
   'API-WEBHOOKS-NOT-POLLING': 'polling detection is not built yet',
-  'API-RESPECT-SENTRY': 'response provenance markers are not built yet',
   'API-WEBPANEL-BOUNDARY': "needs the app's provisioned web panels; not built yet",
   'PROV-AUTOMATIC': 'tenant metadata diffing is not built yet',
   'PROV-UNINSTALL': 'tenant metadata diffing is not built yet',

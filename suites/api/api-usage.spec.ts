@@ -10,11 +10,9 @@ import {
   callsPerUse,
   cannotJudge as error,
   needsApiAction,
-  signedIn,
+  signedInFlow,
   usesASecondApart,
 } from '../../fixtures/jobs.ts';
-import type { FlowSession, Preflight } from '../../fixtures/index.ts';
-import type { FlowApiFaults, FlowOptions } from '../../src/emulator/types.ts';
 import {
   judgeCache,
   judgeErrorPage,
@@ -29,39 +27,6 @@ import {
 } from '../../src/judge/index.ts';
 import type { HostCall } from '../../src/judge/index.ts';
 import { TENANT_MOVED_NOTE } from '../../src/emulator/superid/state-api.ts';
-
-/**
- * A signed-in browser whose session the app's probe confirms. NetServer faults (`arm`) are armed
- * for this flow only after that, so a session page that itself calls the tenant API is not
- * mistaken for a failed sign-in; what the fault does is then judged on the app's API page.
- */
-async function signedInFlow(
-  preflight: Preflight,
-  options: FlowOptions = {},
-  arm?: FlowApiFaults,
-): Promise<FlowSession | string> {
-  const session = await signedIn(preflight, options);
-  if (typeof session === 'string') return session;
-  if (preflight.config.app.type === 'native') {
-    // The sign-in run of a native app ends after its own first API call; the action runs after.
-    if (!(await preflight.accepted(session)))
-      return 'after a valid sign-in the native app made no API call with its token';
-    if ((await session.native?.process.waitForExit(15_000)) === null)
-      return 'the sign-in run of the native app did not exit within 15 s';
-    if (arm) await session.flow.arm(arm);
-    return session;
-  }
-  const probe = await preflight.probe(session);
-  // A session page that calls the tenant API may fail on the app's own API mistake (e.g. a wrong
-  // host); API calls with the flow's token show the app holds the session all the same.
-  const usedToken = preflight.apiCalls(session).length > 0;
-  if (probe.signedIn === undefined && !usedToken)
-    return `the session probe gave no answer (${probe.excerpt})`;
-  if (probe.signedIn === false && !usedToken)
-    return `after a valid sign-in the session probe says signed out (HTTP ${probe.status})`;
-  if (arm) await session.flow.arm(arm);
-  return session;
-}
 
 const call = (e: { method: string; path: string; status: number }) => ({
   method: e.method,

@@ -5,7 +5,8 @@
  */
 import { test, expect } from '@playwright/test';
 import { createPrivateKey, createSign } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
@@ -88,6 +89,29 @@ async function signIn(options: FlowOptions = {}, authorize: Record<string, strin
     tokens: tok.json as { access_token: string; refresh_token: string; id_token: string },
   };
 }
+/** The app's signed system token (`{token}.{yyyyMMddHHmm}.{RS256 signature}`) for PartnerSystemUser. */
+function signSystemToken(systemToken: string, ts = new Date()): string {
+  const key = createPrivateKey(readFileSync(emulator.privateKeyFile!, 'utf8'));
+  const data = `${systemToken}.${ts.toISOString().replace(/[-:T]/g, '').slice(0, 12)}`;
+  return `${data}.${createSign('SHA256').update(data).sign(key, 'base64')}`;
+}
+
+/** A system-user ticket for the tenant, through PartnerSystemUser with the id_token's system token. */
+async function systemTicket(idToken: string): Promise<string> {
+  const systemToken = decodeJwt(idToken)[`${SO}system_token`] as string;
+  const r = await http(`${emulator.superidUrl}/Login/api/PartnerSystemUser/Authenticate`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      SignedSystemToken: signSystemToken(systemToken),
+      ApplicationToken: emulator.client.secret,
+      ContextIdentifier: 'Cust34567',
+      ReturnTokenType: 'JWT',
+    }),
+  });
+  return decodeJwt(r.json.Token)[`${SO}ticket`] as string;
+}
+
 const api = (
   path: string,
   token: string,
@@ -405,11 +429,7 @@ test('PartnerSystemUser: signature, timestamp, app token, faults, ReturnTokenTyp
   const { tokens } = await signIn();
   const systemToken = decodeJwt(tokens.id_token)[`${SO}system_token`] as string;
   expect(systemToken.startsWith('Behaviour <App>-')).toBe(true);
-  const key = createPrivateKey(await readFile(emulator.privateKeyFile!, 'utf8'));
-  const signed = (ts: Date) => {
-    const data = `${systemToken}.${ts.toISOString().replace(/[-:T]/g, '').slice(0, 12)}`;
-    return `${data}.${createSign('SHA256').update(data).sign(key, 'base64')}`;
-  };
+  const signed = (ts: Date) => signSystemToken(systemToken, ts);
   const call = (body: Record<string, unknown>) =>
     http(`${emulator.superidUrl}/Login/api/PartnerSystemUser/Authenticate`, {
       method: 'POST',
@@ -565,4 +585,49 @@ test('NetServer writes: answered and recorded, not applied; the owner company an
   expect((await api('v1/Person/1', t, { method: 'DELETE' })).status).toBe(204);
   expect(await notesOf('/v1/Person/1')).toContain('associate person deleted');
   expect((await patch('v1/Contact/999', { Name: 'x' })).status).toBe(404);
+});
+
+test("Sentry: hidden companies and denied reads for a user's token; the system user sees all", async () => {
+  const names = (r: { json: { value?: Array<{ name?: string; Name?: string }> } }) =>
+    (r.json.value ?? []).map((v) => v.name ?? v.Name);
+  const hidden = await signIn({ api: { sentry: { hideContacts: [2] } } });
+  const h = hidden.tokens.access_token;
+  const list = await api('v1/Contact?$select=contactId,name&$orderby=contactId&$top=20', h);
+  expect(list.status).toBe(200);
+  expect(names(list)).not.toContain('Bergen Skipsfart AS');
+  expect(names(list)).toContain('Stavanger Energi ASA');
+  expect((await api('v1/Contact/2', h)).status).toBe(404);
+  const persons = await api('v1/Person?$select=personId,contactId&$orderby=personId&$top=50', h);
+  expect((persons.json.value as Array<{ contactId: number }>).some((p) => p.contactId === 2)).toBe(false);
+  expect(emulator.recorder.all().at(-1)?.notes).toContain('sentry: restricted view');
+
+  const denied = await signIn();
+  await denied.flow.arm({ sentry: { deny: true } });
+  const d = denied.tokens.access_token;
+  for (const path of ['v1/Contact?$top=5', 'v1/Contact/2', 'v1/Person/4', 'v1/archive/FindContact']) {
+    const r = await api(path, d);
+    expect(r.status, path).toBe(403);
+    expect(r.json.ErrorType).toBe('SoAccessDeniedException');
+    expect(emulator.recorder.all().at(-1)?.notes).toContain('sentry: access denied');
+  }
+  // The principal and lists stay readable; writes are denied like reads.
+  expect((await api('v1/User/currentPrincipal', d)).status).toBe(200);
+  expect((await api('v1/List/category/Items', d)).status).toBe(200);
+  const write = await api('v1/Contact', d, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"Name":"x"}',
+  });
+  expect(write.status).toBe(403);
+
+  // The system user is not restricted, whichever flow its system token came from.
+  const ticket = await systemTicket(denied.tokens.id_token);
+  const sys = await http(
+    `${emulator.webapiUrl}v1/Contact?$select=contactId,name&$orderby=contactId&$top=20`,
+    {
+      headers: { authorization: `SOTicket ${ticket}`, 'so-apptoken': emulator.client.secret! },
+    },
+  );
+  expect(sys.status).toBe(200);
+  expect(names(sys)).toContain('Bergen Skipsfart AS');
 });

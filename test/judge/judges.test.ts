@@ -24,6 +24,10 @@ import {
   judgeProtectedWrites,
   createdEntity,
   outboundLeaks,
+  namesShown,
+  denialLines,
+  judgeSentryHidden,
+  judgeDenialFeedback,
   type OutboundObservation,
   type RejectionObservation,
 } from '../../src/judge/index.ts';
@@ -539,4 +543,61 @@ test('API-SEARCH-MIN3: a search for 1 or 2 characters fails; no 3-character sear
   ]);
   expect(nothing.status).toBe('error');
   expect(nothing.message).toContain('check app.search');
+});
+
+test('namesShown and denialLines: whole names; only new lines about access count', () => {
+  expect(
+    namesShown('Bergen Skipsfart AS\nOslo Design', ['Bergen Skipsfart AS', 'Oslo Design Studio']),
+  ).toEqual(['Bergen Skipsfart AS']);
+  const control = 'Contacts\nBergen Skipsfart AS\n© Acme. All rights reserved.';
+  expect(denialLines('Contacts\n© Acme. All rights reserved.', control)).toEqual([]);
+  expect(denialLines('No access to companies\n© Acme. All rights reserved.', control)).toEqual([
+    'No access to companies',
+  ]);
+  expect(denialLines('Du har ikke tilgang til firmaer', '')).toHaveLength(1);
+  expect(denialLines('Companies\n(none)', control)).toEqual([]);
+});
+
+test('judgeSentryHidden: the hidden company shown fails; others shown without it passes; nothing shown is an error', () => {
+  const base = {
+    where: '/contacts',
+    hidden: 'Bergen Skipsfart AS',
+    controlShown: ['Bergen Skipsfart AS', 'Stavanger Energi ASA', 'Oslo Design Studio'],
+    userCalls: 2,
+    systemCalls: 0,
+  };
+  const pass = judgeSentryHidden({ ...base, restrictedText: 'Stavanger Energi ASA\nOslo Design Studio' });
+  expect(pass.status).toBe('pass');
+  expect(pass.message).toContain('2 other companies');
+  const leak = judgeSentryHidden({
+    ...base,
+    systemCalls: 3,
+    restrictedText: 'Stavanger Energi ASA\nRecently viewed: Bergen Skipsfart AS',
+  });
+  expect(leak.status).toBe('fail');
+  expect(leak.message).toContain('as the system user 3 time(s)');
+  expect(judgeSentryHidden({ ...base, restrictedText: 'Something went wrong' }).status).toBe('error');
+  expect(judgeSentryHidden({ ...base, userCalls: 0, restrictedText: '' }).status).toBe('error');
+});
+
+test('judgeDenialFeedback: a message passes; silence, a crash, a 5xx or a hang fails; nothing denied is not run', () => {
+  const base = {
+    where: '/contacts',
+    denied: 1,
+    answered: true,
+    status: 403,
+    controlText: 'Contacts\nBergen Skipsfart AS\nAll rights reserved',
+    deniedText: 'Contacts\nNo access to companies. Ask your administrator.\nAll rights reserved',
+  };
+  expect(judgeDenialFeedback(base).status).toBe('pass');
+  expect(judgeDenialFeedback(base).message).toContain('No access to companies');
+  const empty = judgeDenialFeedback({ ...base, status: 200, deniedText: 'Contacts\nAll rights reserved' });
+  expect(empty.status).toBe('fail');
+  expect(empty.message).toContain('"no data"');
+  expect(judgeDenialFeedback({ ...base, status: 502, deniedText: 'Bad gateway: access denied' }).status).toBe(
+    'fail',
+  );
+  expect(judgeDenialFeedback({ ...base, crash: 'a Node.js stack trace' }).message).toContain('crashed');
+  expect(judgeDenialFeedback({ ...base, answered: false }).status).toBe('fail');
+  expect(judgeDenialFeedback({ ...base, denied: 0 }).status).toBe('not-run');
 });

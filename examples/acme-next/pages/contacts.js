@@ -8,7 +8,9 @@ import { currentUser } from '../lib/auth.js';
 import { log } from '../lib/log.js';
 import { pageSession } from '../lib/page-session.js';
 import { forgetTokens } from '../lib/token-store.js';
+import { hasDefect } from '../lib/config.js';
 import {
+  ApiError,
   BusyError,
   SessionExpiredError,
   TenantUnavailableError,
@@ -109,6 +111,20 @@ export async function getServerSideProps({ req, res }) {
         'Signed out',
         'Your SuperOffice session has expired or access to SuperOffice was revoked. Please sign in again.',
         { signIn: true },
+      );
+    }
+    if (err instanceof ApiError && err.status === 403) {
+      // DEFECT denied-as-empty: "no rights, no rows": the denial is shown as an empty list.
+      if (hasDefect('denied-as-empty'))
+        return {
+          props: { session: await pageSession(req, res), user, userName: user.name, contacts: [] },
+        };
+      // Sentry: the user's role gives no rights to companies. Say so; an empty list would lie.
+      return failure(
+        res,
+        403,
+        'No access to companies',
+        'Your SuperOffice user has no rights to see companies. Ask your SuperOffice administrator for access.',
       );
     }
     log('contacts.failed', { ctx: user.ctx, error: err?.name ?? 'unknown', status: err?.status ?? '-' });

@@ -71,6 +71,11 @@ const COMPANIES = [
   'London Ledger Ltd',
   'Lillehammer Lodge AS',
 ];
+/** The seeded customer companies (not the owner company, contact 1) and their contact ids. */
+export const SEEDED_COMPANIES: ReadonlyArray<{ contactId: number; name: string }> = COMPANIES.map(
+  (name, i) => ({ contactId: i + 2, name }),
+);
+
 const FIRST = [
   'Kari',
   'Ola',

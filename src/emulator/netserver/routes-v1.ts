@@ -2,12 +2,29 @@
 import type { Caller } from './auth.ts';
 import type { NetServer, Reply } from './context.ts';
 import { decodeURIComponentSafe, err } from './context.ts';
+import type { TenantData } from './data.ts';
 import { agentCall } from './routes-agents.ts';
 import { archiveSearch, collectionSearch } from './routes-archive.ts';
 import { defaultEntity, entityById } from './routes-entities.ts';
 import { listItems, mdoList } from './routes-lists.ts';
 import { principal } from './routes-principal.ts';
 import { writeEntity } from './routes-writes.ts';
+
+export const SENTRY_NOTES = {
+  denied: 'sentry: access denied',
+  hidden: 'sentry: restricted view',
+} as const;
+
+/** The tenant as a Sentry-restricted user sees it: without these companies and their persons. */
+function hidden(data: TenantData, contactIds: readonly number[], notes: string[]): TenantData {
+  const out = new Set(contactIds);
+  notes.push(SENTRY_NOTES.hidden);
+  return {
+    ...data,
+    contacts: data.contacts.filter((c) => !out.has(c.ContactId)),
+    persons: data.persons.filter((p) => !out.has(p.ContactId)),
+  };
+}
 
 export function api(
   ns: NetServer,
@@ -19,12 +36,24 @@ export function api(
   caller: Caller,
   notes: string[] = [],
 ): Reply {
-  const data = ns.dataFor(tenant, !!caller.flow?.options.xssPayloads);
+  const seeded = ns.dataFor(tenant, !!caller.flow?.options.xssPayloads);
   const segs = rest.split('/').filter(Boolean).map(decodeURIComponentSafe);
   if (segs[0]?.toLowerCase() !== 'v1') return err(404, `No such resource: ${rest}`, 'NotFound');
   const [, a = '', b, c, d] = segs;
   const A = a.toLowerCase();
   const B = b?.toLowerCase();
+  // Sentry applies to the user's own calls; the system user sees everything.
+  const sentry = caller.kind === 'bearer' ? caller.flow?.options.api?.sentry : undefined;
+  const crmData = A === 'contact' || A === 'person' || A === 'archive';
+  if (sentry?.deny && crmData) {
+    notes.push(SENTRY_NOTES.denied);
+    return err(
+      403,
+      "Access denied: the user's role gives no rights to companies and persons",
+      'SoAccessDeniedException',
+    );
+  }
+  const data = sentry?.hideContacts?.length ? hidden(seeded, sentry.hideContacts, notes) : seeded;
   const isGet = method === 'GET' || method === 'HEAD';
   const needGet = (): Reply | undefined =>
     isGet ? undefined : err(405, 'Method not allowed', 'MethodNotAllowed');

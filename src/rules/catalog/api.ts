@@ -178,7 +178,7 @@ export const API_RULES: readonly Rule[] = [
     appTypes: ALL_APPS,
     automation: 'partial',
     check:
-      "Checks that data shown to a user in user context came from calls made with that user's bearer token, not with a system ticket (the emulator marks response provenance per credential). The rest is an attestation.",
+      "Three users open the app's API view: one with full rights (the control), one from whom the emulator's Sentry hides a company the control saw, and one whose company and person reads it denies. The hidden company must not reach the restricted user, through the system user (which Sentry does not restrict) or through another user's results. The rest is an attestation.",
     remediation:
       "Fetch data shown to a user with that user's own access token so Sentry applies. When a background job must use the system user, filter the results by the user's rights before showing them, or avoid showing them at all.",
     docs: [DOC.security, DOC.userContexts],

@@ -117,9 +117,9 @@ export const TENANT_RULES: readonly Rule[] = [
     category: 'tenant',
     severity: BLOCKING_BOTH,
     appTypes: ALL_APPS,
-    automation: 'automated',
+    automation: 'partial',
     check:
-      'The emulator returns 403 and restricted `TableRight`/`FieldProperties` for user-context calls; the app must display a denial message rather than empty data or a crash.',
+      "The emulator's Sentry answers a user's company and person reads with 403; compared with what the same view shows a user with full rights, the app must say the user lacks access, not show an empty view, crash, answer 5xx or hang. Progress feedback for long operations is an attestation.",
     remediation:
       'Inspect 403 responses and the `TableRight`/`FieldProperties` of entities and tell the user which action they lack rights for. Do not show empty lists as if there were no data, and show progress for long operations.',
     docs: [DOC.security, DOC.bestPractices],
