@@ -37,6 +37,7 @@ export const KNOWN_DEFECTS = [
   'search-from-first-key',
   'moves-associates',
   'team-recent-companies',
+  'person-without-source',
 ] as const;
 export type Defect = (typeof KNOWN_DEFECTS)[number];
 
@@ -53,6 +54,11 @@ export interface AppConfig {
   tenant: string | undefined;
   /** Upper bound for caching the tenant state API answer, in seconds. */
   stateCacheSeconds: number;
+  /**
+   * The privacy source new persons get: a key from the customer's consent source list; by
+   * default "Other integration" (API).
+   */
+  privacySource: string;
   defects: ReadonlySet<Defect>;
 }
 
@@ -76,6 +82,13 @@ export function parseDefects(raw: string | undefined): Set<Defect> {
   return defects;
 }
 
+function privacySource(raw: string | undefined): string {
+  const key = raw?.trim().toUpperCase() || 'API';
+  if (!/^[A-Z0-9_]{1,40}$/.test(key))
+    throw new Error('PRIVACY_SOURCE must be a consent source key from your SuperOffice list, e.g. API');
+  return key;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const port = Number(env['PORT'] ?? '3000');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('PORT must be a port number');
@@ -93,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     clientSecret: required(env, 'SUPEROFFICE_CLIENT_SECRET'),
     tenant,
     stateCacheSeconds: Math.min(Number(env['TENANT_STATE_CACHE_SECONDS'] ?? '60') || 60, 300),
+    privacySource: privacySource(env['PRIVACY_SOURCE']),
     defects: parseDefects(env['DEFECTS']),
   };
 }

@@ -45,6 +45,13 @@ const PRINCIPAL_TTL_MS = 10 * 60_000;
 const MIN_SEARCH_LENGTH = 3;
 export const CONTACT_SEARCH = 'v1/Contact?$select=contactId,name&$orderby=contactId&$top=10';
 
+/** The companies of a contact search as the options of a company select. */
+function companyOptions(rows: readonly ContactRow[] | undefined): unknown {
+  return (rows ?? []).map(
+    (c) => html`<option value="${Number(c.contactId)}">${String(c.name ?? c.Name ?? '')}</option>`,
+  );
+}
+
 /** A same-origin path such as `/contacts?x=1`: one leading slash, no scheme, no backslash tricks. */
 export function safeReturnUrl(value: unknown, allowAnyUrl: boolean): string {
   if (typeof value !== 'string' || value === '') return '/';
@@ -334,7 +341,10 @@ export function createApp(
           <form method="post" action="/contacts/erp-sync">
             <button type="submit">Sync names from the ERP</button>
           </form>
-          <p><a href="/contacts/search">Search companies</a> · <a href="/persons/move">Move a person</a></p>
+          <p>
+            <a href="/contacts/search">Search companies</a> · <a href="/persons/move">Move a person</a> ·
+            <a href="/persons/new">New person</a>
+          </p>
           <p><a href="/">Home</a> · <a href="/logout">Sign out</a></p>`,
       );
     } catch (err) {
@@ -501,6 +511,77 @@ export function createApp(
     const users = new Set((associates.value ?? []).map((a) => Number(a.personId)));
     return (persons.value ?? []).filter((p) => !users.has(Number(p.personId)));
   };
+  // New person at a company. GDPR: the person gets a privacy source, the customer's choice
+  // (PRIVACY_SOURCE) or "Other integration" (API), never none.
+  app.get('/persons/new', async (req, res, next) => {
+    const session = sessions.get(req);
+    if (!session) {
+      res.redirect(302, `/login?returnUrl=${encodeURIComponent('/persons/new')}`);
+      return;
+    }
+    try {
+      const companies = await tenantApi.get<{ value?: ContactRow[] }>(session, CONTACT_SEARCH);
+      render(
+        res,
+        session,
+        'New person',
+        html`<h1>New person</h1>
+          <form method="post" action="/persons/new">
+            <label>First name <input name="firstname" maxlength="50" required /></label>
+            <label>Last name <input name="lastname" maxlength="50" required /></label>
+            <label
+              >Company
+              <select name="contactId" required>
+                ${companyOptions(companies.value)}
+              </select></label
+            >
+            <button type="submit">Create person</button>
+          </form>
+          <p><a href="/contacts">Contacts</a></p>`,
+      );
+    } catch (err) {
+      next(err);
+    }
+  });
+  app.post('/persons/new', form, async (req, res, next) => {
+    const session = sessions.get(req);
+    if (!session) {
+      res.redirect(303, '/login?returnUrl=%2Fpersons%2Fnew');
+      return;
+    }
+    const body = req.body as Record<string, unknown>;
+    const field = (name: string) =>
+      String(body[name] ?? '')
+        .trim()
+        .slice(0, 50);
+    const contactId = Number(body['contactId']);
+    if (!field('firstname') || !field('lastname') || !(contactId > 0)) {
+      errorPage(res, 400, 'Details missing', 'Give the person a name and a company.', undefined, config);
+      return;
+    }
+    try {
+      const entity = await tenantApi.get<Record<string, unknown>>(session, 'v1/Person/default');
+      const created = await tenantApi.send<{ PersonId?: number }>(session, 'POST', 'v1/Person', {
+        ...entity,
+        Firstname: field('firstname'),
+        Lastname: field('lastname'),
+        Contact: { ContactId: contactId },
+      });
+      const personId = Number(created.PersonId ?? 0);
+      // DEFECT person-without-source: "consent is the customer's business", so none is recorded.
+      if (personId > 0 && !config.defects.has('person-without-source'))
+        await tenantApi.send(
+          session,
+          'PUT',
+          `v1/Person/${personId}/Consent/STORE?source=${encodeURIComponent(config.privacySource)}&legalBase=61F`,
+        );
+      log('person.created', { ctx: session.user.ctx, personId });
+      res.redirect(303, '/contacts');
+    } catch (err) {
+      next(err);
+    }
+  });
+
   app.get('/persons/move', async (req, res, next) => {
     const session = sessions.get(req);
     if (!session) {
@@ -525,10 +606,7 @@ export function createApp(
             <label
               >New company
               <select name="contactId" required>
-                ${(companies.value ?? []).map(
-                  (c) =>
-                    html`<option value="${Number(c.contactId)}">${String(c.name ?? c.Name ?? '')}</option>`,
-                )}
+                ${companyOptions(companies.value)}
               </select></label
             >
             <button type="submit">Move person</button>

@@ -970,3 +970,97 @@ export function judgeDenialFeedback(o: {
     message: `with the user's reads denied (403), ${o.where} told them: "${lines[0]!.slice(0, 160)}"`,
   };
 }
+
+/** A write the app sent the tenant, with what NetServer answered. */
+export interface WriteExchange extends TenantRequest {
+  body: string;
+  status: number;
+  responseBody: string;
+}
+
+/** The privacy (consent) sources of the tenant: their ids and keys. */
+export interface PrivacySource {
+  id: number;
+  key: string;
+}
+
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A member of a JSON object, whatever its case (`ConsentSourceKey`, `consentSourceKey`). */
+function member(o: unknown, name: string): unknown {
+  if (!o || typeof o !== 'object') return undefined;
+  const hit = Object.entries(o).find(([k]) => k.toLowerCase() === name.toLowerCase());
+  return hit?.[1];
+}
+
+/**
+ * GDPR-PERSON-SOURCE: every person the app creates gets a privacy source from the tenant's list
+ * (default "Other integration", key `API`), in the new person's `Consents` or by
+ * `PUT v1/Person/{id}/Consent/{purpose}?source=...` afterwards. A person left without one fails;
+ * no person created is not run.
+ */
+export function judgePersonSource(
+  requests: readonly WriteExchange[],
+  where: string,
+  sources: readonly PrivacySource[],
+): Judgement {
+  const keyOf = (source: unknown, id: unknown): string | undefined => {
+    if (typeof source === 'string' && source.trim()) return source.trim().toUpperCase();
+    const n = Number(id);
+    if (Number.isInteger(n) && n > 0) return sources.find((s) => s.id === n)?.key ?? `id ${n}`;
+    return undefined;
+  };
+  const known = new Set(sources.map((s) => s.key));
+  const created: Array<{ id: number | undefined; keys: string[] }> = [];
+  for (const r of requests) {
+    const path = apiPathOf(r);
+    if (r.method.toUpperCase() === 'POST' && /^v1\/person\/?$/i.test(path) && r.status < 300) {
+      const consents = member(parsed(r.body), 'Consents');
+      const keys = (Array.isArray(consents) ? consents : [])
+        .map((c) => keyOf(member(c, 'ConsentSourceKey'), member(c, 'ConsentSourceId')))
+        .filter((k): k is string => k !== undefined);
+      const id = Number(member(parsed(r.responseBody), 'PersonId'));
+      created.push({ id: Number.isInteger(id) ? id : undefined, keys });
+      continue;
+    }
+    const set = /^v1\/person\/(\d+)\/consent\/[^/]+$/i.exec(path);
+    if (set && r.method.toUpperCase() === 'PUT' && r.status < 300) {
+      const key = keyOf(new URL(r.url, 'https://tenant.invalid').searchParams.get('source'), undefined);
+      const person = created.find((c) => c.id === Number(set[1]));
+      if (person && key) person.keys.push(key);
+    }
+  }
+  if (created.length === 0)
+    return {
+      status: 'not-run',
+      message: `not run: no person was created in ${where}; a journey that creates a person shows which privacy source the app gives it`,
+    };
+  const without = created.filter((c) => c.keys.length === 0);
+  if (without.length)
+    return {
+      status: 'fail',
+      message: `${without.length} of ${created.length} person(s) created in ${where} got no privacy source (no ConsentSourceKey in Consents, no Consent PUT with source=), so the tenant records their source as unknown: default to "Other integration" (key API) and let the customer choose another from their list`,
+    };
+  const unknown = created.flatMap((c) => c.keys).filter((k) => !known.has(k));
+  if (unknown.length)
+    return {
+      status: 'fail',
+      message: `persons created in ${where} got privacy source ${[...new Set(unknown)].join(', ')}, which is not in the tenant's list (${[...known].join(', ')}): use the default "Other integration" (key API) or a source the customer picked from their list`,
+    };
+  const keys = [...new Set(created.flatMap((c) => c.keys))];
+  if (!keys.includes('API'))
+    return {
+      status: 'warn',
+      message: `persons created in ${where} got privacy source ${keys.join(', ')}, not "Other integration" (key API): fine when the journey chose it from the customer's list, but with nothing chosen the default must be API`,
+    };
+  return {
+    status: 'pass',
+    message: `${created.length} person(s) created in ${where}, each with a privacy source from the tenant's list (${keys.join(', ')})`,
+  };
+}

@@ -18,7 +18,6 @@ export const KNOWN_GAPS: Readonly<Record<string, string>> = {
   'WEBPANEL-VISIBILITY': 'web-panel provisioning checks are not built yet',
   'WEBPANEL-DESCRIPTION': 'web-panel provisioning checks are not built yet',
   'DATA-VISIBILITY-PRESERVE': 'private-data copy checks are not built yet',
-  'GDPR-PERSON-SOURCE': 'person-creation payload checks are not built yet',
   'GDPR-EMARKETING': 'mailing-consent checks are not built yet',
   'LANG-MULTILINGUAL-LISTS': 'list-item name checks are not built yet',
   'OPS-SYSTEM-MESSAGES': 'system-message lifecycle checks are not built yet',

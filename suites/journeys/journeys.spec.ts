@@ -1,8 +1,9 @@
 /**
  * The partner's journeys (config `app.journeys`): each runs signed in through its own flow, and
  * what the app sent the tenant meanwhile is judged for API-NO-CHOKE, API-NO-MIX and
- * API-RATE-10PS, and what it wrote for API-DEFAULT-ENTITY, DATA-OWNER-COMPANY and
- * DATA-ASSOCIATE-PERSON (the emulator notes forbidden writes). A journey that throws gives `error`
+ * API-RATE-10PS, and what it wrote for API-DEFAULT-ENTITY, DATA-OWNER-COMPANY,
+ * DATA-ASSOCIATE-PERSON (the emulator notes forbidden writes) and GDPR-PERSON-SOURCE (the privacy
+ * source of each person it created). A journey that throws gives `error`
  * for those rules with its own error and a screenshot, never `pass`.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -15,11 +16,13 @@ import { loadJourneys, type Journey } from '../../fixtures/journey.ts';
 import {
   judgeDefaultEntity,
   judgeNoMix,
+  judgePersonSource,
   judgeProtectedWrites,
   judgeQueries,
   judgeRate,
 } from '../../src/judge/index.ts';
 import { WRITE_NOTES } from '../../src/emulator/netserver/routes-writes.ts';
+import { PRIVACY_SOURCES } from '../../src/emulator/netserver/data.ts';
 
 /** The journey files the config names (folders: their .ts, .mts, .mjs and .js files, sorted). */
 async function journeyFiles(config: ResolvedConfig): Promise<string[]> {
@@ -51,16 +54,27 @@ const alone = runConfig.app.type === 'server-to-server' ? [GLOBAL_TAG] : [];
 
 const TRAFFIC_RULES = ['API-NO-CHOKE', 'API-NO-MIX', 'API-RATE-10PS'] as const;
 /** Judged from what the journeys write; a journey that writes nothing leaves them not run. */
-const WRITE_RULES = ['API-DEFAULT-ENTITY', 'DATA-OWNER-COMPANY', 'DATA-ASSOCIATE-PERSON'] as const;
+const WRITE_RULES = [
+  'API-DEFAULT-ENTITY',
+  'DATA-OWNER-COMPANY',
+  'DATA-ASSOCIATE-PERSON',
+  'GDPR-PERSON-SOURCE',
+] as const;
 const RULES = [...TRAFFIC_RULES, ...WRITE_RULES] as const;
 /** The same, as the tags the rule coverage gate reads. */
-const WRITE_TAGS = ['@API-DEFAULT-ENTITY', '@DATA-OWNER-COMPANY', '@DATA-ASSOCIATE-PERSON'];
+const WRITE_TAGS = [
+  '@API-DEFAULT-ENTITY',
+  '@DATA-OWNER-COMPANY',
+  '@DATA-ASSOCIATE-PERSON',
+  '@GDPR-PERSON-SOURCE',
+];
 type JourneyRule = (typeof RULES)[number];
 
 const WRITE_TITLES: Record<(typeof WRITE_RULES)[number], string> = {
   'API-DEFAULT-ENTITY': 'Entities are created from v1/{Entity}/default',
   'DATA-OWNER-COMPANY': 'The owner company is never renamed or deleted',
   'DATA-ASSOCIATE-PERSON': "An associate's person is never moved to another company or deleted",
+  'GDPR-PERSON-SOURCE': 'New persons get a privacy source (default "Other integration", API)',
 };
 
 test.describe('journeys', () => {
@@ -97,6 +111,7 @@ test.describe('journeys', () => {
           'API-DEFAULT-ENTITY': title(WRITE_TITLES['API-DEFAULT-ENTITY']),
           'DATA-OWNER-COMPANY': title(WRITE_TITLES['DATA-OWNER-COMPANY']),
           'DATA-ASSOCIATE-PERSON': title(WRITE_TITLES['DATA-ASSOCIATE-PERSON']),
+          'GDPR-PERSON-SOURCE': title(WRITE_TITLES['GDPR-PERSON-SOURCE']),
         };
         const errorAll = async (
           why: string,
@@ -165,6 +180,17 @@ test.describe('journeys', () => {
             where,
             protectedWhat: "an associate's person record, its company or existence",
           }),
+          'GDPR-PERSON-SOURCE': judgePersonSource(
+            requests.map((e) => ({
+              method: e.method,
+              url: e.url,
+              body: e.requestBody,
+              status: e.status,
+              responseBody: e.responseBody,
+            })),
+            where,
+            PRIVACY_SOURCES,
+          ),
           'API-NO-CHOKE': judgeQueries(requests.map((e) => ({ method: e.method, url: e.url }))),
           'API-NO-MIX': judgeNoMix(
             (await preflight.appTenantRequests(start)).map((e) => ({ method: e.method, url: e.url })),

@@ -631,3 +631,23 @@ test("Sentry: hidden companies and denied reads for a user's token; the system u
   expect(sys.status).toBe(200);
   expect(names(sys)).toContain('Bergen Skipsfart AS');
 });
+
+test('consent API: PUT Person/{id}/Consent/{purpose} takes a listed source and a legal base', async () => {
+  const t = (await signIn()).tokens.access_token;
+  const sources = await api('v1/List/ConsentSource/Items', t);
+  expect(sources.json.map((s: { Name: string }) => s.Name)).toContain('Other integration');
+  const created = await api('v1/Person', t, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ Firstname: 'Kari', Lastname: 'Nordmann', Contact: { ContactId: 2 } }),
+  });
+  const id = created.json.PersonId as number;
+  const consent = (path: string, method = 'PUT') => api(path, t, { method });
+  expect((await consent(`v1/Person/${id}/Consent/STORE?source=API&legalBase=61F`)).status).toBe(204);
+  expect((await consent('v1/Person/4/Consent/emarketing?source=user&legalBase=61a')).status).toBe(204);
+  expect((await consent(`v1/Person/${id}/Consent/STORE?source=CRM&legalBase=61F`)).status).toBe(400);
+  expect((await consent(`v1/Person/${id}/Consent/STORE?source=API`)).status).toBe(400);
+  expect((await consent(`v1/Person/${id}/Consent/SPAM?source=API&legalBase=61F`)).status).toBe(400);
+  expect((await consent('v1/Person/99999/Consent/STORE?source=API&legalBase=61F')).status).toBe(404);
+  expect((await consent(`v1/Person/${id}/Consent/STORE`, 'GET')).status).toBe(405);
+});

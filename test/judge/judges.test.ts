@@ -28,6 +28,7 @@ import {
   denialLines,
   judgeSentryHidden,
   judgeDenialFeedback,
+  judgePersonSource,
   type OutboundObservation,
   type RejectionObservation,
 } from '../../src/judge/index.ts';
@@ -600,4 +601,49 @@ test('judgeDenialFeedback: a message passes; silence, a crash, a 5xx or a hang f
   expect(judgeDenialFeedback({ ...base, crash: 'a Node.js stack trace' }).message).toContain('crashed');
   expect(judgeDenialFeedback({ ...base, answered: false }).status).toBe('fail');
   expect(judgeDenialFeedback({ ...base, denied: 0 }).status).toBe('not-run');
+});
+
+test('judgePersonSource: each created person needs a privacy source from the list, in Consents or a Consent PUT', () => {
+  const sources = [
+    { id: 1, key: 'USER' },
+    { id: 3, key: 'API' },
+  ];
+  const where = 'journey "new person"';
+  const post = (body: unknown, id = 100001) => ({
+    method: 'POST',
+    url: '/Cust1/api/v1/Person',
+    body: JSON.stringify(body),
+    status: 201,
+    responseBody: JSON.stringify({ PersonId: id }),
+  });
+  const put = (id: number, source: string) => ({
+    method: 'PUT',
+    url: `/Cust1/api/v1/Person/${id}/Consent/STORE?source=${source}&legalBase=61F`,
+    body: '',
+    status: 204,
+    responseBody: '',
+  });
+  expect(judgePersonSource([], where, sources).status).toBe('not-run');
+  const bare = judgePersonSource([post({ Firstname: 'Kari' })], where, sources);
+  expect(bare.status).toBe('fail');
+  expect(bare.message).toContain('1 of 1 person(s)');
+  expect(judgePersonSource([post({ Firstname: 'Kari' }), put(100001, 'API')], where, sources).status).toBe(
+    'pass',
+  );
+  // A consent set on another person does not count for the new one.
+  expect(judgePersonSource([post({}), put(4, 'API')], where, sources).status).toBe('fail');
+  expect(
+    judgePersonSource(
+      [post({ consents: [{ consentPurposeKey: 'STORE', consentSourceKey: 'api' }] })],
+      where,
+      sources,
+    ).status,
+  ).toBe('pass');
+  expect(judgePersonSource([post({ Consents: [{ ConsentSourceId: 3 }] })], where, sources).status).toBe(
+    'pass',
+  );
+  const unknown = judgePersonSource([post({ Consents: [{ ConsentSourceKey: 'CRM' }] })], where, sources);
+  expect(unknown.status).toBe('fail');
+  expect(unknown.message).toContain('not in the tenant');
+  expect(judgePersonSource([post({}), put(100001, 'USER')], where, sources).status).toBe('warn');
 });

@@ -76,6 +76,16 @@ export const SEEDED_COMPANIES: ReadonlyArray<{ contactId: number; name: string }
   (name, i) => ({ contactId: i + 2, name }),
 );
 
+/**
+ * The tenant's privacy (consent) sources, with the keys the consent API takes (`source=`) and
+ * `ConsentSourceKey` carries; "Other integration" (`API`) is the one apps default to.
+ */
+export const PRIVACY_SOURCES: ReadonlyArray<{ id: number; key: string; name: string }> = [
+  { id: 1, key: 'USER', name: 'Manually registered' },
+  { id: 2, key: 'WEBFORM', name: 'Form' },
+  { id: 3, key: 'API', name: 'Other integration' },
+];
+
 const FIRST = [
   'Kari',
   'Ola',
@@ -193,6 +203,13 @@ export function seedTenant(ownerName: string, users: SeedUsers, xss: boolean): T
       priority: list(['Low', 'Medium', 'High']),
       saletype: list(['New business', 'Upsell', 'Renewal']),
       projecttype: list(['Internal', 'Customer']),
+      consentsource: PRIVACY_SOURCES.map((p, i) => ({
+        Id: p.id,
+        Name: p.name,
+        ToolTip: p.key,
+        Deleted: false,
+        Rank: i + 1,
+      })),
     },
   };
 }

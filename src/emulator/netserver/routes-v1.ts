@@ -2,13 +2,13 @@
 import type { Caller } from './auth.ts';
 import type { NetServer, Reply } from './context.ts';
 import { decodeURIComponentSafe, err } from './context.ts';
-import type { TenantData } from './data.ts';
+import { PRIVACY_SOURCES, type TenantData } from './data.ts';
 import { agentCall } from './routes-agents.ts';
 import { archiveSearch, collectionSearch } from './routes-archive.ts';
 import { defaultEntity, entityById } from './routes-entities.ts';
 import { listItems, mdoList } from './routes-lists.ts';
 import { principal } from './routes-principal.ts';
-import { writeEntity } from './routes-writes.ts';
+import { setConsent, writeEntity } from './routes-writes.ts';
 
 export const SENTRY_NOTES = {
   denied: 'sentry: access denied',
@@ -58,6 +58,22 @@ export function api(
   const needGet = (): Reply | undefined =>
     isGet ? undefined : err(405, 'Method not allowed', 'MethodNotAllowed');
 
+  if (
+    A === 'person' &&
+    b !== undefined &&
+    c?.toLowerCase() === 'consent' &&
+    d !== undefined &&
+    segs.length === 5
+  )
+    return method === 'PUT'
+      ? setConsent(
+          b,
+          d,
+          q,
+          data,
+          PRIVACY_SOURCES.map((p) => p.key),
+        )
+      : err(405, 'Method not allowed', 'MethodNotAllowed');
   if ((A === 'contact' || A === 'person') && !isGet && segs.length <= 3 && B !== 'default')
     return writeEntity(method, A, b, body, data, notes);
   if (A === 'user' && B === 'currentprincipal' && segs.length === 3)

@@ -22,7 +22,38 @@ export const WRITE_NOTES = {
   associateDeleted: 'associate person deleted',
 } as const;
 
-let nextId = 100_000;
+const FIRST_CREATED_ID = 100_000;
+let nextId = FIRST_CREATED_ID;
+
+/** The consent purposes and legal bases the consent API takes (`PUT Person/{id}/Consent/{purpose}`). */
+const PURPOSES = ['STORE', 'EMARKETING'];
+const LEGAL_BASES = ['61A', '61B', '61C', '61D', '61E', '61F', 'WITHDRAWN'];
+
+/**
+ * `PUT v1/Person/{id}/Consent/{purpose}?source=&legalBase=&comment=`: sets a consent on a seeded
+ * person or one created in this run; answered 204 and recorded, not applied.
+ */
+export function setConsent(
+  id: string,
+  purpose: string,
+  q: URLSearchParams,
+  data: TenantData,
+  sourceKeys: readonly string[],
+): Reply {
+  const n = Number(id);
+  if (!/^\d{1,9}$/.test(id)) return err(400, `Invalid id: ${id}`, 'BadRequest');
+  if (!data.persons.some((p) => p.PersonId === n) && !(n >= FIRST_CREATED_ID && n < nextId))
+    return err(404, `Person ${n} not found`, 'NotFound');
+  if (!PURPOSES.includes(purpose.toUpperCase()))
+    return err(400, `Unknown consent purpose ${purpose}; use one of ${PURPOSES.join(', ')}`, 'BadRequest');
+  const source = (q.get('source') ?? '').toUpperCase();
+  if (!sourceKeys.includes(source))
+    return err(400, `source must be a consent source key (${sourceKeys.join(', ')})`, 'BadRequest');
+  const legal = (q.get('legalBase') ?? '').toUpperCase();
+  if (!LEGAL_BASES.includes(legal))
+    return err(400, `legalBase must be a legal base key (${LEGAL_BASES.join(', ')})`, 'BadRequest');
+  return { status: 204 };
+}
 
 /** The fields a write sets: a JSON object's members, or the values of a JSON Patch's operations. */
 export function writtenFields(body: unknown): Map<string, unknown> | undefined {

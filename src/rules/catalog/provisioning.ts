@@ -147,7 +147,7 @@ export const PROVISIONING_RULES: readonly Rule[] = [
     appTypes: ALL_APPS,
     automation: 'partial',
     check:
-      'Inspects created person payloads for a consent/legal-basis source defaulting to the `API` key. The customer-selectable setting is an attestation.',
+      "Every person the app creates in the partner's journeys must get a privacy source from the tenant's list, in the new person's `Consents` (`ConsentSourceKey`/`ConsentSourceId`) or by `PUT v1/Person/{id}/Consent/{purpose}?source=`; none fails, a source outside the list fails, another listed source than `API` warns. The customer-selectable setting is an attestation.",
     remediation:
       'Set the consent source of every person you create to the tenant\'s "Other integration" source (key `API`) unless the customer has chosen another one in your settings. Offer that choice in your app configuration, populated from the tenant\'s source list.',
     docs: [DOC.stdChecklist],
