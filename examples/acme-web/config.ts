@@ -38,6 +38,7 @@ export const KNOWN_DEFECTS = [
   'moves-associates',
   'team-recent-companies',
   'person-without-source',
+  'sync-skips-failures',
 ] as const;
 export type Defect = (typeof KNOWN_DEFECTS)[number];
 

@@ -655,6 +655,7 @@ export function createApp(
       const principal = await currentPrincipal(session);
       const result = await tenantApi.get<{ value?: ContactRow[] }>(session, CONTACT_SEARCH);
       let updated = 0;
+      let skipped = 0;
       for (const c of result.value ?? []) {
         const id = Number(c.contactId ?? 0);
         const name = String(c.name ?? c.Name ?? '');
@@ -663,13 +664,33 @@ export function createApp(
         const erpName = name.toUpperCase();
         if (!id || erpName === name) continue;
         // Paced: a sync must not flood the tenant (at most 5 writes a second).
-        if (updated > 0) await delay(200);
-        await tenantApi.send(session, 'PATCH', `v1/Contact/${id}`, [
-          { op: 'replace', path: '/Name', value: erpName },
-        ]);
+        if (updated + skipped > 0) await delay(200);
+        try {
+          await tenantApi.send(session, 'PATCH', `v1/Contact/${id}`, [
+            { op: 'replace', path: '/Name', value: erpName },
+          ]);
+        } catch (err) {
+          // DEFECT sync-skips-failures: "one bad row must not stop the sync": on to the next one.
+          if (config.defects.has('sync-skips-failures')) {
+            skipped++;
+            continue;
+          }
+          if (!(err instanceof TenantUnavailableError || err instanceof BusyError)) throw err;
+          // Stop, and say how far the sync got: the rest is for the next run.
+          log('erp.sync.stopped', { ctx: session.user.ctx, updated });
+          errorPage(
+            res,
+            503,
+            'ERP sync stopped',
+            `SuperOffice became unavailable (maintenance or high load) after ${updated} updated name(s); the other names were not updated. Run the sync again later.`,
+            err,
+            config,
+          );
+          return;
+        }
         updated++;
       }
-      log('erp.sync', { ctx: session.user.ctx, updated });
+      log('erp.sync', { ctx: session.user.ctx, updated, skipped });
       res.redirect(303, '/contacts');
     } catch (err) {
       next(err);
@@ -723,8 +744,21 @@ export function createApp(
     errorPage(res, 404, 'Not found', 'There is no such page in Acme Web.', undefined, config);
   });
 
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     log('error', { name: err instanceof Error ? err.name : 'unknown' });
+    if (err instanceof TenantUnavailableError || err instanceof BusyError) {
+      // A maintenance window or a busy tenant: say what happened to the user's change.
+      const change = req.method === 'GET' ? '' : ' Your change was not saved.';
+      errorPage(
+        res,
+        503,
+        'SuperOffice unavailable',
+        `SuperOffice is not available right now (maintenance or high load).${change} Please try again later.`,
+        err,
+        config,
+      );
+      return;
+    }
     const status =
       typeof err === 'object' &&
       err !== null &&

@@ -64,8 +64,11 @@ export class FlowImpl implements Flow {
   readonly cookie: Flow['cookie'];
   readonly issued: FlowTokens = { codes: [], accessTokens: [], refreshTokens: [], idTokens: [] };
   readonly forgedTokens: ForgedToken[] = [];
-  /** Successful API calls so far. */
+  /** Successful API calls so far, and of them the writes (POST, PUT, PATCH, DELETE). */
   apiCalls = 0;
+  writes = 0;
+  /** End of this flow's maintenance window (epoch ms; 0: not opened yet). */
+  maintenanceUntil = 0;
   throttleLeft: number;
   unavailableLeft: number;
   readonly #recorder: MemoryRecorder;
@@ -101,6 +104,8 @@ export class FlowImpl implements Flow {
   }
   async arm(api: FlowApiFaults): Promise<void> {
     this.options.api = { ...api };
+    this.writes = 0;
+    this.maintenanceUntil = 0;
     this.throttleLeft = api.throttle?.calls ?? 0;
     this.unavailableLeft = api.unavailable?.calls ?? 0;
   }

@@ -103,6 +103,13 @@ export interface FlowApiFaults {
    * and read; `deny` answers every company and person read or write with 403.
    */
   sentry?: { hideContacts?: number[]; deny?: boolean };
+  /**
+   * A maintenance window in the middle of a write sequence: the flow's write after `afterWrites`
+   * successful ones opens it, and for `windowMs` every write of the flow gets 503 with
+   * `Retry-After: retryAfterSeconds` (reads still answer, so a page shown after the failed write
+   * tells what the app said about it, not that the next read failed too).
+   */
+  maintenance?: { afterWrites: number; windowMs: number; retryAfterSeconds: number };
 }
 
 export interface FlowOptions {

@@ -872,6 +872,11 @@ const DENIAL =
  * same page shows a user with full rights), so a footer's "All rights reserved" does not count.
  */
 export function denialLines(text: string, control: string): string[] {
+  return newLines(text, control, DENIAL);
+}
+
+/** The lines of `text` that match `pattern` and that `control` does not have. */
+function newLines(text: string, control: string, pattern: RegExp): string[] {
   const seen = new Set(
     control
       .split('\n')
@@ -881,7 +886,7 @@ export function denialLines(text: string, control: string): string[] {
   return text
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l && !seen.has(l) && DENIAL.test(l));
+    .filter((l) => l && !seen.has(l) && pattern.test(l));
 }
 
 /**
@@ -1062,5 +1067,70 @@ export function judgePersonSource(
   return {
     status: 'pass',
     message: `${created.length} person(s) created in ${where}, each with a privacy source from the tenant's list (${keys.join(', ')})`,
+  };
+}
+
+/**
+ * Words a page uses to say a change was not saved (English and Norwegian): unavailable, try
+ * again, could not, failed, not saved, maintenance, went wrong, error; utilgjengelig, prøv igjen,
+ * ikke lagret.
+ */
+const FAILURE =
+  /\b(unavailable|try again|could ?n[o']t|can ?n[o']t|failed|failure|not (been )?(saved|updated|stored|created)|maintenance|went wrong|errors?|utilgjengelig|prøv igjen|ikke lagret)\b/i;
+
+/** The lines of a page that tell of a failure and that the page of an undisturbed run lacks. */
+export function failureLines(text: string, control: string): string[] {
+  return newLines(text, control, FAILURE);
+}
+
+/** One tenant call of a flow, in order, as AVAIL-MAINTENANCE reads it. */
+export interface TimedCall extends TenantRequest {
+  status: number;
+  /** Epoch ms. */
+  time: number;
+  /** Answered 503 inside the maintenance window. */
+  inWindow: boolean;
+}
+
+/**
+ * AVAIL-MAINTENANCE: a write of a journey met a maintenance window (503). The app either wrote it
+ * again once the window had passed, or told the user the change was not saved (a failure line the
+ * undisturbed run's last page lacks); going on as if it had been saved loses the data silently.
+ */
+export function judgeMaintenance(o: {
+  where: string;
+  calls: readonly TimedCall[];
+  /** What the user saw at the end, and what the undisturbed run showed at its end. */
+  pageText: string;
+  controlText: string;
+}): Judgement {
+  const isWrite = (c: TimedCall) => !['GET', 'HEAD'].includes(c.method.toUpperCase());
+  const first = o.calls.findIndex((c) => c.inWindow && isWrite(c));
+  if (first < 0)
+    return cannot(
+      `${o.where} made fewer writes than in its undisturbed run, so the maintenance window never met a write`,
+    );
+  const hit = o.calls[first]!;
+  const where = `${hit.method} ${pathOf(hit)}`;
+  const redo = o.calls
+    .slice(first + 1)
+    .find((c) => c.method === hit.method && pathOf(c) === pathOf(hit) && c.status < 300);
+  if (redo)
+    return {
+      status: 'pass',
+      message: `${where} met a maintenance window (503) in ${o.where}, and the app wrote it again ${Math.round((redo.time - hit.time) / 100) / 10} s later`,
+    };
+  const told = failureLines(o.pageText, o.controlText);
+  if (told.length)
+    return {
+      status: 'pass',
+      message: `${where} met a maintenance window (503) in ${o.where}, and the app told the user: "${told[0]!.slice(0, 160)}"`,
+    };
+  const after = o.calls.slice(first + 1).filter((c) => isWrite(c) && c.status < 300).length;
+  return {
+    status: 'fail',
+    message: `${where} met a maintenance window (503) in ${o.where}; the app neither wrote it again nor told the user${
+      after ? `, and went on with ${after} other write(s)` : ''
+    }, so the change is lost without a word: retry after Retry-After, or say what was not saved`,
   };
 }

@@ -9,7 +9,6 @@ export const KNOWN_GAPS: Readonly<Record<string, string>> = {
   'SECRET-PER-ENV': 'needs two emulated environments in one run; not built yet',
   'SECRET-ROTATION-READY':
     'needs a mid-run secret change and operator-visible error detection; not built yet',
-  'AVAIL-MAINTENANCE': 'needs app-specific write sequences to check for data loss; not built yet',
   'API-WEBHOOKS-NOT-POLLING': 'polling detection is not built yet',
   'API-WEBPANEL-BOUNDARY': "needs the app's provisioned web panels; not built yet",
   'PROV-AUTOMATIC': 'tenant metadata diffing is not built yet',

@@ -13,8 +13,15 @@ import type { ResolvedConfig } from '../../src/config/schema.ts';
 import { readManifest } from '../../fixtures/harness.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { loadJourneys, type Journey } from '../../fixtures/journey.ts';
+import type { FlowSession, Preflight } from '../../fixtures/index.ts';
+import { waitFor } from '../../fixtures/preflight.ts';
+import type { Evidence } from '../../src/findings.ts';
+import type { Judgement } from '../../src/judge/index.ts';
+import { MAINTENANCE_NOTE } from '../../src/emulator/netserver/faults.ts';
 import {
+  failureLines,
   judgeDefaultEntity,
+  judgeMaintenance,
   judgeNoMix,
   judgePersonSource,
   judgeProtectedWrites,
@@ -59,6 +66,7 @@ const WRITE_RULES = [
   'DATA-OWNER-COMPANY',
   'DATA-ASSOCIATE-PERSON',
   'GDPR-PERSON-SOURCE',
+  'AVAIL-MAINTENANCE',
 ] as const;
 const RULES = [...TRAFFIC_RULES, ...WRITE_RULES] as const;
 /** The same, as the tags the rule coverage gate reads. */
@@ -67,6 +75,7 @@ const WRITE_TAGS = [
   '@DATA-OWNER-COMPANY',
   '@DATA-ASSOCIATE-PERSON',
   '@GDPR-PERSON-SOURCE',
+  '@AVAIL-MAINTENANCE',
 ];
 type JourneyRule = (typeof RULES)[number];
 
@@ -75,7 +84,114 @@ const WRITE_TITLES: Record<(typeof WRITE_RULES)[number], string> = {
   'DATA-OWNER-COMPANY': 'The owner company is never renamed or deleted',
   'DATA-ASSOCIATE-PERSON': "An associate's person is never moved to another company or deleted",
   'GDPR-PERSON-SOURCE': 'New persons get a privacy source (default "Other integration", API)',
+  'AVAIL-MAINTENANCE': 'A maintenance window in the middle of the writes loses no data silently',
 };
+
+/** The maintenance window a journey's middle write meets: 503 for 3 s, `Retry-After: 2`. */
+const WINDOW_MS = 3_000;
+const RETRY_AFTER_S = 2;
+
+/** A journey's error as one line: Playwright's first line says what timed out, its call log on what. */
+function journeyError(e: unknown): string {
+  // Terminal colour codes removed: ESC [ ... m.
+  const text = ((e as Error)?.message ?? String(e)).replace(
+    new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'),
+    '',
+  );
+  const on = /waiting for (.+)/.exec(text)?.[0];
+  return [text.split('\n')[0], on].filter(Boolean).join(', ');
+}
+
+/** Run a journey in a signed-in session; resolves with its error as one line, if it threw. */
+async function runJourney(
+  j: Journey,
+  preflight: Preflight,
+  session: FlowSession,
+): Promise<string | undefined> {
+  try {
+    await j.run({
+      page: session.page,
+      app: { baseURL: preflight.harness.baseURL, url: (path) => preflight.appUrl(path) },
+      user: { username: session.flow.user.username, isAdministrator: session.flow.user.isAdministrator },
+      tenant: preflight.emulator.tenant,
+    });
+    return undefined;
+  } catch (e) {
+    return journeyError(e);
+  }
+}
+
+const bodyText = (session: FlowSession) =>
+  session.page
+    .locator('body')
+    .innerText({ timeout: 2_000 })
+    .catch(() => '');
+
+/**
+ * AVAIL-MAINTENANCE: the journey again, in a new session whose middle write (of `writes` in the
+ * undisturbed run) opens a maintenance window. Once the window has opened and the page tells of
+ * a failure, the harness stops waiting for the journey (it waits for a success it will not see);
+ * either way it gives the app the window and two Retry-After periods to write again.
+ */
+async function maintenanceRun(
+  j: Journey,
+  preflight: Preflight,
+  writes: number,
+  controlText: string,
+): Promise<Judgement & { evidence?: Evidence[] }> {
+  const where = `journey "${j.name}"`;
+  if (writes === 0)
+    return {
+      status: 'not-run',
+      message: `not run: ${where} wrote nothing to the tenant, so there was no write for a maintenance window to meet`,
+    };
+  const afterWrites = Math.ceil((writes + 1) / 2) - 1;
+  const session = await preflight.newFlow({
+    user: j.as,
+    api: { maintenance: { afterWrites, windowMs: WINDOW_MS, retryAfterSeconds: RETRY_AFTER_S } },
+  });
+  const signIn = await preflight.signIn(session);
+  if (signIn.outcome !== 'returned')
+    return {
+      status: 'error',
+      message: `cannot judge: the second sign-in did not complete (${signIn.detail})`,
+    };
+  const start = preflight.emulator.recorder.lastSeq();
+  const opened = async () => {
+    await preflight.emulator.sync();
+    return session.flow.exchanges().find((e) => e.notes.includes(MAINTENANCE_NOTE));
+  };
+  let failed: string | undefined;
+  const run = runJourney(j, preflight, session).then((e) => {
+    failed = e;
+    return true;
+  });
+  const told = waitFor(
+    async () => !!(await opened()) && failureLines(await bodyText(session), controlText).length > 0,
+    60_000,
+  );
+  await Promise.race([run, told]);
+  const window = await opened();
+  if (window) {
+    const rest = Date.parse(window.time) + WINDOW_MS + 2 * RETRY_AFTER_S * 1000 - Date.now();
+    if (rest > 0) await new Promise((r) => setTimeout(r, rest));
+  }
+  await preflight.settle(session.page, session.flow);
+  const calls = (await preflight.tenantRequests(session, start))
+    .filter((e) => e.endpoint === 'api' || e.endpoint === 'api-wrong-host')
+    .map((e) => ({
+      method: e.method,
+      url: e.url,
+      status: e.status,
+      time: Date.parse(e.time),
+      inWindow: e.notes.includes(MAINTENANCE_NOTE),
+    }));
+  const judged = judgeMaintenance({ where, calls, pageText: await bodyText(session), controlText });
+  const evidence: Evidence[] = [await preflight.screenshot(session, `journey-maintenance`)];
+  if (failed)
+    evidence.push({ kind: 'text', label: 'the journey under the maintenance window', text: failed });
+  return { ...judged, evidence };
+}
 
 test.describe('journeys', () => {
   if (journeys.length === 0) {
@@ -103,6 +219,8 @@ test.describe('journeys', () => {
       `journey: ${j.name}`,
       { tag: [...TRAFFIC_RULES.map((r) => `@${r}`), ...WRITE_TAGS, ...alone] },
       async ({ preflight }) => {
+        // The journey runs twice: undisturbed, then under a maintenance window.
+        test.slow();
         const title = (what: string) => `${what} (journey "${j.name}")`;
         const titles: Record<JourneyRule, string> = {
           'API-NO-CHOKE': title('List and search queries are light on the database'),
@@ -112,6 +230,7 @@ test.describe('journeys', () => {
           'DATA-OWNER-COMPANY': title(WRITE_TITLES['DATA-OWNER-COMPANY']),
           'DATA-ASSOCIATE-PERSON': title(WRITE_TITLES['DATA-ASSOCIATE-PERSON']),
           'GDPR-PERSON-SOURCE': title(WRITE_TITLES['GDPR-PERSON-SOURCE']),
+          'AVAIL-MAINTENANCE': title(WRITE_TITLES['AVAIL-MAINTENANCE']),
         };
         const errorAll = async (
           why: string,
@@ -134,35 +253,18 @@ test.describe('journeys', () => {
         if (signIn.outcome !== 'returned') return errorAll(`the sign-in did not complete (${signIn.detail})`);
         const start = preflight.emulator.recorder.lastSeq();
         const began = Date.now();
-        try {
-          await j.run({
-            page: session.page,
-            app: { baseURL: preflight.harness.baseURL, url: (path) => preflight.appUrl(path) },
-            user: {
-              username: session.flow.user.username,
-              isAdministrator: session.flow.user.isAdministrator,
-            },
-            tenant: preflight.emulator.tenant,
-          });
-        } catch (e) {
-          // Playwright's first line says what timed out; its call log says on what.
-          // (Terminal colour codes removed: ESC [ ... m.)
-          const text = ((e as Error).message ?? String(e)).replace(
-            new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'),
-            '',
-          );
-          const on = /waiting for (.+)/.exec(text)?.[0];
-          const message = [text.split('\n')[0], on].filter(Boolean).join(', ');
+        const failed = await runJourney(j, preflight, session);
+        if (failed)
           return errorAll(
-            `the journey failed after ${Math.round((Date.now() - began) / 100) / 10} s: ${message}`,
+            `the journey failed after ${Math.round((Date.now() - began) / 100) / 10} s: ${failed}`,
             [await preflight.screenshot(session, `journey-${slug}-failed`)],
           );
-        }
         await preflight.settle(session.page, session.flow);
         const requests = await preflight.tenantRequests(session, start);
         const calls = requests.filter((e) => e.endpoint === 'api' || e.endpoint === 'api-wrong-host');
         if (requests.length === 0) return errorAll('the app made no API call during the journey');
         const where = `journey "${j.name}"`;
+        const controlText = await bodyText(session);
         const writes = requests.map((e) => ({ method: e.method, url: e.url, notes: e.notes }));
         const judged = {
           'API-DEFAULT-ENTITY': judgeDefaultEntity(writes, where),
@@ -190,6 +292,13 @@ test.describe('journeys', () => {
             })),
             where,
             PRIVACY_SOURCES,
+          ),
+          'AVAIL-MAINTENANCE': await maintenanceRun(
+            j,
+            preflight,
+            requests.filter((e) => !['GET', 'HEAD'].includes(e.method.toUpperCase()) && e.status < 300)
+              .length,
+            controlText,
           ),
           'API-NO-CHOKE': judgeQueries(requests.map((e) => ({ method: e.method, url: e.url }))),
           'API-NO-MIX': judgeNoMix(

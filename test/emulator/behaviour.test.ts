@@ -651,3 +651,25 @@ test('consent API: PUT Person/{id}/Consent/{purpose} takes a listed source and a
   expect((await consent('v1/Person/99999/Consent/STORE?source=API&legalBase=61F')).status).toBe(404);
   expect((await consent(`v1/Person/${id}/Consent/STORE`, 'GET')).status).toBe(405);
 });
+
+test('maintenance window: opened by the write after N, refuses writes (not reads) for its length', async () => {
+  const { tokens } = await signIn({
+    api: { maintenance: { afterWrites: 1, windowMs: 400, retryAfterSeconds: 2 } },
+  });
+  const t = tokens.access_token;
+  const patch = (id: number) =>
+    api(`v1/Contact/${id}`, t, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ op: 'replace', path: '/Department', value: 'x' }]),
+    });
+  expect((await patch(2)).status).toBe(200);
+  const refused = await patch(3);
+  expect(refused.status).toBe(503);
+  expect(refused.headers['retry-after']).toBe('2');
+  expect(emulator.recorder.all().at(-1)?.notes).toContain('fault: maintenance window');
+  expect((await api('v1/Contact/3', t)).status).toBe(200);
+  expect((await patch(4)).status).toBe(503);
+  await new Promise((r) => setTimeout(r, 450));
+  expect((await patch(3)).status).toBe(200);
+});

@@ -29,6 +29,8 @@ import {
   judgeSentryHidden,
   judgeDenialFeedback,
   judgePersonSource,
+  judgeMaintenance,
+  failureLines,
   type OutboundObservation,
   type RejectionObservation,
 } from '../../src/judge/index.ts';
@@ -646,4 +648,34 @@ test('judgePersonSource: each created person needs a privacy source from the lis
   expect(unknown.status).toBe('fail');
   expect(unknown.message).toContain('not in the tenant');
   expect(judgePersonSource([post({}), put(100001, 'USER')], where, sources).status).toBe('warn');
+});
+
+test('judgeMaintenance: a write met by the window must be written again or reported; silence fails', () => {
+  const call = (method: string, path: string, status: number, time: number, inWindow = false) => ({
+    method,
+    url: `https://tenant.example/Cust1/api/v1/${path}`,
+    status,
+    time,
+    inWindow,
+  });
+  const control = 'Contacts\nBergen Skipsfart AS';
+  const base = { where: 'journey "sync"', controlText: control, pageText: control };
+  const window = [call('PATCH', 'Contact/2', 200, 0), call('PATCH', 'Contact/3', 503, 1000, true)];
+  const silent = judgeMaintenance({ ...base, calls: [...window, call('PATCH', 'Contact/4', 200, 5000)] });
+  expect(silent.status).toBe('fail');
+  expect(silent.message).toContain('PATCH /Cust1/api/v1/Contact/3');
+  expect(silent.message).toContain('went on with 1 other write(s)');
+  const redo = judgeMaintenance({ ...base, calls: [...window, call('PATCH', 'Contact/3', 200, 4500)] });
+  expect(redo.status).toBe('pass');
+  expect(redo.message).toContain('3.5 s later');
+  const told = judgeMaintenance({
+    ...base,
+    calls: window,
+    pageText: 'ERP sync stopped\nSuperOffice became unavailable; the other names were not updated.',
+  });
+  expect(told.status).toBe('pass');
+  // A read that fails in the window is not a write met by it.
+  expect(judgeMaintenance({ ...base, calls: [call('GET', 'Contact', 503, 0, true)] }).status).toBe('error');
+  expect(failureLines('Contacts\nSomething went wrong', 'Contacts')).toEqual(['Something went wrong']);
+  expect(failureLines('Contacts\nError codes: none', 'Contacts\nError codes: none')).toEqual([]);
 });

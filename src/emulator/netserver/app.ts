@@ -125,12 +125,13 @@ export function createNetServerHandler(core: EmulatorCore, which: 'primary' | 'm
     const auth = authenticate(core, req, tenant, meta);
     if ('status' in auth) return auth;
     const caller = auth;
-    const fault = faultReply(core, tenant, caller, meta);
+    const fault = faultReply(core, tenant, caller, meta, method);
     if (fault) return fault;
     const flow = caller.flow;
     const r = api(ns, method, rest, url.searchParams, body, tenant, caller, meta.notes);
     if (r.status < 300) {
       if (flow) flow.apiCalls++;
+      if (flow && !['GET', 'HEAD'].includes(method)) flow.writes++;
       if (caller.access) caller.access.calls = (caller.access.calls ?? 0) + 1;
       if (caller.ticket) caller.ticket.calls = (caller.ticket.calls ?? 0) + 1;
       if (caller.kind === 'ticket') core.ticketCalls++;

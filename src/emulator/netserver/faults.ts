@@ -8,11 +8,15 @@ import type { Caller } from './auth.ts';
 import type { Reply } from './context.ts';
 import { err } from './context.ts';
 
+/** What the recorder notes on a call answered 503 inside a flow's maintenance window. */
+export const MAINTENANCE_NOTE = 'fault: maintenance window';
+
 export function faultReply(
   core: EmulatorCore,
   tenant: string,
   caller: Caller,
   meta: { notes: string[] },
+  method = 'GET',
 ): Reply | undefined {
   const state = core.tenantState(tenant);
   if (state !== 'Running' && state !== 'OnlineMaintenance') {
@@ -32,6 +36,18 @@ export function faultReply(
   const flow = caller.flow;
   if (flow) {
     const f = flow.options.api;
+    const m = f?.maintenance;
+    if (m) {
+      const write = !['GET', 'HEAD', 'OPTIONS'].includes(method.toUpperCase());
+      if (write && flow.maintenanceUntil === 0 && flow.writes >= m.afterWrites)
+        flow.maintenanceUntil = Date.now() + m.windowMs;
+      if (write && Date.now() < flow.maintenanceUntil) {
+        meta.notes.push(MAINTENANCE_NOTE);
+        return err(503, 'The tenant is being upgraded; try again later', 'ServiceUnavailable', {
+          'Retry-After': String(m.retryAfterSeconds),
+        });
+      }
+    }
     if (flow.unavailableLeft > 0) {
       flow.unavailableLeft--;
       meta.notes.push('fault: unavailable');

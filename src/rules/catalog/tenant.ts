@@ -75,7 +75,7 @@ export const TENANT_RULES: readonly Rule[] = [
     appTypes: ALL_APPS,
     automation: 'partial',
     check:
-      'Injects 503s, connection resets and timeouts in the middle of a write sequence and verifies the app either completes later (retry with back-off) or reports the failure. Proving that no data was lost needs app-specific assertions or an attestation.',
+      "Each of the partner's journeys that writes runs again in a new session, where its middle write opens a 3-second maintenance window (writes answered 503 with `Retry-After: 2`). The app must write it again after the window, or tell the user the change was not saved (compared with the undisturbed run's last page); going on as if it were saved fails. Connection resets and timeouts, and proving that nothing else was lost, are an attestation.",
     remediation:
       'Queue writes to SuperOffice and retry them with exponential back-off when NetServer returns 5xx or times out, making each write idempotent (e.g. check by ForeignKey before creating). Surface failed jobs to users or operators instead of dropping them.',
     docs: [DOC.stdChecklist, DOC.customChecklist, DOC.appEnvir, DOC.bestPractices],
