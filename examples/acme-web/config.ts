@@ -39,6 +39,10 @@ export const KNOWN_DEFECTS = [
   'team-recent-companies',
   'person-without-source',
   'sync-skips-failures',
+  'panel-passes-usec',
+  'panel-unnamed',
+  'panel-trusts-ctx',
+  'uninstall-keeps-panels',
 ] as const;
 export type Defect = (typeof KNOWN_DEFECTS)[number];
 

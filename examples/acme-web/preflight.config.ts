@@ -34,6 +34,11 @@ export default defineConfig({
     // What users do with the app; run signed in, judged by the API traffic they cause.
     journeys: ['preflight/journeys'],
     signOut: { path: '/logout' },
+    // The install sets up a web panel; an administrator removes it again here.
+    provisioning: {
+      webPanels: ['acme-web.contacts'],
+      uninstall: { path: '/admin/uninstall', click: 'role=button[name="Uninstall Acme Web"]' },
+    },
     returnParams: ['returnUrl'],
     redirectUris: ['http://127.0.0.1:${app.port}/callback'],
     postLogoutRedirectUris: ['http://127.0.0.1:${app.port}/'],

@@ -115,6 +115,47 @@ export function createApp(
     return value;
   };
   const sessions = new SessionStore({ insecureCookie: config.defects.has('insecure-cookie') });
+  /** Tenants this app has set itself up in (its web panel), by context identifier. */
+  const provisioned = new Set<string>();
+
+  /** The app's own web panels in the tenant: those whose ProgId it gave them. */
+  const ownPanels = async (session: Session) =>
+    (
+      await tenantApi.send<Array<{ WebPanelId?: number; ProgId?: string }>>(
+        session,
+        'POST',
+        'v1/Agents/List/GetAppWebPanels',
+        {},
+      )
+    ).filter((p) => String(p.ProgId ?? '').startsWith('acme-web.'));
+
+  /** The install: the contact panel on company cards, unless it is there already. */
+  async function provision(session: Session): Promise<void> {
+    if ((await ownPanels(session)).length) return;
+    const entity = await tenantApi.send<Record<string, unknown>>(
+      session,
+      'POST',
+      'v1/Agents/List/CreateDefaultWebPanelEntity',
+      {},
+    );
+    // DEFECT panel-passes-usec: "the panel can call SuperOffice with the user's ticket".
+    const query = config.defects.has('panel-passes-usec')
+      ? 'ctx=<uctx>&usec=<usec>'
+      : 'ctx=<uctx>&usid=<usid>';
+    // DEFECT panel-unnamed: "Contacts says it all".
+    const unnamed = config.defects.has('panel-unnamed');
+    await tenantApi.send(session, 'POST', 'v1/Agents/List/SaveWebPanel', {
+      ...entity,
+      Name: unnamed ? 'Contacts' : 'Acme Web contacts',
+      Tooltip: unnamed ? '' : 'Acme Web: the companies Acme Web follows',
+      Description: unnamed ? '' : 'Installed by Acme Web (Acme AS)',
+      Url: `${config.publicUrl}/panel?${query}`,
+      ProgId: 'acme-web.contacts',
+      OnCentral: true,
+    });
+    log('provision.ok', { ctx: session.user.ctx });
+  }
+
   /** What the team looked at lately (only with the team-recent-companies defect). */
   const teamRecent: string[] = [];
   const app = express();
@@ -224,7 +265,7 @@ export function createApp(
         nonce: tx.nonce,
         ...(config.defects.has('implicit-flow') ? { accessToken: tokens.access_token } : {}),
       });
-      sessions.create(res, {
+      const session = sessions.create(res, {
         user: {
           sub: claims.sub,
           name: claims.email ?? claims.sub,
@@ -238,6 +279,14 @@ export function createApp(
         refreshToken: tokens.refresh_token,
       });
       log('signin.ok', { ctx: claims.ctx });
+      // The first administrator to sign in installs the app in the tenant (in the background).
+      if (claims.isAdministrator && !provisioned.has(claims.ctx)) {
+        provisioned.add(claims.ctx);
+        provision(session).catch((err: unknown) => {
+          provisioned.delete(claims.ctx);
+          log('provision.failed', { ctx: claims.ctx, error: err instanceof Error ? err.name : 'unknown' });
+        });
+      }
       res.redirect(302, tx.returnUrl);
     } catch (err) {
       const reason = err instanceof SignInError ? err.reason : 'Something went wrong while signing you in.';
@@ -513,6 +562,87 @@ export function createApp(
   };
   // New person at a company. GDPR: the person gets a privacy source, the customer's choice
   // (PRIVACY_SOURCE) or "Other integration" (API), never none.
+  // The web panel on company cards. SuperOffice opens it with the tenant (ctx) and the user
+  // (usid); the user still signs in through SuperID, so no data shows without a session.
+  app.get('/panel', async (req, res, next) => {
+    const ctx = String(req.query['ctx'] ?? '');
+    // DEFECT panel-trusts-ctx: "the panel is inside SuperOffice anyway": any session of that
+    // tenant will do.
+    const session =
+      sessions.get(req) ?? (config.defects.has('panel-trusts-ctx') ? sessions.anyOf(ctx) : undefined);
+    if (!session) {
+      res.redirect(302, `/login?returnUrl=${encodeURIComponent('/panel')}`);
+      return;
+    }
+    try {
+      const result = await tenantApi.get<{ value?: ContactRow[] }>(session, CONTACT_SEARCH);
+      render(
+        res,
+        session,
+        'Acme Web',
+        html`<h1>Acme Web</h1>
+          <ul id="panel-contacts">
+            ${(result.value ?? []).map((c) => html`<li>${String(c.name ?? c.Name ?? '')}</li>`)}
+          </ul>`,
+      );
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // Uninstall: an administrator removes what the install set up in the tenant.
+  app.get('/admin/uninstall', (req, res) => {
+    const session = sessions.get(req);
+    if (!session) {
+      res.redirect(302, `/login?returnUrl=${encodeURIComponent('/admin/uninstall')}`);
+      return;
+    }
+    if (!session.user.isAdministrator) {
+      errorPage(
+        res,
+        403,
+        'Administrators only',
+        'Only a SuperOffice administrator can uninstall Acme Web.',
+        undefined,
+        config,
+      );
+      return;
+    }
+    render(
+      res,
+      session,
+      'Uninstall Acme Web',
+      html`<h1>Uninstall Acme Web</h1>
+        <p>This removes Acme Web's web panel from SuperOffice.</p>
+        <form method="post" action="/admin/uninstall">
+          <button type="submit">Uninstall Acme Web</button>
+        </form>`,
+    );
+  });
+  app.post('/admin/uninstall', form, async (req, res, next) => {
+    const session = sessions.get(req);
+    if (!session?.user.isAdministrator) {
+      res.redirect(303, '/login?returnUrl=%2Fadmin%2Funinstall');
+      return;
+    }
+    try {
+      // DEFECT uninstall-keeps-panels: "the panel does no harm": only Acme Web forgets the tenant.
+      if (!config.defects.has('uninstall-keeps-panels'))
+        for (const p of await ownPanels(session))
+          await tenantApi.send(
+            session,
+            'POST',
+            `v1/Agents/List/DeleteWebPanel?webPanelId=${Number(p.WebPanelId)}`,
+            {},
+          );
+      provisioned.delete(session.user.ctx);
+      log('uninstall.ok', { ctx: session.user.ctx });
+      render(res, session, 'Uninstalled', html`<h1>Acme Web was removed from SuperOffice</h1>`);
+    } catch (err) {
+      next(err);
+    }
+  });
+
   app.get('/persons/new', async (req, res, next) => {
     const session = sessions.get(req);
     if (!session) {

@@ -87,6 +87,11 @@ export class SessionStore {
   }
 
   /** Starts a new session (a new id: no fixation) and sets its cookie. */
+  /** Some signed-in session of a tenant (only the panel-trusts-ctx defect asks). */
+  anyOf(ctx: string): Session | undefined {
+    return [...this.#sessions.values()].find((s) => s.user.ctx === ctx);
+  }
+
   create(res: Response, data: Omit<Session, 'id' | 'createdAt'>): Session {
     const session: Session = { ...data, id: newId(), createdAt: Date.now() };
     this.#sessions.set(session.id, session);

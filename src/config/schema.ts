@@ -151,6 +151,19 @@ export const configSchema = z.strictObject({
       journeys: z.array(z.string().min(1)).max(50).default([]),
       /** Files the app writes its logs to (relative to the config file), scanned for secrets. */
       logFiles: z.array(z.string()).default([]),
+      /**
+       * What the app sets up in the tenant when an administrator installs it, and where it is
+       * removed again: `webPanels` names the web panels it creates (their name as administrators
+       * see it, or their ProgId);
+       * `uninstall` is the page (and the button on it, if one must be pressed) where an
+       * administrator uninstalls the app. Omitted: the app provisions nothing it declares.
+       */
+      provisioning: z
+        .strictObject({
+          webPanels: z.array(z.string().min(1)).max(50).default([]),
+          uninstall: z.strictObject({ path, click: z.string().min(1).optional() }).optional(),
+        })
+        .optional(),
     })
     .superRefine((app, ctx) => {
       if (app.type !== 'native') {
@@ -195,6 +208,12 @@ export const configSchema = z.strictObject({
           code: 'custom',
           path: ['search'],
           message: 'only for web apps, whose pages the harness types into',
+        });
+      if (app.provisioning?.uninstall && app.type === 'native')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['provisioning', 'uninstall'],
+          message: 'a page the harness opens; native apps have none (attest their uninstall instead)',
         });
       if (app.type === 'native' && !('browserEnv' in app.signIn) && app.start === undefined) {
         ctx.addIssue({

@@ -146,6 +146,11 @@ export class EmulatorCore {
   faults: GlobalFaults = {};
   readonly flows = new Map<string, FlowImpl>();
   readonly consents = new Set<string>();
+  /**
+   * The web panels the app saved (`Agents/List/SaveWebPanel`), by id, until it deletes them: the
+   * only tenant metadata an app's provisioning changes that the emulator keeps, for the whole run.
+   */
+  readonly webPanels = new Map<number, Record<string, unknown>>();
   readonly codes = new Map<string, string | undefined>();
   readonly redeemedCodes = new Set<string>();
   /** S256 challenge stored by the provider -> method the app asked for. */

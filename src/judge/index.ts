@@ -1134,3 +1134,162 @@ export function judgeMaintenance(o: {
     }, so the change is lost without a word: retry after Retry-After, or say what was not saved`,
   };
 }
+
+/** A web panel the app saved (`Agents/List/SaveWebPanel`), as NetServer numbered it. */
+export interface WebPanel {
+  id: number;
+  name: string;
+  tooltip: string;
+  description: string;
+  url: string;
+  progId: string;
+}
+
+/**
+ * The web panels the app created in a run, and those still there at the end, from its calls to
+ * the List agent in order: `SaveWebPanel` creates or updates, `DeleteWebPanel` (id in the query or
+ * body) and `DeleteAppWebPanels` (all of the app's) remove.
+ */
+export function webPanelsFrom(calls: readonly WriteExchange[]): {
+  created: WebPanel[];
+  remaining: WebPanel[];
+} {
+  const created = new Map<number, WebPanel>();
+  const remaining = new Map<number, WebPanel>();
+  const text = (o: unknown, name: string) => {
+    const v = member(o, name);
+    return typeof v === 'string' ? v : '';
+  };
+  for (const c of calls) {
+    if (c.status >= 300 || c.method.toUpperCase() !== 'POST') continue;
+    const fn = /\/v1\/agents?\/list\/([a-z]+)$/i.exec(pathOf(c))?.[1]?.toLowerCase();
+    if (fn === 'savewebpanel') {
+      const body = parsed(c.body);
+      const id = Number(member(parsed(c.responseBody), 'WebPanelId'));
+      if (!Number.isInteger(id) || id <= 0) continue;
+      const panel: WebPanel = {
+        id,
+        name: text(body, 'Name'),
+        tooltip: text(body, 'Tooltip'),
+        description: text(body, 'Description'),
+        url: text(body, 'Url'),
+        progId: text(body, 'ProgId'),
+      };
+      created.set(id, panel);
+      remaining.set(id, panel);
+    } else if (fn === 'deletewebpanel') {
+      const q = new URL(c.url, 'https://tenant.invalid').searchParams;
+      const id = Number(q.get('webPanelId') ?? q.get('WebPanelId') ?? member(parsed(c.body), 'WebPanelId'));
+      remaining.delete(id);
+    } else if (fn === 'deleteappwebpanels') remaining.clear();
+  }
+  return { created: [...created.values()], remaining: [...remaining.values()] };
+}
+
+const noPanels = (what: string): Judgement => ({
+  status: 'not-run',
+  message: `not run: the app created no web panel in this run (an administrator signed in, which installs it), so there are no ${what} to check; when the app has web panels, name them in app.provisioning.webPanels`,
+});
+
+/** WEBPANEL-URL-VARS: every web panel URL carries `<uctx>` and `<usid>`, and never `<usec>`. */
+export function judgePanelUrls(panels: readonly WebPanel[]): Judgement {
+  if (panels.length === 0) return noPanels('web-panel URLs');
+  const has = (url: string, v: string) => decoded(url).toLowerCase().includes(`<${v}>`);
+  const bad = panels.flatMap((p) => {
+    const problems = [
+      ...(has(p.url, 'usec') ? ["carries <usec>, the user's secret"] : []),
+      ...['uctx', 'usid'].filter((v) => !has(p.url, v)).map((v) => `lacks <${v}>`),
+    ];
+    return problems.length ? [`"${p.name || p.id}" (${p.url || 'no URL'}) ${problems.join(' and ')}`] : [];
+  });
+  if (bad.length)
+    return {
+      status: 'fail',
+      message: `${bad.slice(0, 3).join('; ')}: a web panel URL takes <uctx> and <usid>, never <usec>, so the app signs the user in itself`,
+    };
+  return {
+    status: 'pass',
+    message: `${panels.length} web panel URL(s) carry <uctx> and <usid> and no <usec>`,
+  };
+}
+
+/** WEBPANEL-DESCRIPTION: a web panel's name, tooltip or description names the app or its vendor. */
+export function judgePanelDescriptions(
+  panels: readonly WebPanel[],
+  app: { name: string; vendor?: string },
+): Judgement {
+  if (panels.length === 0) return noPanels('web-panel descriptions');
+  const names = [app.name, app.vendor].filter((n): n is string => !!n).map((n) => n.toLowerCase());
+  const anonymous = panels.filter(
+    (p) => !names.some((n) => `${p.name}\n${p.tooltip}\n${p.description}`.toLowerCase().includes(n)),
+  );
+  if (anonymous.length)
+    return {
+      status: 'fail',
+      message: `web panel(s) ${anonymous.map((p) => `"${p.name || p.id}"`).join(', ')} name neither the app ("${app.name}") nor its vendor${app.vendor ? ` ("${app.vendor}")` : ''} in their name, tooltip or description, so administrators cannot tell whose they are`,
+    };
+  return {
+    status: 'pass',
+    message: `${panels.length} web panel(s), each naming the app or its vendor`,
+  };
+}
+
+/**
+ * PROV-AUTOMATIC: the web panels the app declares (`app.provisioning.webPanels`, by name or
+ * ProgId) were created by
+ * the app itself once an administrator signed in; nothing declared and nothing created is not run.
+ */
+export function judgeProvisioned(declared: readonly string[], created: readonly WebPanel[]): Judgement {
+  if (declared.length === 0)
+    return created.length
+      ? {
+          status: 'pass',
+          message: `the app created ${created.length} web panel(s) by itself when an administrator signed in (${created.map((p) => `"${p.name}"`).join(', ')}); name them in app.provisioning.webPanels so a missing one fails`,
+        }
+      : {
+          status: 'not-run',
+          message:
+            'not run: app.provisioning.webPanels names nothing, and the app created no web panel when an administrator signed in; name what the app sets up at install to check it is created without manual steps',
+        };
+  const names = new Set(created.flatMap((p) => [p.name, p.progId]));
+  const missing = declared.filter((d) => !names.has(d));
+  if (missing.length)
+    return {
+      status: 'fail',
+      message: `after an administrator's sign-in (the install) the app had not created ${missing.map((m) => `"${m}"`).join(', ')} of the declared web panels: create everything the app needs at install, so no administrator has to set it up by hand`,
+    };
+  return {
+    status: 'pass',
+    message: `the app created all ${declared.length} declared web panel(s) itself when an administrator signed in`,
+  };
+}
+
+/** PROV-UNINSTALL: after the administrator uninstalled the app, none of its web panels is left. */
+export function judgeUninstalled(o: {
+  created: readonly WebPanel[];
+  remaining: readonly WebPanel[];
+  where: string;
+}): Judgement {
+  if (o.created.length === 0) return noPanels('provisioned items to remove');
+  if (o.remaining.length)
+    return {
+      status: 'fail',
+      message: `after the uninstall at ${o.where}, ${o.remaining.length} of the app's ${o.created.length} web panel(s) are still in the tenant (${o.remaining.map((p) => `"${p.name || p.id}"`).join(', ')}): remove everything the app set up (GetAppWebPanels, then DeleteWebPanel or DeleteAppWebPanels)`,
+    };
+  return {
+    status: 'pass',
+    message: `the uninstall at ${o.where} removed all ${o.created.length} web panel(s) the app had created`,
+  };
+}
+
+/** TICKET-NOT-IN-URL, for web panels: no panel URL hands the user's secret (`<usec>`) to the app. */
+export function judgePanelTickets(panels: readonly WebPanel[]): Judgement {
+  if (panels.length === 0) return noPanels('web-panel URLs');
+  const leaking = panels.filter((p) => /<usec>/i.test(decoded(p.url)));
+  if (leaking.length)
+    return {
+      status: 'fail',
+      message: `web panel(s) ${leaking.map((p) => `"${p.name || p.id}"`).join(', ')} put <usec>, the user's SuperOffice ticket, in their URL, where browser history, proxies and logs keep it: sign the user in through SuperID instead`,
+    };
+  return { status: 'pass', message: `none of the ${panels.length} web panel URL(s) carries <usec>` };
+}

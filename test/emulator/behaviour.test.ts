@@ -673,3 +673,23 @@ test('maintenance window: opened by the write after N, refuses writes (not reads
   await new Promise((r) => setTimeout(r, 450));
   expect((await patch(3)).status).toBe(200);
 });
+
+test('web panels: SaveWebPanel numbers and keeps them, GetAppWebPanels lists them, deletes remove them', async () => {
+  const t = (await signIn()).tokens.access_token;
+  const call = (fn: string, body: unknown = {}, query = '') =>
+    api(`v1/Agents/List/${fn}${query}`, t, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const a = (await call('SaveWebPanel', { WebPanelId: 0, Name: 'A', Url: 'https://x/?c=<uctx>' })).json;
+  const b = (await call('SaveWebPanel', { WebPanelId: 0, Name: 'B' })).json;
+  expect(b.WebPanelId).toBeGreaterThan(a.WebPanelId);
+  expect((await call('SaveWebPanel', { ...a, Name: 'A2' })).json.WebPanelId).toBe(a.WebPanelId);
+  expect((await call('GetAppWebPanels')).json.map((p: { Name: string }) => p.Name)).toEqual(['A2', 'B']);
+  expect((await call('DeleteWebPanel', {}, `?webPanelId=${a.WebPanelId}`)).status).toBe(204);
+  expect((await call('DeleteWebPanel', { WebPanelId: a.WebPanelId })).status).toBe(404);
+  expect((await call('DeleteAppWebPanels')).status).toBe(204);
+  expect((await call('GetAppWebPanels')).json).toEqual([]);
+  expect((await call('SaveWebPanel', [])).status).toBe(400);
+});

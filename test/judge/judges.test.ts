@@ -31,6 +31,12 @@ import {
   judgePersonSource,
   judgeMaintenance,
   failureLines,
+  webPanelsFrom,
+  judgePanelUrls,
+  judgePanelDescriptions,
+  judgeProvisioned,
+  judgeUninstalled,
+  judgePanelTickets,
   type OutboundObservation,
   type RejectionObservation,
 } from '../../src/judge/index.ts';
@@ -678,4 +684,53 @@ test('judgeMaintenance: a write met by the window must be written again or repor
   expect(judgeMaintenance({ ...base, calls: [call('GET', 'Contact', 503, 0, true)] }).status).toBe('error');
   expect(failureLines('Contacts\nSomething went wrong', 'Contacts')).toEqual(['Something went wrong']);
   expect(failureLines('Contacts\nError codes: none', 'Contacts\nError codes: none')).toEqual([]);
+});
+
+test('web panels: replayed from the List agent calls, then judged for URL variables, names, install and uninstall', () => {
+  const agent = (fn: string, body: unknown, response: unknown = '', query = '') => ({
+    method: 'POST',
+    url: `https://tenant.example/Cust1/api/v1/Agents/List/${fn}${query}`,
+    body: JSON.stringify(body),
+    status: response === '' ? 204 : 200,
+    responseBody: response === '' ? '' : JSON.stringify(response),
+  });
+  const panel = (id: number, name: string, url: string) =>
+    agent('SaveWebPanel', { WebPanelId: 0, Name: name, Tooltip: '', Url: url }, { WebPanelId: id });
+  const good = 'https://app.example/panel?ctx=<uctx>&usid=<usid>';
+  const calls = [
+    panel(101, 'Acme Web contacts', good),
+    panel(102, 'Orders', 'https://app.example/orders?ctx=%3Cuctx%3E&t=<usec>'),
+    agent('DeleteWebPanel', {}, '', '?webPanelId=101'),
+  ];
+  const { created, remaining } = webPanelsFrom(calls);
+  expect(created.map((p) => p.id)).toEqual([101, 102]);
+  expect(remaining.map((p) => p.id)).toEqual([102]);
+  expect(webPanelsFrom([...calls, agent('DeleteAppWebPanels', {})]).remaining).toEqual([]);
+
+  const urls = judgePanelUrls(created);
+  expect(urls.status).toBe('fail');
+  expect(urls.message).toContain('"Orders"');
+  expect(urls.message).toContain('carries <usec>');
+  expect(urls.message).toContain('lacks <usid>');
+  expect(judgePanelUrls(created.slice(0, 1)).status).toBe('pass');
+  expect(judgePanelUrls([]).status).toBe('not-run');
+  expect(judgePanelTickets(created).message).toContain('"Orders"');
+  expect(judgePanelTickets(created.slice(0, 1)).status).toBe('pass');
+
+  const names = judgePanelDescriptions(created, { name: 'Acme Web', vendor: 'Acme AS' });
+  expect(names.status).toBe('fail');
+  expect(names.message).toContain('"Orders"');
+  expect(judgePanelDescriptions(created.slice(0, 1), { name: 'Acme Web' }).status).toBe('pass');
+
+  expect(judgeProvisioned(['Acme Web contacts'], created).status).toBe('pass');
+  expect(judgeProvisioned(['Acme Web contacts', 'Acme Web orders'], created).message).toContain(
+    '"Acme Web orders"',
+  );
+  expect(judgeProvisioned([], created).status).toBe('pass');
+  expect(judgeProvisioned(['acme.orders'], [{ ...created[1]!, progId: 'acme.orders' }]).status).toBe('pass');
+  expect(judgeProvisioned([], []).status).toBe('not-run');
+
+  expect(judgeUninstalled({ created, remaining, where: '/admin/uninstall' }).status).toBe('fail');
+  expect(judgeUninstalled({ created, remaining: [], where: '/admin/uninstall' }).status).toBe('pass');
+  expect(judgeUninstalled({ created: [], remaining: [], where: '/admin/uninstall' }).status).toBe('not-run');
 });

@@ -4,8 +4,17 @@ import type { Reply } from './context.ts';
 import { err } from './context.ts';
 import { defaultEntity } from './routes-entities.ts';
 
+let nextWebPanelId = 101;
+
 /** `Agents/{b}/{c}` (also `Agent/...`), where `b` is the agent and `c` the method. */
-export function agentCall(method: string, b: string | undefined, c: string | undefined, body: Buffer): Reply {
+export function agentCall(
+  method: string,
+  b: string | undefined,
+  c: string | undefined,
+  body: Buffer,
+  q: URLSearchParams,
+  panels: Map<number, Record<string, unknown>>,
+): Reply {
   if (method !== 'POST') return err(405, 'Agent methods are called with POST', 'MethodNotAllowed');
   let json: unknown = {};
   if (body.length) {
@@ -48,10 +57,27 @@ export function agentCall(method: string, b: string | undefined, c: string | und
       },
     };
   }
-  if (agent === 'list' && fn === 'getappwebpanels') return { status: 200, body: [] };
-  if (agent === 'list' && (fn === 'deleteappwebpanels' || fn === 'deletewebpanel')) return { status: 204 };
-  if (agent === 'list' && fn === 'savewebpanel')
-    return { status: 200, body: { ...(json as object), WebPanelId: 101 } };
+  if (agent === 'list' && fn === 'getappwebpanels') return { status: 200, body: [...panels.values()] };
+  if (agent === 'list' && fn === 'deleteappwebpanels') {
+    panels.clear();
+    return { status: 204 };
+  }
+  if (agent === 'list' && fn === 'deletewebpanel') {
+    const id = Number(
+      q.get('webPanelId') ?? q.get('WebPanelId') ?? (json as Record<string, unknown>)?.['WebPanelId'],
+    );
+    if (!panels.delete(id)) return err(404, `Web panel ${id} not found`, 'NotFound');
+    return { status: 204 };
+  }
+  if (agent === 'list' && fn === 'savewebpanel') {
+    if (!json || typeof json !== 'object' || Array.isArray(json))
+      return err(400, 'Body must be a WebPanelEntity', 'BadRequest');
+    const given = Number((json as Record<string, unknown>)['WebPanelId'] ?? 0);
+    const id = given > 0 && panels.has(given) ? given : nextWebPanelId++;
+    const panel = { ...(json as Record<string, unknown>), WebPanelId: id };
+    panels.set(id, panel);
+    return { status: 200, body: panel };
+  }
   if (agent === 'person' && fn === 'createdefaultpersonentity')
     return { status: 200, body: defaultEntity('Person') };
   if (agent === 'contact' && fn === 'createdefaultcontactentity')

@@ -90,6 +90,6 @@ export function api(
   if (A === 'list' && b !== undefined && c?.toLowerCase() === 'items')
     return needGet() ?? listItems(data, b, d);
   if (A === 'mdolist' && b !== undefined && segs.length === 3) return needGet() ?? mdoList(data, b);
-  if (A === 'agents' || A === 'agent') return agentCall(method, b, c, body);
+  if (A === 'agents' || A === 'agent') return agentCall(method, b, c, body, q, ns.core.webPanels);
   return err(404, `No such resource: ${rest}`, 'NotFound');
 }

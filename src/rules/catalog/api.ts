@@ -208,7 +208,7 @@ export const API_RULES: readonly Rule[] = [
     appTypes: WEB_UI,
     automation: 'automated',
     check:
-      "Opens each provisioned web-panel URL in a fresh browser with no session, and with the `uctx` of another tenant: the app must redirect to SuperID's tenant-specific authorize path and show no data.",
+      "Opens each web-panel URL the app provisioned (its `<uctx>` and `<usid>` filled in, for this tenant and for another one) in a fresh browser with no session: the page must show none of the tenant's companies. A panel URL that answers 4xx without sending the browser to SuperID cannot be judged.",
     remediation:
       'Treat `uctx`/`usid` in a panel URL as hints only: require a valid session whose tenant matches `uctx`, otherwise redirect to `/login/{uctx}/oauth/authorize`. Never render customer data based on URL parameters alone.',
     docs: [DOC.stdChecklist, DOC.customChecklist, DOC.security],

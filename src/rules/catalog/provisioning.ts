@@ -13,9 +13,9 @@ export const PROVISIONING_RULES: readonly Rule[] = [
     // "S (checklist); ADV for C": blocking for standard apps, advisory for custom apps.
     severity: { standard: 'blocking', custom: 'advisory' },
     appTypes: ALL_APPS,
-    automation: 'automated',
+    automation: 'partial',
     check:
-      "After consent, diffs the emulated tenant metadata before and after and requires the app's declared elements to exist without further harness action.",
+      "After an administrator's sign-in (the install), every web panel named in `app.provisioning.webPanels` must have been created by the app itself (List agent `SaveWebPanel`), with no further action. Other kinds of metadata (user-defined fields, lists, buttons) are an attestation.",
     remediation:
       'Run provisioning right after the first successful consent callback: create web panels, UDFs, lists and buttons through the API with the system user, and make it idempotent (look items up by ProgId or name before creating). Report provisioning failures to the admin instead of leaving a half-configured tenant.',
     docs: [DOC.stdChecklist, DOC.provisioning, DOC.technical],
@@ -42,9 +42,9 @@ export const PROVISIONING_RULES: readonly Rule[] = [
     category: 'provisioning',
     severity: STANDARD_ONLY,
     appTypes: ALL_APPS,
-    automation: 'automated',
+    automation: 'partial',
     check:
-      "Invokes the app's uninstall URL as an administrator and diffs the tenant metadata against the pre-install snapshot; leftovers are findings.",
+      "Opens the app's uninstall page (`app.provisioning.uninstall`, pressing its button) as an administrator; none of the web panels the app created in the run may be left in the emulated tenant. Other kinds of metadata are an attestation.",
     remediation:
       'Implement the uninstall URL declared in the Developer Portal so it deletes every web panel, UDF, list item, button and preference your installer created (found by ProgId), then forgets the tenant. Make it safe to run twice.',
     docs: [DOC.technical, DOC.redirects],
@@ -57,7 +57,8 @@ export const PROVISIONING_RULES: readonly Rule[] = [
     severity: BLOCKING_BOTH,
     appTypes: ALL_APPS,
     automation: 'automated',
-    check: 'Inspects the URL field of the web-panel entities the app creates in the emulator.',
+    check:
+      'Inspects the `Url` of every web panel the app saves through the List agent: it must carry `<uctx>` and `<usid>`, and never `<usec>`.',
     remediation:
       'Define panel URLs like `https://app.example.com/panel?ctx=<uctx>&usid=<usid>` and authenticate the user through SuperID rather than passing a ticket. Update existing panels that still carry `<usec>`.',
     docs: [DOC.stdChecklist, DOC.customChecklist],
@@ -86,9 +87,9 @@ export const PROVISIONING_RULES: readonly Rule[] = [
     category: 'provisioning',
     severity: STANDARD_ONLY,
     appTypes: ALL_APPS,
-    automation: 'automated',
+    automation: 'partial',
     check:
-      'Checks that `Name`/`Tooltip` of web panels and the description/tooltip fields of other provisioned list items contain the configured app or vendor name; recommends a `ProgId`.',
+      'Checks that each web panel the app saves names the app (`app.name`) or its vendor (`app.vendor`) in its `Name`, `Tooltip` or `Description`. Other provisioned list items are an attestation.',
     remediation:
       "Put your app or company name in each web panel's Name or Tooltip and in the description of every UDF and list item you create (e.g. 'Acme Sync: invoice status'). Set a `ProgId` so your app can find and remove its own items.",
     docs: [DOC.stdChecklist, DOC.bestPractices],

@@ -1,0 +1,212 @@
+/**
+ * What the app sets up in the tenant when an administrator installs it, and removes when they
+ * uninstall it. An administrator signs in (the install), and every web panel the app has saved in
+ * this run is judged: its URL's template variables (WEBPANEL-URL-VARS), whether it hands the app
+ * the user's ticket (TICKET-NOT-IN-URL), whether it names the app (WEBPANEL-DESCRIPTION), whether
+ * the declared ones were all created by the app itself (PROV-AUTOMATIC), and whether its URL
+ * shows tenant data to a browser with no session (API-WEBPANEL-BOUNDARY). Then the administrator uninstalls the app (config
+ * `app.provisioning.uninstall`) and none of its web panels may be left (PROV-UNINSTALL). The
+ * uninstall changes the tenant for every check, so this one runs alone.
+ */
+import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
+import type { FlowSession, Preflight } from '../../fixtures/index.ts';
+import { cannotJudge, signedIn } from '../../fixtures/jobs.ts';
+import { waitFor } from '../../fixtures/preflight.ts';
+import { SEEDED_COMPANIES } from '../../src/emulator/netserver/data.ts';
+import {
+  judgePanelDescriptions,
+  judgePanelTickets,
+  judgePanelUrls,
+  judgeProvisioned,
+  judgeUninstalled,
+  namesShown,
+  needsConfig,
+  webPanelsFrom,
+  type Judgement,
+  type WebPanel,
+} from '../../src/judge/index.ts';
+
+const CHECKS = {
+  'PROV-AUTOMATIC': {
+    check: 'install-web-panels',
+    title: 'Installing creates what the app needs, without manual steps',
+  },
+  'WEBPANEL-URL-VARS': {
+    check: 'web-panel-url',
+    title: 'Web panel URLs carry <uctx> and <usid>, never <usec>',
+  },
+  'WEBPANEL-DESCRIPTION': {
+    check: 'web-panel-names-app',
+    title: 'Web panels name the app or its vendor',
+  },
+  'TICKET-NOT-IN-URL': {
+    check: 'web-panel-usec',
+    title: "No web panel URL carries the user's ticket (<usec>)",
+  },
+  'API-WEBPANEL-BOUNDARY': {
+    check: 'web-panel-without-session',
+    title: 'A web panel shows no tenant data to a browser without a session',
+  },
+  'PROV-UNINSTALL': {
+    check: 'uninstall-removes-panels',
+    title: 'Uninstalling removes what the app set up',
+  },
+} as const;
+type Rule = keyof typeof CHECKS;
+const RULES = Object.keys(CHECKS) as Rule[];
+const cannot = (why: string): Judgement => ({ status: 'error', message: `cannot judge: ${why}` });
+
+/** The app's web panels as its List agent calls in this run left them. */
+async function panels(preflight: Preflight): Promise<{ created: WebPanel[]; remaining: WebPanel[] }> {
+  const calls = (await preflight.appTenantRequests(0)).filter((e) => /\/agents?\/list\//i.test(e.path));
+  return webPanelsFrom(
+    calls.map((e) => ({
+      method: e.method,
+      url: e.url,
+      body: e.requestBody,
+      status: e.status,
+      responseBody: e.responseBody,
+    })),
+  );
+}
+
+/**
+ * API-WEBPANEL-BOUNDARY: each web panel URL (its template variables filled in for this tenant and
+ * for another one) opened in a browser with no session of the app must show none of the tenant's
+ * companies.
+ */
+async function boundary(preflight: Preflight, created: readonly WebPanel[]): Promise<Judgement> {
+  const admin = preflight.emulator.users.admin;
+  const targets = created
+    .filter((p) => /^https?:\/\//i.test(p.url.trim()))
+    .slice(0, 3)
+    .flatMap((p) =>
+      [preflight.emulator.tenant, 'Cust99999'].map((ctx) => ({
+        panel: p,
+        url: p.url
+          .trim()
+          .replace(/<uctx>|%3Cuctx%3E/gi, ctx)
+          .replace(/<usid>|%3Cusid%3E/gi, admin.associateId)
+          .replace(/<usec>|%3Cusec%3E/gi, ''),
+      })),
+    );
+  if (targets.length === 0)
+    return created.length
+      ? cannot('no web panel has an absolute http(s) URL to open')
+      : {
+          status: 'not-run',
+          message: 'not run: the app created no web panel in this run, so there is no web-panel URL to open',
+        };
+  const companies = SEEDED_COMPANIES.map((c) => c.name);
+  const seen: string[] = [];
+  for (const t of targets) {
+    const session: FlowSession = await preflight.newFlow();
+    const res = await session.page.goto(t.url, { timeout: 15_000 }).catch(() => null);
+    await preflight.settle(session.page);
+    const text = await session.page
+      .locator('body')
+      .innerText({ timeout: 2_000 })
+      .catch(() => '');
+    const shown = namesShown(text, companies);
+    if (shown.length)
+      return {
+        status: 'fail',
+        message: `web panel "${t.panel.name}" opened as ${t.url} in a browser with no session showed tenant data ("${shown[0]}"): authorise the user (seamless SSO through SuperID) before showing anything`,
+      };
+    if (!res) return cannot(`${t.url} did not answer within 15 s`);
+    if (res.status() >= 400 && !session.page.url().startsWith(preflight.emulator.superidUrl))
+      return cannot(
+        `web panel "${t.panel.name}" answered HTTP ${res.status()} at ${t.url}, so it is not the app's panel page`,
+      );
+    seen.push(
+      new URL(session.page.url()).origin === new URL(preflight.emulator.superidUrl).origin
+        ? 'SuperID'
+        : session.page.url(),
+    );
+  }
+  return {
+    status: 'pass',
+    message: `${targets.length} web-panel URL(s) opened without a session showed no tenant data (ended at ${[...new Set(seen)].join(', ')})`,
+  };
+}
+
+test.describe('provisioning', { tag: GLOBAL_TAG }, () => {
+  test(
+    'Sets itself up at install and removes it all at uninstall',
+    {
+      tag: [
+        '@PROV-AUTOMATIC',
+        '@WEBPANEL-URL-VARS',
+        '@WEBPANEL-DESCRIPTION',
+        '@API-WEBPANEL-BOUNDARY',
+        '@TICKET-NOT-IN-URL',
+        '@PROV-UNINSTALL',
+      ],
+    },
+    async ({ preflight }) => {
+      const report = (rule: Rule, j: Judgement) => preflight.finding({ rule, ...CHECKS[rule], ...j });
+      const session = await signedIn(preflight, { user: 'admin' });
+      if (typeof session === 'string') {
+        for (const rule of RULES)
+          await cannotJudge(preflight, rule, CHECKS[rule].check, CHECKS[rule].title, session);
+        return;
+      }
+      // The install: the administrator's sign-in; the app may set up in the background.
+      const declared = preflight.config.app.provisioning?.webPanels ?? [];
+      await preflight.settle(session.page, session.flow);
+      await waitFor(async () => {
+        const names = new Set((await panels(preflight)).created.flatMap((p) => [p.name, p.progId]));
+        return declared.every((d) => names.has(d));
+      }, 5_000);
+      const installed = await panels(preflight);
+      await report('PROV-AUTOMATIC', judgeProvisioned(declared, installed.created));
+      await report('WEBPANEL-URL-VARS', judgePanelUrls(installed.created));
+      await report(
+        'WEBPANEL-DESCRIPTION',
+        judgePanelDescriptions(installed.created, {
+          name: preflight.config.app.name,
+          ...(preflight.config.app.vendor ? { vendor: preflight.config.app.vendor } : {}),
+        }),
+      );
+      await report('TICKET-NOT-IN-URL', judgePanelTickets(installed.created));
+      await report('API-WEBPANEL-BOUNDARY', await boundary(preflight, installed.remaining));
+
+      const uninstall = preflight.config.app.provisioning?.uninstall;
+      if (!uninstall) {
+        await report(
+          'PROV-UNINSTALL',
+          installed.created.length
+            ? needsConfig(
+                'app.provisioning.uninstall',
+                'the page where an administrator uninstalls the app, e.g. { "path": "/admin/uninstall", "click": "role=button[name=\\"Uninstall\\"]" }',
+              )
+            : judgeUninstalled({ ...installed, where: '-' }),
+        );
+        return;
+      }
+      const where = uninstall.path;
+      const res = await session.page
+        .goto(preflight.appUrl(uninstall.path), { timeout: 15_000 })
+        .catch(() => null);
+      if (!res) return report('PROV-UNINSTALL', cannot(`${where} did not answer within 15 s`));
+      if (uninstall.click) {
+        const clicked = await session.page
+          .locator(uninstall.click)
+          .first()
+          .click({ timeout: 10_000 })
+          .then(() => true)
+          .catch(() => false);
+        if (!clicked)
+          return report('PROV-UNINSTALL', cannot(`${uninstall.click} was not found on ${where} within 10 s`));
+      }
+      await preflight.settle(session.page, session.flow);
+      await waitFor(async () => (await panels(preflight)).remaining.length === 0, 5_000);
+      await preflight.finding({
+        rule: 'PROV-UNINSTALL',
+        ...CHECKS['PROV-UNINSTALL'],
+        ...judgeUninstalled({ ...(await panels(preflight)), where }),
+        evidence: [await preflight.screenshot(session, 'uninstall')],
+      });
+    },
+  );
+});
