@@ -1293,3 +1293,71 @@ export function judgePanelTickets(panels: readonly WebPanel[]): Judgement {
     };
   return { status: 'pass', message: `none of the ${panels.length} web panel URL(s) carries <usec>` };
 }
+
+/** The names of the list items the app created or saved: `POST v1/List/{list}/Items`, `SaveListItemEntity`. */
+export function listItemNames(calls: readonly WriteExchange[]): string[] {
+  const names: string[] = [];
+  for (const c of calls) {
+    if (c.status >= 300) continue;
+    const path = apiPathOf(c);
+    const method = c.method.toUpperCase();
+    let item: unknown;
+    if (method === 'POST' && /^v1\/List\/[^/]+\/Items\/?$/i.test(path)) item = parsed(c.body);
+    else if ((method === 'PUT' || method === 'PATCH') && /^v1\/List\/[^/]+\/Items\/[^/]+$/i.test(path))
+      item = parsed(c.body);
+    else if (method === 'POST' && /^v1\/Agents?\/List\/SaveListItemEntity$/i.test(path))
+      item = member(parsed(c.body), 'ListItemEntity') ?? parsed(c.body);
+    const name = member(item, 'Name');
+    if (typeof name === 'string') names.push(name);
+  }
+  return names;
+}
+
+/** The languages of a multi-language text (`NO:"Bil";US:"Car"`), or undefined when it is not one. */
+export function multiLanguageParts(text: string): string[] | undefined {
+  const parts = text
+    .trim()
+    .replace(/;\s*$/, '')
+    .split(/;(?=\s*[A-Za-z]{2}\s*:\s*")/);
+  const langs: string[] = [];
+  for (const p of parts) {
+    const m = /^\s*([A-Z]{2})\s*:\s*"([^"]*)"\s*$/.exec(p);
+    if (!m) return undefined;
+    langs.push(m[1]!);
+  }
+  return langs;
+}
+
+/**
+ * LANG-MULTILINGUAL-LISTS: every list item name the app writes uses SuperOffice's multi-language
+ * format with at least two languages (`NO:"Bil";US:"Car"`). A plain or malformed name fails; a
+ * single language warns; no list item written is not run.
+ */
+export function judgeListItemNames(names: readonly string[], where: string): Judgement {
+  if (names.length === 0)
+    return {
+      status: 'not-run',
+      message: `not run: the app created no list item in ${where}, so there is no list-item name to check`,
+    };
+  const looksMulti = (n: string) => /(^|;)\s*[A-Za-z]{2}\s*:/.test(n);
+  const plain = names.filter((n) => !multiLanguageParts(n));
+  if (plain.length) {
+    const example = plain[0]!;
+    return {
+      status: 'fail',
+      message: `list item "${example.slice(0, 80)}" (${plain.length} of ${names.length} written in ${where}) ${
+        looksMulti(example) ? 'is malformed multi-language text' : 'has one text for every language'
+      }: write names as NO:"Bil";US:"Car", one quoted text per language code`,
+    };
+  }
+  const single = names.filter((n) => multiLanguageParts(n)!.length < 2);
+  if (single.length)
+    return {
+      status: 'warn',
+      message: `list item "${single[0]!.slice(0, 80)}" written in ${where} has only one language: give customers' other languages their own text`,
+    };
+  return {
+    status: 'pass',
+    message: `${names.length} list item name(s) written in ${where}, each in the multi-language format (${[...new Set(names.flatMap((n) => multiLanguageParts(n)!))].join(', ')})`,
+  };
+}

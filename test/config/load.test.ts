@@ -155,3 +155,27 @@ test('journeys: web and server-to-server apps may name them, native apps may not
   });
   expect(native.join('\n')).toMatch(/native apps use apiAction\.command.* → at app\.journeys/);
 });
+
+test('provisioning: web panels by name or ProgId, and an uninstall page for apps with pages', async () => {
+  const provisioning = {
+    webPanels: ['acme.contacts'],
+    uninstall: { path: '/admin/uninstall', click: 'text=Uninstall' },
+  };
+  const web = await loadConfig(write({ app: { ...base.app, provisioning } }), { appPort: 1 });
+  expect(web.app.provisioning).toEqual(provisioning);
+  const defaults = await loadConfig(write({ app: { ...base.app, provisioning: {} } }), { appPort: 1 });
+  expect(defaults.app.provisioning).toEqual({ webPanels: [] });
+  const native = await problems({
+    app: {
+      name: 'CLI',
+      type: 'native',
+      signIn: { browserEnv: true },
+      start: { command: 'node cli.js' },
+      redirectUris: ['^http://127\\.0\\.0\\.1:\\d+/$'],
+      provisioning,
+    },
+  });
+  expect(native.join('\n')).toMatch(/native apps have none.* → at app\.provisioning\.uninstall/);
+  const bad = await problems({ app: { ...base.app, provisioning: { uninstall: { click: 'x' } } } });
+  expect(bad.join('\n')).toMatch(/→ at app\.provisioning\.uninstall\.path/);
+});

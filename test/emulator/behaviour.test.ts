@@ -693,3 +693,26 @@ test('web panels: SaveWebPanel numbers and keeps them, GetAppWebPanels lists the
   expect((await call('GetAppWebPanels')).json).toEqual([]);
   expect((await call('SaveWebPanel', [])).status).toBe(400);
 });
+
+test('list items: POST List/{list}/Items and SaveListItemEntity answer with an id; not applied', async () => {
+  const t = (await signIn()).tokens.access_token;
+  const json = (body: unknown) => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const created = await api('v1/List/category/Items', t, json({ Name: 'NO:"Kunde";US:"Customer"' }));
+  expect(created.status).toBe(201);
+  expect(created.json).toMatchObject({ Name: 'NO:"Kunde";US:"Customer"', Id: expect.any(Number) });
+  expect((await api('v1/List/category/Items', t)).json.map((i: { Name: string }) => i.Name)).not.toContain(
+    'NO:"Kunde";US:"Customer"',
+  );
+  expect((await api('v1/List/nosuchlist/Items', t, json({ Name: 'x' }))).status).toBe(404);
+  expect((await api('v1/List/category/Items', t, json({ Tooltip: 'x' }))).status).toBe(400);
+  const saved = await api(
+    'v1/Agents/List/SaveListItemEntity',
+    t,
+    json({ ListItemEntity: { Id: 0, Name: 'x' } }),
+  );
+  expect(saved.json.Id).toBeGreaterThan(0);
+});

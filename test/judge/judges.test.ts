@@ -37,6 +37,9 @@ import {
   judgeProvisioned,
   judgeUninstalled,
   judgePanelTickets,
+  listItemNames,
+  multiLanguageParts,
+  judgeListItemNames,
   type OutboundObservation,
   type RejectionObservation,
 } from '../../src/judge/index.ts';
@@ -733,4 +736,35 @@ test('web panels: replayed from the List agent calls, then judged for URL variab
   expect(judgeUninstalled({ created, remaining, where: '/admin/uninstall' }).status).toBe('fail');
   expect(judgeUninstalled({ created, remaining: [], where: '/admin/uninstall' }).status).toBe('pass');
   expect(judgeUninstalled({ created: [], remaining: [], where: '/admin/uninstall' }).status).toBe('not-run');
+});
+
+test('list items: names from REST and agent writes; the multi-language format with two languages or more', () => {
+  const write = (method: string, path: string, body: unknown, status = 201) => ({
+    method,
+    url: `https://tenant.example/Cust1/api/v1/${path}`,
+    body: JSON.stringify(body),
+    status,
+    responseBody: '',
+  });
+  expect(
+    listItemNames([
+      write('POST', 'List/category/Items', { Name: 'A' }),
+      write('PUT', 'List/category/Items/7', { Name: 'B' }, 200),
+      write('POST', 'Agents/List/SaveListItemEntity', { ListItemEntity: { Id: 0, Name: 'C' } }, 200),
+      write('POST', 'List/category/Items', { Name: 'refused' }, 400),
+      write('GET', 'List/category/Items', {}, 200),
+    ]),
+  ).toEqual(['A', 'B', 'C']);
+  expect(multiLanguageParts('NO:"Bil";US:"Car"')).toEqual(['NO', 'US']);
+  expect(multiLanguageParts('NO:"Bil; stor";US:"Car";')).toEqual(['NO', 'US']);
+  expect(multiLanguageParts('NO:Bil;US:Car')).toBeUndefined();
+  expect(multiLanguageParts('Car')).toBeUndefined();
+  const where = 'this run';
+  expect(judgeListItemNames([], where).status).toBe('not-run');
+  expect(judgeListItemNames(['NO:"Bil";US:"Car"'], where).status).toBe('pass');
+  expect(judgeListItemNames(['US:"Car"'], where).status).toBe('warn');
+  const plain = judgeListItemNames(['NO:"Bil";US:"Car"', 'Acme customer'], where);
+  expect(plain.status).toBe('fail');
+  expect(plain.message).toContain('one text for every language');
+  expect(judgeListItemNames(['NO:Bil;US:Car'], where).message).toContain('malformed');
 });

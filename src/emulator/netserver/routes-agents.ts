@@ -5,6 +5,7 @@ import { err } from './context.ts';
 import { defaultEntity } from './routes-entities.ts';
 
 let nextWebPanelId = 101;
+let nextListItemId = 5_000;
 
 /** `Agents/{b}/{c}` (also `Agent/...`), where `b` is the agent and `c` the method. */
 export function agentCall(
@@ -77,6 +78,17 @@ export function agentCall(
     const panel = { ...(json as Record<string, unknown>), WebPanelId: id };
     panels.set(id, panel);
     return { status: 200, body: panel };
+  }
+  if (agent === 'list' && fn === 'createdefaultlistitementity')
+    return {
+      status: 200,
+      body: { Id: 0, Name: null, Tooltip: null, Deleted: false, UdListDefinitionId: 0, Rank: 0 },
+    };
+  if (agent === 'list' && fn === 'savelistitementity') {
+    const item = (json as Record<string, unknown> | undefined)?.['ListItemEntity'];
+    if (!item || typeof item !== 'object') return err(400, 'Body must name a ListItemEntity', 'BadRequest');
+    const id = Number((item as Record<string, unknown>)['Id'] ?? 0);
+    return { status: 200, body: { ...(item as object), Id: id > 0 ? id : nextListItemId++ } };
   }
   if (agent === 'person' && fn === 'createdefaultpersonentity')
     return { status: 200, body: defaultEntity('Person') };

@@ -2,6 +2,7 @@
 import type { Reply } from './context.ts';
 import { err } from './context.ts';
 import type { TenantData } from './data.ts';
+import { safeJson } from '../http.ts';
 
 /** `List/{b}/Items` and `List/{b}/Items/{d}`. */
 export function listItems(data: TenantData, b: string, d: string | undefined): Reply {
@@ -12,6 +13,29 @@ export function listItems(data: TenantData, b: string, d: string | undefined): R
     return it ? { status: 200, body: it } : err(404, `List item ${d} not found`, 'NotFound');
   }
   return { status: 200, body: items };
+}
+
+let nextListItemId = 1_000;
+
+/**
+ * `POST List/{b}/Items`: a new list item, answered as NetServer answers it and recorded, not
+ * applied (like entity writes).
+ */
+export function createListItem(data: TenantData, b: string, body: Buffer): Reply {
+  if (!data.lists[b.toLowerCase()]) return err(404, `List ${b} not found`, 'NotFound');
+  const parsed = safeJson(body.toString('utf8'));
+  const item = parsed.ok ? parsed.value : undefined;
+  if (
+    !item ||
+    typeof item !== 'object' ||
+    Array.isArray(item) ||
+    typeof (item as { Name?: unknown }).Name !== 'string'
+  )
+    return err(400, 'The request body is not a list item with a Name', 'BadRequest');
+  return {
+    status: 201,
+    body: { Tooltip: '', Deleted: false, Rank: 0, ...(item as object), Id: nextListItemId++ },
+  };
 }
 
 /** `MDOList/{b}`. */

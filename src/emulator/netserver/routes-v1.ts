@@ -6,7 +6,7 @@ import { PRIVACY_SOURCES, type TenantData } from './data.ts';
 import { agentCall } from './routes-agents.ts';
 import { archiveSearch, collectionSearch } from './routes-archive.ts';
 import { defaultEntity, entityById } from './routes-entities.ts';
-import { listItems, mdoList } from './routes-lists.ts';
+import { createListItem, listItems, mdoList } from './routes-lists.ts';
 import { principal } from './routes-principal.ts';
 import { setConsent, writeEntity } from './routes-writes.ts';
 
@@ -87,6 +87,8 @@ export function api(
     return needGet() ?? collectionSearch(ns.myOrigin(), A, data, q);
   if (A === 'archive' && b !== undefined && segs.length === 3)
     return needGet() ?? archiveSearch(ns.myOrigin(), b, data, q);
+  if (A === 'list' && b !== undefined && c?.toLowerCase() === 'items' && method === 'POST' && d === undefined)
+    return createListItem(data, b, body);
   if (A === 'list' && b !== undefined && c?.toLowerCase() === 'items')
     return needGet() ?? listItems(data, b, d);
   if (A === 'mdolist' && b !== undefined && segs.length === 3) return needGet() ?? mdoList(data, b);
