@@ -43,6 +43,7 @@ export const KNOWN_DEFECTS = [
   'panel-unnamed',
   'panel-trusts-ctx',
   'uninstall-keeps-panels',
+  'list-item-one-language',
 ] as const;
 export type Defect = (typeof KNOWN_DEFECTS)[number];
 

@@ -153,6 +153,14 @@ export function createApp(
       ProgId: 'acme-web.contacts',
       OnCentral: true,
     });
+    // A category for the companies Acme Web follows, in the languages Acme Web ships.
+    // DEFECT list-item-one-language: "everyone reads English".
+    await tenantApi.send(session, 'POST', 'v1/List/category/Items', {
+      Name: config.defects.has('list-item-one-language')
+        ? 'Acme Web customer'
+        : 'US:"Acme Web customer";NO:"Acme Web-kunde";SE:"Acme Web-kund"',
+      Tooltip: 'Created by Acme Web',
+    });
     log('provision.ok', { ctx: session.user.ctx });
   }
 

@@ -14,6 +14,5 @@ export const KNOWN_GAPS: Readonly<Record<string, string>> = {
     'the List agent calls that give a web panel user-group visibility are not documented, so a created panel cannot be checked for them',
   'DATA-VISIBILITY-PRESERVE': 'private-data copy checks are not built yet',
   'GDPR-EMARKETING': 'mailing-consent checks are not built yet',
-  'LANG-MULTILINGUAL-LISTS': 'list-item name checks are not built yet',
   'OPS-SYSTEM-MESSAGES': 'system-message lifecycle checks are not built yet',
 };

@@ -23,7 +23,9 @@ import {
   judgeDefaultEntity,
   judgeMaintenance,
   judgeNoMix,
+  judgeListItemNames,
   judgePersonSource,
+  listItemNames,
   judgeProtectedWrites,
   judgeQueries,
   judgeRate,
@@ -67,6 +69,7 @@ const WRITE_RULES = [
   'DATA-ASSOCIATE-PERSON',
   'GDPR-PERSON-SOURCE',
   'AVAIL-MAINTENANCE',
+  'LANG-MULTILINGUAL-LISTS',
 ] as const;
 const RULES = [...TRAFFIC_RULES, ...WRITE_RULES] as const;
 /** The same, as the tags the rule coverage gate reads. */
@@ -76,6 +79,7 @@ const WRITE_TAGS = [
   '@DATA-ASSOCIATE-PERSON',
   '@GDPR-PERSON-SOURCE',
   '@AVAIL-MAINTENANCE',
+  '@LANG-MULTILINGUAL-LISTS',
 ];
 type JourneyRule = (typeof RULES)[number];
 
@@ -85,6 +89,7 @@ const WRITE_TITLES: Record<(typeof WRITE_RULES)[number], string> = {
   'DATA-ASSOCIATE-PERSON': "An associate's person is never moved to another company or deleted",
   'GDPR-PERSON-SOURCE': 'New persons get a privacy source (default "Other integration", API)',
   'AVAIL-MAINTENANCE': 'A maintenance window in the middle of the writes loses no data silently',
+  'LANG-MULTILINGUAL-LISTS': 'List items the app creates are multi-language (NO:"Bil";US:"Car")',
 };
 
 /** The maintenance window a journey's middle write meets: 503 for 3 s, `Retry-After: 2`. */
@@ -231,6 +236,7 @@ test.describe('journeys', () => {
           'DATA-ASSOCIATE-PERSON': title(WRITE_TITLES['DATA-ASSOCIATE-PERSON']),
           'GDPR-PERSON-SOURCE': title(WRITE_TITLES['GDPR-PERSON-SOURCE']),
           'AVAIL-MAINTENANCE': title(WRITE_TITLES['AVAIL-MAINTENANCE']),
+          'LANG-MULTILINGUAL-LISTS': title(WRITE_TITLES['LANG-MULTILINGUAL-LISTS']),
         };
         const errorAll = async (
           why: string,
@@ -266,6 +272,13 @@ test.describe('journeys', () => {
         const where = `journey "${j.name}"`;
         const controlText = await bodyText(session);
         const writes = requests.map((e) => ({ method: e.method, url: e.url, notes: e.notes }));
+        const exchanges = requests.map((e) => ({
+          method: e.method,
+          url: e.url,
+          body: e.requestBody,
+          status: e.status,
+          responseBody: e.responseBody,
+        }));
         const judged = {
           'API-DEFAULT-ENTITY': judgeDefaultEntity(writes, where),
           'DATA-OWNER-COMPANY': judgeProtectedWrites({
@@ -282,17 +295,8 @@ test.describe('journeys', () => {
             where,
             protectedWhat: "an associate's person record, its company or existence",
           }),
-          'GDPR-PERSON-SOURCE': judgePersonSource(
-            requests.map((e) => ({
-              method: e.method,
-              url: e.url,
-              body: e.requestBody,
-              status: e.status,
-              responseBody: e.responseBody,
-            })),
-            where,
-            PRIVACY_SOURCES,
-          ),
+          'GDPR-PERSON-SOURCE': judgePersonSource(exchanges, where, PRIVACY_SOURCES),
+          'LANG-MULTILINGUAL-LISTS': judgeListItemNames(listItemNames(exchanges), where),
           'AVAIL-MAINTENANCE': await maintenanceRun(
             j,
             preflight,

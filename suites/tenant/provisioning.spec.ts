@@ -4,7 +4,8 @@
  * this run is judged: its URL's template variables (WEBPANEL-URL-VARS), whether it hands the app
  * the user's ticket (TICKET-NOT-IN-URL), whether it names the app (WEBPANEL-DESCRIPTION), whether
  * the declared ones were all created by the app itself (PROV-AUTOMATIC), and whether its URL
- * shows tenant data to a browser with no session (API-WEBPANEL-BOUNDARY). Then the administrator uninstalls the app (config
+ * shows tenant data to a browser with no session (API-WEBPANEL-BOUNDARY); list items it created are
+ * checked for the multi-language format (LANG-MULTILINGUAL-LISTS). Then the administrator uninstalls the app (config
  * `app.provisioning.uninstall`) and none of its web panels may be left (PROV-UNINSTALL). The
  * uninstall changes the tenant for every check, so this one runs alone.
  */
@@ -15,7 +16,9 @@ import { waitFor } from '../../fixtures/preflight.ts';
 import { SEEDED_COMPANIES } from '../../src/emulator/netserver/data.ts';
 import {
   judgePanelDescriptions,
+  judgeListItemNames,
   judgePanelTickets,
+  listItemNames,
   judgePanelUrls,
   judgeProvisioned,
   judgeUninstalled,
@@ -24,6 +27,7 @@ import {
   webPanelsFrom,
   type Judgement,
   type WebPanel,
+  type WriteExchange,
 } from '../../src/judge/index.ts';
 
 const CHECKS = {
@@ -43,6 +47,10 @@ const CHECKS = {
     check: 'web-panel-usec',
     title: "No web panel URL carries the user's ticket (<usec>)",
   },
+  'LANG-MULTILINGUAL-LISTS': {
+    check: 'install-list-items',
+    title: 'List items the app creates are multi-language (NO:"Bil";US:"Car")',
+  },
   'API-WEBPANEL-BOUNDARY': {
     check: 'web-panel-without-session',
     title: 'A web panel shows no tenant data to a browser without a session',
@@ -56,18 +64,22 @@ type Rule = keyof typeof CHECKS;
 const RULES = Object.keys(CHECKS) as Rule[];
 const cannot = (why: string): Judgement => ({ status: 'error', message: `cannot judge: ${why}` });
 
-/** The app's web panels as its List agent calls in this run left them. */
-async function panels(preflight: Preflight): Promise<{ created: WebPanel[]; remaining: WebPanel[] }> {
-  const calls = (await preflight.appTenantRequests(0)).filter((e) => /\/agents?\/list\//i.test(e.path));
-  return webPanelsFrom(
-    calls.map((e) => ({
+/** The app's writes to lists and the List agent in this run, in order. */
+async function listWrites(preflight: Preflight): Promise<WriteExchange[]> {
+  return (await preflight.appTenantRequests(0))
+    .filter((e) => /\/(agents?\/)?list\//i.test(e.path) && e.method !== 'GET')
+    .map((e) => ({
       method: e.method,
       url: e.url,
       body: e.requestBody,
       status: e.status,
       responseBody: e.responseBody,
-    })),
-  );
+    }));
+}
+
+/** The app's web panels as its List agent calls in this run left them. */
+async function panels(preflight: Preflight): Promise<{ created: WebPanel[]; remaining: WebPanel[] }> {
+  return webPanelsFrom(await listWrites(preflight));
 }
 
 /**
@@ -140,6 +152,7 @@ test.describe('provisioning', { tag: GLOBAL_TAG }, () => {
         '@WEBPANEL-DESCRIPTION',
         '@API-WEBPANEL-BOUNDARY',
         '@TICKET-NOT-IN-URL',
+        '@LANG-MULTILINGUAL-LISTS',
         '@PROV-UNINSTALL',
       ],
     },
@@ -169,6 +182,10 @@ test.describe('provisioning', { tag: GLOBAL_TAG }, () => {
         }),
       );
       await report('TICKET-NOT-IN-URL', judgePanelTickets(installed.created));
+      await report(
+        'LANG-MULTILINGUAL-LISTS',
+        judgeListItemNames(listItemNames(await listWrites(preflight)), 'this run, the install included'),
+      );
       await report('API-WEBPANEL-BOUNDARY', await boundary(preflight, installed.remaining));
 
       const uninstall = preflight.config.app.provisioning?.uninstall;

@@ -175,7 +175,8 @@ export const PROVISIONING_RULES: readonly Rule[] = [
     severity: STANDARD_ONLY,
     appTypes: ALL_APPS,
     automation: 'automated',
-    check: 'Inspects the names of list items the app creates for the multi-language syntax.',
+    check:
+      'Reads the name of every list item the app writes (`POST v1/List/{list}/Items`, `PUT` on an item, the List agent\'s `SaveListItemEntity`) at install and in the journeys: a plain or malformed name fails, a single language warns, two or more (`NO:"Bil";US:"Car"`) pass.',
     remediation:
       'Name list items you provision with one entry per language, e.g. `US:"Car";NO:"Bil";SE:"Bil"`, so each user sees their own language. Include at least English (`US`/`GB`) alongside the Scandinavian languages.',
     docs: [DOC.stdChecklist, DOC.localization],
