@@ -34,8 +34,9 @@ export default defineConfig({
     // What users do with the app; run signed in, judged by the API traffic they cause.
     journeys: ['preflight/journeys'],
     signOut: { path: '/logout' },
-    // The install sets up a web panel; an administrator removes it again here.
+    // The install URL sets up a web panel; an administrator removes it again at uninstall.
     provisioning: {
+      install: { path: '/install' },
       webPanels: ['acme-web.contacts'],
       uninstall: { path: '/admin/uninstall', click: 'role=button[name="Uninstall Acme Web"]' },
     },

@@ -115,9 +115,6 @@ export function createApp(
     return value;
   };
   const sessions = new SessionStore({ insecureCookie: config.defects.has('insecure-cookie') });
-  /** Tenants this app has set itself up in (its web panel), by context identifier. */
-  const provisioned = new Set<string>();
-
   /** The app's own web panels in the tenant: those whose ProgId it gave them. */
   const ownPanels = async (session: Session) =>
     (
@@ -273,7 +270,7 @@ export function createApp(
         nonce: tx.nonce,
         ...(config.defects.has('implicit-flow') ? { accessToken: tokens.access_token } : {}),
       });
-      const session = sessions.create(res, {
+      sessions.create(res, {
         user: {
           sub: claims.sub,
           name: claims.email ?? claims.sub,
@@ -287,14 +284,6 @@ export function createApp(
         refreshToken: tokens.refresh_token,
       });
       log('signin.ok', { ctx: claims.ctx });
-      // The first administrator to sign in installs the app in the tenant (in the background).
-      if (claims.isAdministrator && !provisioned.has(claims.ctx)) {
-        provisioned.add(claims.ctx);
-        provision(session).catch((err: unknown) => {
-          provisioned.delete(claims.ctx);
-          log('provision.failed', { ctx: claims.ctx, error: err instanceof Error ? err.name : 'unknown' });
-        });
-      }
       res.redirect(302, tx.returnUrl);
     } catch (err) {
       const reason = err instanceof SignInError ? err.reason : 'Something went wrong while signing you in.';
@@ -598,6 +587,38 @@ export function createApp(
     }
   });
 
+  // Install (the App Store's install URL): an administrator sets Acme Web up in the tenant.
+  app.get('/install', async (req, res, next) => {
+    const session = sessions.get(req);
+    if (!session) {
+      res.redirect(302, `/login?returnUrl=${encodeURIComponent('/install')}`);
+      return;
+    }
+    if (!session.user.isAdministrator) {
+      errorPage(
+        res,
+        403,
+        'Administrators only',
+        'Only a SuperOffice administrator can install Acme Web.',
+        undefined,
+        config,
+      );
+      return;
+    }
+    try {
+      await provision(session);
+      render(
+        res,
+        session,
+        'Acme Web installed',
+        html`<h1>Acme Web is installed</h1>
+          <p>Company cards now have the Acme Web panel. <a href="/contacts">Contacts</a></p>`,
+      );
+    } catch (err) {
+      next(err);
+    }
+  });
+
   // Uninstall: an administrator removes what the install set up in the tenant.
   app.get('/admin/uninstall', (req, res) => {
     const session = sessions.get(req);
@@ -643,7 +664,6 @@ export function createApp(
             `v1/Agents/List/DeleteWebPanel?webPanelId=${Number(p.WebPanelId)}`,
             {},
           );
-      provisioned.delete(session.user.ctx);
       log('uninstall.ok', { ctx: session.user.ctx });
       render(res, session, 'Uninstalled', html`<h1>Acme Web was removed from SuperOffice</h1>`);
     } catch (err) {

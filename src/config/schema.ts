@@ -153,13 +153,15 @@ export const configSchema = z.strictObject({
       logFiles: z.array(z.string()).default([]),
       /**
        * What the app sets up in the tenant when an administrator installs it, and where it is
-       * removed again: `webPanels` names the web panels it creates (their name as administrators
-       * see it, or their ProgId);
+       * removed again: `install` is the app's install URL (where the App Store sends an
+       * administrator; without it, the administrator's sign-in is the install); `webPanels` names
+       * the web panels it creates (their name as administrators see it, or their ProgId);
        * `uninstall` is the page (and the button on it, if one must be pressed) where an
        * administrator uninstalls the app. Omitted: the app provisions nothing it declares.
        */
       provisioning: z
         .strictObject({
+          install: z.strictObject({ path }).optional(),
           webPanels: z.array(z.string().min(1)).max(50).default([]),
           uninstall: z.strictObject({ path, click: z.string().min(1).optional() }).optional(),
         })
@@ -209,12 +211,13 @@ export const configSchema = z.strictObject({
           path: ['search'],
           message: 'only for web apps, whose pages the harness types into',
         });
-      if (app.provisioning?.uninstall && app.type === 'native')
-        ctx.addIssue({
-          code: 'custom',
-          path: ['provisioning', 'uninstall'],
-          message: 'a page the harness opens; native apps have none (attest their uninstall instead)',
-        });
+      for (const key of ['install', 'uninstall'] as const)
+        if (app.provisioning?.[key] && app.type === 'native')
+          ctx.addIssue({
+            code: 'custom',
+            path: ['provisioning', key],
+            message: `a page the harness opens; native apps have none (attest their ${key} instead)`,
+          });
       if (app.type === 'native' && !('browserEnv' in app.signIn) && app.start === undefined) {
         ctx.addIssue({
           code: 'custom',

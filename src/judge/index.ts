@@ -1188,7 +1188,7 @@ export function webPanelsFrom(calls: readonly WriteExchange[]): {
 
 const noPanels = (what: string): Judgement => ({
   status: 'not-run',
-  message: `not run: the app created no web panel in this run (an administrator signed in, which installs it), so there are no ${what} to check; when the app has web panels, name them in app.provisioning.webPanels`,
+  message: `not run: the app created no web panel in this run (an administrator installed it), so there are no ${what} to check; when the app has web panels, name them in app.provisioning.webPanels and its install URL in app.provisioning.install`,
 });
 
 /** WEBPANEL-URL-VARS: every web panel URL carries `<uctx>` and `<usid>`, and never `<usec>`. */
@@ -1244,23 +1244,23 @@ export function judgeProvisioned(declared: readonly string[], created: readonly 
     return created.length
       ? {
           status: 'pass',
-          message: `the app created ${created.length} web panel(s) by itself when an administrator signed in (${created.map((p) => `"${p.name}"`).join(', ')}); name them in app.provisioning.webPanels so a missing one fails`,
+          message: `the app created ${created.length} web panel(s) by itself at install (${created.map((p) => `"${p.name}"`).join(', ')}); name them in app.provisioning.webPanels so a missing one fails`,
         }
       : {
           status: 'not-run',
           message:
-            'not run: app.provisioning.webPanels names nothing, and the app created no web panel when an administrator signed in; name what the app sets up at install to check it is created without manual steps',
+            'not run: app.provisioning.webPanels names nothing, and the app created no web panel at install; name what the app sets up (and its install URL, app.provisioning.install) to check it is created without manual steps',
         };
   const names = new Set(created.flatMap((p) => [p.name, p.progId]));
   const missing = declared.filter((d) => !names.has(d));
   if (missing.length)
     return {
       status: 'fail',
-      message: `after an administrator's sign-in (the install) the app had not created ${missing.map((m) => `"${m}"`).join(', ')} of the declared web panels: create everything the app needs at install, so no administrator has to set it up by hand`,
+      message: `after the install the app had not created ${missing.map((m) => `"${m}"`).join(', ')} of the declared web panels: create everything the app needs at install, so no administrator has to set it up by hand`,
     };
   return {
     status: 'pass',
-    message: `the app created all ${declared.length} declared web panel(s) itself when an administrator signed in`,
+    message: `the app created all ${declared.length} declared web panel(s) itself at install`,
   };
 }
 

@@ -136,7 +136,8 @@ const bodyText = (session: FlowSession) =>
  * AVAIL-MAINTENANCE: the journey again, in a new session whose middle write (of `writes` in the
  * undisturbed run) opens a maintenance window. Once the window has opened and the page tells of
  * a failure, the harness stops waiting for the journey (it waits for a success it will not see);
- * either way it gives the app the window and two Retry-After periods to write again.
+ * when the user was not told, it gives the app the window and two Retry-After periods to write
+ * again.
  */
 async function maintenanceRun(
   j: Journey,
@@ -167,17 +168,17 @@ async function maintenanceRun(
     return session.flow.exchanges().find((e) => e.notes.includes(MAINTENANCE_NOTE));
   };
   let failed: string | undefined;
-  const run = runJourney(j, preflight, session).then((e) => {
+  let finished = false;
+  void runJourney(j, preflight, session).then((e) => {
     failed = e;
-    return true;
+    finished = true;
   });
-  const told = waitFor(
-    async () => !!(await opened()) && failureLines(await bodyText(session), controlText).length > 0,
-    60_000,
-  );
-  await Promise.race([run, told]);
+  const toldUser = async () => failureLines(await bodyText(session), controlText).length > 0;
+  await waitFor(async () => finished || (!!(await opened()) && (await toldUser())), 60_000);
+  // A retry needs the window to pass: when the user was not told, give the app the window and
+  // two Retry-After periods to write again.
   const window = await opened();
-  if (window) {
+  if (window && !(await toldUser())) {
     const rest = Date.parse(window.time) + WINDOW_MS + 2 * RETRY_AFTER_S * 1000 - Date.now();
     if (rest > 0) await new Promise((r) => setTimeout(r, rest));
   }

@@ -1,6 +1,7 @@
 /**
  * What the app sets up in the tenant when an administrator installs it, and removes when they
- * uninstall it. An administrator signs in (the install), and every web panel the app has saved in
+ * uninstall it. An administrator signs in and opens the app's install URL (config
+ * `app.provisioning.install`; without it the sign-in is the install), and every web panel the app has saved in
  * this run is judged: its URL's template variables (WEBPANEL-URL-VARS), whether it hands the app
  * the user's ticket (TICKET-NOT-IN-URL), whether it names the app (WEBPANEL-DESCRIPTION), whether
  * the declared ones were all created by the app itself (PROV-AUTOMATIC), and whether its URL
@@ -164,8 +165,20 @@ test.describe('provisioning', { tag: GLOBAL_TAG }, () => {
           await cannotJudge(preflight, rule, CHECKS[rule].check, CHECKS[rule].title, session);
         return;
       }
-      // The install: the administrator's sign-in; the app may set up in the background.
+      // The install: the app's install URL in the administrator's browser, or else their sign-in
+      // itself; the app may set up in the background.
       const declared = preflight.config.app.provisioning?.webPanels ?? [];
+      const install = preflight.config.app.provisioning?.install;
+      if (install) {
+        const res = await session.page
+          .goto(preflight.appUrl(install.path), { timeout: 15_000 })
+          .catch(() => null);
+        if (!res || res.status() >= 400) {
+          const why = `the install URL ${install.path} ${res ? `answered HTTP ${res.status()}` : 'did not answer within 15 s'}`;
+          for (const rule of RULES) await report(rule, cannot(why));
+          return;
+        }
+      }
       await preflight.settle(session.page, session.flow);
       await waitFor(async () => {
         const names = new Set((await panels(preflight)).created.flatMap((p) => [p.name, p.progId]));

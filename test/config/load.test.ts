@@ -158,6 +158,7 @@ test('journeys: web and server-to-server apps may name them, native apps may not
 
 test('provisioning: web panels by name or ProgId, and an uninstall page for apps with pages', async () => {
   const provisioning = {
+    install: { path: '/install' },
     webPanels: ['acme.contacts'],
     uninstall: { path: '/admin/uninstall', click: 'text=Uninstall' },
   };
@@ -176,6 +177,7 @@ test('provisioning: web panels by name or ProgId, and an uninstall page for apps
     },
   });
   expect(native.join('\n')).toMatch(/native apps have none.* → at app\.provisioning\.uninstall/);
+  expect(native.join('\n')).toMatch(/attest their install.* → at app\.provisioning\.install/);
   const bad = await problems({ app: { ...base.app, provisioning: { uninstall: { click: 'x' } } } });
   expect(bad.join('\n')).toMatch(/→ at app\.provisioning\.uninstall\.path/);
 });

@@ -16,6 +16,7 @@ import {
 } from './support.ts';
 import type { RunningApp, TestEmulator } from './support.ts';
 import type { IdTokenScenario } from '../../src/emulator/index.ts';
+import { listItemNames, webPanelsFrom } from '../../src/judge/index.ts';
 
 // The browser trusts the emulator's TLS certificates the way the harness's browser does.
 test.use({ ignoreHTTPSErrors: true });
@@ -198,4 +199,42 @@ test('refreshes once on 401, waits out a short 429, shows busy and unavailable p
   await signIn(page, suspended, `${app.url}/login?returnUrl=%2Fcontacts`);
   await expect(page.getByText('Your SuperOffice tenant is unavailable (Suspended)')).toBeVisible();
   expect(apiCalls(suspended)).toHaveLength(0);
+});
+
+test('the install URL sets up a named web panel and a multi-language category; uninstall removes the panel', async ({
+  page,
+  context,
+}) => {
+  const { emulator } = emu;
+  const writes = () =>
+    emulator.recorder
+      .all()
+      .filter((e) => e.origin === 'tenant' && e.method === 'POST')
+      .map((e) => ({
+        method: e.method,
+        url: e.url,
+        body: e.requestBody,
+        status: e.status,
+        responseBody: e.responseBody,
+      }));
+  const flow = await newFlow(context, emulator);
+  await signIn(page, flow, `${app.url}/login?returnUrl=%2Finstall`);
+  await expect(page.locator('main h1')).toHaveText('Acme Web is installed');
+  const installed = webPanelsFrom(writes()).remaining;
+  expect(installed.map((p) => p.progId)).toEqual(['acme-web.contacts']);
+  expect(installed[0]?.url).toBe(`${app.url}/panel?ctx=<uctx>&usid=<usid>`);
+  expect(installed[0]?.name).toContain('Acme Web');
+  expect(listItemNames(writes())).toEqual(['US:"Acme Web customer";NO:"Acme Web-kunde";SE:"Acme Web-kund"']);
+  // Installing again keeps the one panel.
+  await page.goto(`${app.url}/install`);
+  expect(webPanelsFrom(writes()).remaining).toHaveLength(1);
+  // Without a session the panel asks for a sign-in and shows nothing.
+  const panel = await fetch(`${app.url}/panel?ctx=Cust12345&usid=5`, { redirect: 'manual' });
+  expect(panel.status).toBe(302);
+  expect(panel.headers.get('location')).toMatch(/^\/login\?returnUrl=/);
+
+  await page.goto(`${app.url}/admin/uninstall`);
+  await page.getByRole('button', { name: 'Uninstall Acme Web' }).click();
+  await expect(page.locator('main h1')).toHaveText('Acme Web was removed from SuperOffice');
+  expect(webPanelsFrom(writes()).remaining).toEqual([]);
 });

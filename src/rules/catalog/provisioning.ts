@@ -15,7 +15,7 @@ export const PROVISIONING_RULES: readonly Rule[] = [
     appTypes: ALL_APPS,
     automation: 'partial',
     check:
-      "After an administrator's sign-in (the install), every web panel named in `app.provisioning.webPanels` must have been created by the app itself (List agent `SaveWebPanel`), with no further action. Other kinds of metadata (user-defined fields, lists, buttons) are an attestation.",
+      "After an administrator has signed in and opened the app's install URL (`app.provisioning.install`; without it the sign-in is the install), every web panel named in `app.provisioning.webPanels` must have been created by the app itself (List agent `SaveWebPanel`), with no further action. Other kinds of metadata (user-defined fields, lists, buttons) are an attestation.",
     remediation:
       'Run provisioning right after the first successful consent callback: create web panels, UDFs, lists and buttons through the API with the system user, and make it idempotent (look items up by ProgId or name before creating). Report provisioning failures to the admin instead of leaving a half-configured tenant.',
     docs: [DOC.stdChecklist, DOC.provisioning, DOC.technical],
