@@ -587,24 +587,30 @@ export function createApp(
     }
   });
 
-  // Install (the App Store's install URL): an administrator sets Acme Web up in the tenant.
-  app.get('/install', async (req, res, next) => {
+  /**
+   * The administrator's session for an install or uninstall page; anyone else is sent to sign in
+   * or told the page is for administrators (undefined: answered already).
+   */
+  const administrator = (req: Request, res: Response, path: string, what: string): Session | undefined => {
     const session = sessions.get(req);
-    if (!session) {
-      res.redirect(302, `/login?returnUrl=${encodeURIComponent('/install')}`);
-      return;
-    }
-    if (!session.user.isAdministrator) {
+    if (!session) res.redirect(302, `/login?returnUrl=${encodeURIComponent(path)}`);
+    else if (!session.user.isAdministrator)
       errorPage(
         res,
         403,
         'Administrators only',
-        'Only a SuperOffice administrator can install Acme Web.',
+        `Only a SuperOffice administrator can ${what} Acme Web.`,
         undefined,
         config,
       );
-      return;
-    }
+    else return session;
+    return undefined;
+  };
+
+  // Install (the App Store's install URL): an administrator sets Acme Web up in the tenant.
+  app.get('/install', async (req, res, next) => {
+    const session = administrator(req, res, '/install', 'install');
+    if (!session) return;
     try {
       await provision(session);
       render(
@@ -621,22 +627,8 @@ export function createApp(
 
   // Uninstall: an administrator removes what the install set up in the tenant.
   app.get('/admin/uninstall', (req, res) => {
-    const session = sessions.get(req);
-    if (!session) {
-      res.redirect(302, `/login?returnUrl=${encodeURIComponent('/admin/uninstall')}`);
-      return;
-    }
-    if (!session.user.isAdministrator) {
-      errorPage(
-        res,
-        403,
-        'Administrators only',
-        'Only a SuperOffice administrator can uninstall Acme Web.',
-        undefined,
-        config,
-      );
-      return;
-    }
+    const session = administrator(req, res, '/admin/uninstall', 'uninstall');
+    if (!session) return;
     render(
       res,
       session,

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
 import type { ResolvedConfig } from '../../src/config/schema.ts';
 import { readManifest } from '../../fixtures/harness.ts';
+import { writeExchange } from '../../fixtures/jobs.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { loadJourneys, type Journey } from '../../fixtures/journey.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
@@ -273,13 +274,7 @@ test.describe('journeys', () => {
         const where = `journey "${j.name}"`;
         const controlText = await bodyText(session);
         const writes = requests.map((e) => ({ method: e.method, url: e.url, notes: e.notes }));
-        const exchanges = requests.map((e) => ({
-          method: e.method,
-          url: e.url,
-          body: e.requestBody,
-          status: e.status,
-          responseBody: e.responseBody,
-        }));
+        const exchanges = requests.map(writeExchange);
         const judged = {
           'API-DEFAULT-ENTITY': judgeDefaultEntity(writes, where),
           'DATA-OWNER-COMPANY': judgeProtectedWrites({

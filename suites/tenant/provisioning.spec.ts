@@ -12,7 +12,7 @@
  */
 import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
-import { cannotJudge, signedIn } from '../../fixtures/jobs.ts';
+import { cannotJudge, signedIn, writeExchange } from '../../fixtures/jobs.ts';
 import { waitFor } from '../../fixtures/preflight.ts';
 import { SEEDED_COMPANIES } from '../../src/emulator/netserver/data.ts';
 import {
@@ -69,13 +69,7 @@ const cannot = (why: string): Judgement => ({ status: 'error', message: `cannot 
 async function listWrites(preflight: Preflight): Promise<WriteExchange[]> {
   return (await preflight.appTenantRequests(0))
     .filter((e) => /\/(agents?\/)?list\//i.test(e.path) && e.method !== 'GET')
-    .map((e) => ({
-      method: e.method,
-      url: e.url,
-      body: e.requestBody,
-      status: e.status,
-      responseBody: e.responseBody,
-    }));
+    .map(writeExchange);
 }
 
 /** The app's web panels as its List agent calls in this run left them. */

@@ -17,6 +17,7 @@ import {
 import type { RunningApp, TestEmulator } from './support.ts';
 import type { IdTokenScenario } from '../../src/emulator/index.ts';
 import { listItemNames, webPanelsFrom } from '../../src/judge/index.ts';
+import { writeExchange } from '../../fixtures/jobs.ts';
 
 // The browser trusts the emulator's TLS certificates the way the harness's browser does.
 test.use({ ignoreHTTPSErrors: true });
@@ -210,13 +211,7 @@ test('the install URL sets up a named web panel and a multi-language category; u
     emulator.recorder
       .all()
       .filter((e) => e.origin === 'tenant' && e.method === 'POST')
-      .map((e) => ({
-        method: e.method,
-        url: e.url,
-        body: e.requestBody,
-        status: e.status,
-        responseBody: e.responseBody,
-      }));
+      .map(writeExchange);
   const flow = await newFlow(context, emulator);
   await signIn(page, flow, `${app.url}/login?returnUrl=%2Finstall`);
   await expect(page.locator('main h1')).toHaveText('Acme Web is installed');
