@@ -4,7 +4,8 @@
  * rule is neither covered by a suite nor listed here, or listed here although a suite covers it.
  */
 export const KNOWN_GAPS: Readonly<Record<string, string>> = {
-  'AUTH-REAPPROVAL': 'needs an emulated NeedsReapproval (AuthorizeErrorCode 5) flow; not built yet',
+  'AUTH-REAPPROVAL':
+    'SuperOffice documents NeedsReapproval (AuthorizeErrorCode 5) but not how SuperID and PartnerSystemUser present it to an app (an error page, a redirect with an error, a failed grant), so an emulation would be a guess that could fail a correct app',
   'AUTH-IFRAME-POPUP': "needs the app's web-panel URL hosted in an iframe; not built yet",
   'SECRET-PER-ENV': 'needs two emulated environments in one run; not built yet',
   'SECRET-ROTATION-READY':
