@@ -55,37 +55,31 @@ test('every problem is named with its path', async () => {
   expect(text).toMatch(/Cust12345 → at superoffice\.tenant/);
 });
 
+/** A native app's smallest valid config. */
+const NATIVE_APP = {
+  name: 'CLI',
+  type: 'native',
+  signIn: { browserEnv: true },
+  start: { command: 'node cli.js' },
+  redirectUris: ['^http://127\\.0\\.0\\.1:\\d+/$'],
+};
+
 test('web apps need baseURL and a session probe; native apps need neither', async () => {
   const { baseURL: _b, session: _s, ...rest } = base.app;
   const p = await problems({ app: rest });
   expect(p.join('\n')).toMatch(/required for web and server-to-server apps → at app\.baseURL/);
   expect(p.join('\n')).toMatch(/→ at app\.session/);
-  const native = await problems({
-    app: {
-      name: 'CLI',
-      type: 'native',
-      signIn: { browserEnv: true },
-      start: { command: 'node cli.js' },
-      redirectUris: ['^http://127\\.0\\.0\\.1:\\d+/$'],
-    },
-  });
+  const native = await problems({ app: NATIVE_APP });
   expect(native).toEqual([]);
 });
 
 test('an API action is a page for web apps and a command for native apps; search inputs are for web apps', async () => {
-  const nativeApp = {
-    name: 'CLI',
-    type: 'native',
-    signIn: { browserEnv: true },
-    start: { command: 'node cli.js' },
-    redirectUris: ['^http://127\\.0\\.0\\.1:\\d+/$'],
-  };
   const web = await problems({ app: { ...base.app, apiAction: { command: 'x' } } });
   expect(web.join('\n')).toMatch(/a command is for native apps.* → at app\.apiAction/);
-  const nativePath = await problems({ app: { ...nativeApp, apiAction: { path: '/x' } } });
+  const nativePath = await problems({ app: { ...NATIVE_APP, apiAction: { path: '/x' } } });
   expect(nativePath.join('\n')).toMatch(/native apps name a command.* → at app\.apiAction/);
   const search = [{ path: '/contacts', input: '#q' }];
-  const nativeSearch = await problems({ app: { ...nativeApp, search } });
+  const nativeSearch = await problems({ app: { ...NATIVE_APP, search } });
   expect(nativeSearch.join('\n')).toMatch(/only for web apps.* → at app\.search/);
   const badSearch = await problems({ app: { ...base.app, search: [{ path: '/contacts' }] } });
   expect(badSearch.join('\n')).toMatch(/expected string.* → at app\.search\[0\]\.input/);
@@ -95,7 +89,7 @@ test('an API action is a page for web apps and a command for native apps; search
   expect(webStore.join('\n')).toMatch(/only for native apps → at app\.tokenStore/);
   const config = await loadConfig(
     write({
-      app: { ...nativeApp, apiAction: { command: 'node cli.js sync' }, tokenStore: '.config/a.json' },
+      app: { ...NATIVE_APP, apiAction: { command: 'node cli.js sync' }, tokenStore: '.config/a.json' },
     }),
     { appPort: 1 },
   );
@@ -166,16 +160,7 @@ test('provisioning: web panels by name or ProgId, and an uninstall page for apps
   expect(web.app.provisioning).toEqual(provisioning);
   const defaults = await loadConfig(write({ app: { ...base.app, provisioning: {} } }), { appPort: 1 });
   expect(defaults.app.provisioning).toEqual({ webPanels: [] });
-  const native = await problems({
-    app: {
-      name: 'CLI',
-      type: 'native',
-      signIn: { browserEnv: true },
-      start: { command: 'node cli.js' },
-      redirectUris: ['^http://127\\.0\\.0\\.1:\\d+/$'],
-      provisioning,
-    },
-  });
+  const native = await problems({ app: { ...NATIVE_APP, provisioning } });
   expect(native.join('\n')).toMatch(/native apps have none.* → at app\.provisioning\.uninstall/);
   expect(native.join('\n')).toMatch(/attest their install.* → at app\.provisioning\.install/);
   const bad = await problems({ app: { ...base.app, provisioning: { uninstall: { click: 'x' } } } });

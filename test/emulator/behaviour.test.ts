@@ -112,6 +112,13 @@ async function systemTicket(idToken: string): Promise<string> {
   return decodeJwt(r.json.Token)[`${SO}ticket`] as string;
 }
 
+/** A JSON request body for {@link api} (POST unless `method` says otherwise). */
+const json = (body: unknown, method = 'POST') => ({
+  method,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
 const api = (
   path: string,
   token: string,
@@ -550,11 +557,6 @@ test('native app: public client, PKCE recorded (not enforced), loopback redirect
 test('NetServer writes: answered and recorded, not applied; the owner company and associates are noted', async () => {
   const { tokens } = await signIn();
   const t = tokens.access_token;
-  const json = (body: unknown) => ({
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
   const created = await api('v1/Contact', t, json({ Name: 'Fjordlys AS' }));
   expect(created.status).toBe(201);
   expect(created.json).toMatchObject({ Name: 'Fjordlys AS', ContactId: expect.any(Number) });
@@ -613,11 +615,7 @@ test("Sentry: hidden companies and denied reads for a user's token; the system u
   // The principal and lists stay readable; writes are denied like reads.
   expect((await api('v1/User/currentPrincipal', d)).status).toBe(200);
   expect((await api('v1/List/category/Items', d)).status).toBe(200);
-  const write = await api('v1/Contact', d, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: '{"Name":"x"}',
-  });
+  const write = await api('v1/Contact', d, json({ Name: 'x' }));
   expect(write.status).toBe(403);
 
   // The system user is not restricted, whichever flow its system token came from.
@@ -636,11 +634,11 @@ test('consent API: PUT Person/{id}/Consent/{purpose} takes a listed source and a
   const t = (await signIn()).tokens.access_token;
   const sources = await api('v1/List/ConsentSource/Items', t);
   expect(sources.json.map((s: { Name: string }) => s.Name)).toContain('Other integration');
-  const created = await api('v1/Person', t, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ Firstname: 'Kari', Lastname: 'Nordmann', Contact: { ContactId: 2 } }),
-  });
+  const created = await api(
+    'v1/Person',
+    t,
+    json({ Firstname: 'Kari', Lastname: 'Nordmann', Contact: { ContactId: 2 } }),
+  );
   const id = created.json.PersonId as number;
   const consent = (path: string, method = 'PUT') => api(path, t, { method });
   expect((await consent(`v1/Person/${id}/Consent/STORE?source=API&legalBase=61F`)).status).toBe(204);
@@ -658,11 +656,7 @@ test('maintenance window: opened by the write after N, refuses writes (not reads
   });
   const t = tokens.access_token;
   const patch = (id: number) =>
-    api(`v1/Contact/${id}`, t, {
-      method: 'PATCH',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify([{ op: 'replace', path: '/Department', value: 'x' }]),
-    });
+    api(`v1/Contact/${id}`, t, json([{ op: 'replace', path: '/Department', value: 'x' }], 'PATCH'));
   expect((await patch(2)).status).toBe(200);
   const refused = await patch(3);
   expect(refused.status).toBe(503);
@@ -677,11 +671,7 @@ test('maintenance window: opened by the write after N, refuses writes (not reads
 test('web panels: SaveWebPanel numbers and keeps them, GetAppWebPanels lists them, deletes remove them', async () => {
   const t = (await signIn()).tokens.access_token;
   const call = (fn: string, body: unknown = {}, query = '') =>
-    api(`v1/Agents/List/${fn}${query}`, t, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+    api(`v1/Agents/List/${fn}${query}`, t, json(body));
   const a = (await call('SaveWebPanel', { WebPanelId: 0, Name: 'A', Url: 'https://x/?c=<uctx>' })).json;
   const b = (await call('SaveWebPanel', { WebPanelId: 0, Name: 'B' })).json;
   expect(b.WebPanelId).toBeGreaterThan(a.WebPanelId);
@@ -696,11 +686,6 @@ test('web panels: SaveWebPanel numbers and keeps them, GetAppWebPanels lists the
 
 test('list items: POST List/{list}/Items and SaveListItemEntity answer with an id; not applied', async () => {
   const t = (await signIn()).tokens.access_token;
-  const json = (body: unknown) => ({
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
   const created = await api('v1/List/category/Items', t, json({ Name: 'NO:"Kunde";US:"Customer"' }));
   expect(created.status).toBe(201);
   expect(created.json).toMatchObject({ Name: 'NO:"Kunde";US:"Customer"', Id: expect.any(Number) });
