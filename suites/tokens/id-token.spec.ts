@@ -4,7 +4,6 @@
  * an unusual but legal shape) must complete.
  */
 import { test, mapLimit } from '../../fixtures/index.ts';
-import type { FlowSession, Preflight } from '../../fixtures/index.ts';
 import { waitFor } from '../../fixtures/preflight.ts';
 import type { Exchange, IdTokenScenario } from '../../src/emulator/types.ts';
 import { judgeAccept, type AcceptCase } from './accept.ts';
@@ -122,22 +121,6 @@ function tenantConfusion(exchanges: Exchange[]): { ineffective?: string } {
       };
 }
 
-/**
- * Whether the app redeemed this flow's code (or was sent its tokens by an implicit flow), waiting
- * a bounded moment for a redemption still on its way.
- */
-async function redeemedCode(preflight: Preflight, session: FlowSession): Promise<boolean> {
-  const seen = () =>
-    preflight.tokenRedemptions(session).some((e) => e.status === 200) ||
-    session.flow
-      .exchanges()
-      .some((e) => e.endpoint === 'authorize' && /token/.test(e.query['response_type'] ?? ''));
-  return waitFor(async () => {
-    await preflight.emulator.sync();
-    return seen();
-  }, 3_000);
-}
-
 /** Concurrent forged sign-ins per rule: each flow is bound to its own browser context. */
 const CONCURRENCY = 6;
 
@@ -171,7 +154,13 @@ test.describe('id_token validation', () => {
             return { session, signIn: await preflight.signIn(session) };
           };
           let { session, signIn } = await attempt();
-          if (signIn.outcome === 'returned' && !(await redeemedCode(preflight, session))) {
+          // A redemption may still be on its way: wait a bounded moment for it.
+          const redeemed = () =>
+            waitFor(async () => {
+              await preflight.emulator.sync();
+              return preflight.codeRedeemed(session);
+            }, 3_000);
+          if (signIn.outcome === 'returned' && !(await redeemed())) {
             // The app answered the callback without redeeming the code: seen on a loaded machine
             // with an app behind the impersonation proxy. One more sign-in before judging; an
             // app that never redeems stays an error.
