@@ -44,6 +44,7 @@ export const KNOWN_DEFECTS = [
   'panel-trusts-ctx',
   'uninstall-keeps-panels',
   'list-item-one-language',
+  'copy-drops-visibility',
 ] as const;
 export type Defect = (typeof KNOWN_DEFECTS)[number];
 

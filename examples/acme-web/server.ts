@@ -31,18 +31,23 @@ interface PersonRow {
   contactId?: number | string;
 }
 
+interface DocumentRow {
+  documentId?: number;
+  name?: string;
+  visibleFor?: string;
+}
 interface ContactRow {
   name?: string;
   Name?: string;
   contactId?: number | string;
 }
 
-/** Contact search as the list page runs it: primary-key order, a page of 10, only the fields shown. */
 /** How long the current principal is reused before it is fetched again. */
 const PRINCIPAL_TTL_MS = 10 * 60_000;
 
 /** Searches start at this many typed characters (SuperOffice's certification asks for 3). */
 const MIN_SEARCH_LENGTH = 3;
+/** Contact search as the list page runs it: primary-key order, a page of 10, only the fields shown. */
 export const CONTACT_SEARCH = 'v1/Contact?$select=contactId,name&$orderby=contactId&$top=10';
 
 /** The companies of a contact search as the options of a company select. */
@@ -788,6 +793,114 @@ export function createApp(
       ]);
       log('person.moved', { ctx: session.user.ctx, personId, contactId });
       res.redirect(303, '/contacts');
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // Documents of a company, and "Copy to" another company (a proposal reused for a sister
+  // company, say). A copy is who-may-see-it too: private stays private, the group's stays the group's.
+  app.get('/documents', async (req, res, next) => {
+    const session = sessions.get(req);
+    if (!session) {
+      res.redirect(302, `/login?returnUrl=${encodeURIComponent(req.originalUrl)}`);
+      return;
+    }
+    try {
+      const companies = (await tenantApi.get<{ value?: ContactRow[] }>(session, CONTACT_SEARCH)).value ?? [];
+      const asked = Number(req.query['contactId']);
+      // The tenant's own company (the first) holds no customer documents: start at the next one.
+      const contactId = asked > 0 ? asked : Number(companies[1]?.contactId ?? companies[0]?.contactId ?? 0);
+      const docs =
+        (
+          await tenantApi.get<{ value?: DocumentRow[] }>(
+            session,
+            `v1/Document?$select=documentId,name,visibleFor&$filter=contactId eq ${contactId}&$orderby=documentId&$top=20`,
+          )
+        ).value ?? [];
+      const others = companies.filter((c) => Number(c.contactId) !== contactId);
+      const copied = typeof req.query['copied'] === 'string' ? req.query['copied'] : '';
+      render(
+        res,
+        session,
+        'Documents',
+        html`<h1>Documents</h1>
+          ${copied ? html`<p role="status">Copied "${copied}".</p>` : ''}
+          <form method="get" action="/documents">
+            <label
+              >Company
+              <select name="contactId">
+                ${companies.map(
+                  (c) =>
+                    html`<option
+                      value="${Number(c.contactId)}"
+                      ${Number(c.contactId) === contactId ? html`selected` : ''}
+                    >
+                      ${String(c.name ?? c.Name ?? '')}
+                    </option>`,
+                )}
+              </select></label
+            >
+            <button type="submit">Show</button>
+          </form>
+          <ul id="documents">
+            ${docs.map(
+              (d) =>
+                html`<li>
+                  <strong>${String(d.name ?? '')}</strong>
+                  <small>(visible to ${String(d.visibleFor ?? '')})</small>
+                  <form method="post" action="/documents/copy">
+                    <input type="hidden" name="documentId" value="${Number(d.documentId)}" />
+                    <label
+                      >Copy to
+                      <select name="contactId">
+                        ${companyOptions(others)}
+                      </select></label
+                    >
+                    <button type="submit">Copy</button>
+                  </form>
+                </li>`,
+            )}
+          </ul>
+          <p><a href="/contacts">Contacts</a></p>`,
+      );
+    } catch (err) {
+      next(err);
+    }
+  });
+  app.post('/documents/copy', form, async (req, res, next) => {
+    const session = sessions.get(req);
+    if (!session) {
+      res.redirect(303, '/login?returnUrl=%2Fdocuments');
+      return;
+    }
+    const body = req.body as Record<string, unknown>;
+    const documentId = Number(body['documentId']);
+    const contactId = Number(body['contactId']);
+    if (!(documentId > 0) || !(contactId > 0)) {
+      errorPage(res, 400, 'Cannot copy', 'Choose a document and a company.', undefined, config);
+      return;
+    }
+    try {
+      const original = await tenantApi.get<Record<string, unknown>>(session, `v1/Document/${documentId}`);
+      const entity = await tenantApi.get<Record<string, unknown>>(session, 'v1/Document/default');
+      const copy: Record<string, unknown> = {
+        ...entity,
+        Header: original['Header'],
+        Name: original['Name'],
+        Description: original['Description'],
+        DocumentTemplate: original['DocumentTemplate'],
+        Associate: original['Associate'],
+        Contact: { ContactId: contactId },
+        // DEFECT copy-drops-visibility: only "the content" is copied, so the copy is public.
+        ...(config.defects.has('copy-drops-visibility') ? {} : { VisibleFor: original['VisibleFor'] }),
+      };
+      await tenantApi.send(session, 'POST', 'v1/Document', copy);
+      log('document.copied', { ctx: session.user.ctx, documentId, contactId });
+      res.redirect(
+        303,
+        `/documents?contactId=${contactId}&copied=${encodeURIComponent(String(original['Header'] ?? ''))}`,
+      );
     } catch (err) {
       next(err);
     }

@@ -1361,3 +1361,111 @@ export function judgeListItemNames(names: readonly string[], where: string): Jud
     message: `${names.length} list item name(s) written in ${where}, each in the multi-language format (${[...new Set(names.flatMap((n) => multiLanguageParts(n)!))].join(', ')})`,
   };
 }
+
+/** A seeded document only some users may see (DATA-VISIBILITY-PRESERVE). */
+export interface RestrictedDocument {
+  id: number;
+  header: string;
+  /** Who may see it, as the report says it: "one user (Associate)", "the Sales group (Group)". */
+  visibleTo: string;
+}
+
+/**
+ * Whether a `VisibleFor` keeps a record restricted: `restricted` when every entry limits it to an
+ * associate or a group, `public` when it is missing, empty or has an `All` entry (NetServer then
+ * shows the record to everyone), `unknown` for values this judge does not know.
+ */
+export function visibilityOf(visibleFor: unknown): 'restricted' | 'public' | 'unknown' {
+  if (!Array.isArray(visibleFor) || visibleFor.length === 0) return 'public';
+  const kinds = visibleFor.map((v) => {
+    const k = member(v, 'Visibility');
+    return typeof k === 'string' ? k.trim().toLowerCase() : undefined;
+  });
+  if (kinds.includes('all')) return 'public';
+  return kinds.every((k) => k === 'associate' || k === 'group') ? 'restricted' : 'unknown';
+}
+
+/** The `VisibleFor` a document update sets: an object's member or a JSON Patch operation's value. */
+function visibleForSet(body: unknown): { set: boolean; value: unknown } {
+  if (Array.isArray(body)) {
+    const op = body.find(
+      (o) =>
+        /^\/?visiblefor$/i.test(String(member(o, 'path') ?? '')) &&
+        /^(replace|add|remove)$/i.test(String(member(o, 'op') ?? '')),
+    );
+    if (!op) return { set: false, value: undefined };
+    return { set: true, value: /remove/i.test(String(member(op, 'op'))) ? [] : member(op, 'value') };
+  }
+  if (body && typeof body === 'object' && Object.keys(body).some((k) => k.toLowerCase() === 'visiblefor'))
+    return { set: true, value: member(body, 'VisibleFor') };
+  return { set: false, value: undefined };
+}
+
+/**
+ * DATA-VISIBILITY-PRESERVE: a document the app creates from a restricted seeded one (its `Header`
+ * contains the original's, as "Copy of ..." does) must stay restricted, and an update of a
+ * restricted document must not make it public. No copy of a restricted document is not run:
+ * copying public documents or writing new ones shows nothing about restrictions.
+ */
+export function judgeVisibilityPreserved(
+  requests: readonly WriteExchange[],
+  restricted: readonly RestrictedDocument[],
+  where: string,
+): Judgement {
+  const byHeader = [...restricted].sort((a, b) => b.header.length - a.header.length);
+  const findings: string[] = [];
+  const unsure: string[] = [];
+  let judged = 0;
+  for (const r of requests) {
+    if (r.status >= 300) continue;
+    const method = r.method.toUpperCase();
+    const path = apiPathOf(r);
+    const body = parsed(r.body);
+    if (method === 'POST' && /^v1\/document\/?$/i.test(path)) {
+      const header = String(member(body, 'Header') ?? '').toLowerCase();
+      const source = header ? byHeader.find((d) => header.includes(d.header.toLowerCase())) : undefined;
+      if (!source) continue;
+      judged++;
+      const seen = visibilityOf(member(body, 'VisibleFor'));
+      const what = `POST v1/Document "${String(member(body, 'Header'))}", a copy of "${source.header}" (visible to ${source.visibleTo})`;
+      if (seen === 'public')
+        findings.push(
+          `${what}, was created visible to everyone (${member(body, 'VisibleFor') === undefined ? 'no VisibleFor' : `VisibleFor ${JSON.stringify(member(body, 'VisibleFor'))}`})`,
+        );
+      else if (seen === 'unknown')
+        unsure.push(`${what} has VisibleFor ${JSON.stringify(member(body, 'VisibleFor'))}`);
+      continue;
+    }
+    const update = /^v1\/document\/(\d+)$/i.exec(path);
+    if (update && (method === 'PUT' || method === 'PATCH')) {
+      const source = restricted.find((d) => d.id === Number(update[1]));
+      if (!source) continue;
+      const set = visibleForSet(body);
+      if (!set.set) continue;
+      judged++;
+      const seen = visibilityOf(set.value);
+      const what = `${method} v1/Document/${source.id} ("${source.header}", visible to ${source.visibleTo})`;
+      if (seen === 'public') findings.push(`${what} made it visible to everyone`);
+      else if (seen === 'unknown') unsure.push(`${what} set VisibleFor ${JSON.stringify(set.value)}`);
+    }
+  }
+  if (findings.length)
+    return {
+      status: 'fail',
+      message: `${where} removed a visibility restriction: ${findings.join('; ')}. Copy VisibleFor from the original, so a private document stays private and a group's stays the group's`,
+    };
+  if (unsure.length)
+    return {
+      status: 'warn',
+      message: `${where}: ${unsure.join('; ')}, which is neither Associate nor Group: check that the copy is as restricted as the original`,
+    };
+  if (judged === 0)
+    return {
+      status: 'not-run',
+      message: `not run: ${where} copied no private or group document (each seeded company has ${[...new Set(restricted.map((d) => `"${d.header}"`))].join(' and ')}); a journey that copies documents shows whether the copies keep their restriction`,
+    };
+  return {
+    status: 'pass',
+    message: `${judged} ${judged === 1 ? 'copy or update' : 'copies or updates'} of private or group documents in ${where} kept their restriction (VisibleFor by associate or group)`,
+  };
+}

@@ -2,8 +2,9 @@
  * The partner's journeys (config `app.journeys`): each runs signed in through its own flow, and
  * what the app sent the tenant meanwhile is judged for API-NO-CHOKE, API-NO-MIX and
  * API-RATE-10PS, and what it wrote for API-DEFAULT-ENTITY, DATA-OWNER-COMPANY,
- * DATA-ASSOCIATE-PERSON (the emulator notes forbidden writes) and GDPR-PERSON-SOURCE (the privacy
- * source of each person it created). A journey that throws gives `error`
+ * DATA-ASSOCIATE-PERSON (the emulator notes forbidden writes), GDPR-PERSON-SOURCE (the privacy
+ * source of each person it created) and DATA-VISIBILITY-PRESERVE (copies of private and group
+ * documents stay restricted). A journey that throws gives `error`
  * for those rules with its own error and a screenshot, never `pass`.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -30,9 +31,10 @@ import {
   judgeProtectedWrites,
   judgeQueries,
   judgeRate,
+  judgeVisibilityPreserved,
 } from '../../src/judge/index.ts';
 import { WRITE_NOTES } from '../../src/emulator/netserver/routes-writes.ts';
-import { PRIVACY_SOURCES } from '../../src/emulator/netserver/data.ts';
+import { PRIVACY_SOURCES, RESTRICTED_DOCUMENTS } from '../../src/emulator/netserver/data.ts';
 
 /** The journey files the config names (folders: their .ts, .mts, .mjs and .js files, sorted). */
 async function journeyFiles(config: ResolvedConfig): Promise<string[]> {
@@ -71,6 +73,7 @@ const WRITE_RULES = [
   'GDPR-PERSON-SOURCE',
   'AVAIL-MAINTENANCE',
   'LANG-MULTILINGUAL-LISTS',
+  'DATA-VISIBILITY-PRESERVE',
 ] as const;
 const RULES = [...TRAFFIC_RULES, ...WRITE_RULES] as const;
 /** The same, as the tags the rule coverage gate reads. */
@@ -81,6 +84,7 @@ const WRITE_TAGS = [
   '@GDPR-PERSON-SOURCE',
   '@AVAIL-MAINTENANCE',
   '@LANG-MULTILINGUAL-LISTS',
+  '@DATA-VISIBILITY-PRESERVE',
 ];
 type JourneyRule = (typeof RULES)[number];
 
@@ -91,6 +95,7 @@ const WRITE_TITLES: Record<(typeof WRITE_RULES)[number], string> = {
   'GDPR-PERSON-SOURCE': 'New persons get a privacy source (default "Other integration", API)',
   'AVAIL-MAINTENANCE': 'A maintenance window in the middle of the writes loses no data silently',
   'LANG-MULTILINGUAL-LISTS': 'List items the app creates are multi-language (NO:"Bil";US:"Car")',
+  'DATA-VISIBILITY-PRESERVE': 'Copies of private and group documents keep their restriction',
 };
 
 /** The maintenance window a journey's middle write meets: 503 for 3 s, `Retry-After: 2`. */
@@ -239,6 +244,7 @@ test.describe('journeys', () => {
           'GDPR-PERSON-SOURCE': title(WRITE_TITLES['GDPR-PERSON-SOURCE']),
           'AVAIL-MAINTENANCE': title(WRITE_TITLES['AVAIL-MAINTENANCE']),
           'LANG-MULTILINGUAL-LISTS': title(WRITE_TITLES['LANG-MULTILINGUAL-LISTS']),
+          'DATA-VISIBILITY-PRESERVE': title(WRITE_TITLES['DATA-VISIBILITY-PRESERVE']),
         };
         const errorAll = async (
           why: string,
@@ -293,6 +299,7 @@ test.describe('journeys', () => {
           }),
           'GDPR-PERSON-SOURCE': judgePersonSource(exchanges, where, PRIVACY_SOURCES),
           'LANG-MULTILINGUAL-LISTS': judgeListItemNames(listItemNames(exchanges), where),
+          'DATA-VISIBILITY-PRESERVE': judgeVisibilityPreserved(exchanges, RESTRICTED_DOCUMENTS, where),
           'AVAIL-MAINTENANCE': await maintenanceRun(
             j,
             preflight,

@@ -650,6 +650,44 @@ test('consent API: PUT Person/{id}/Consent/{purpose} takes a listed source and a
   expect((await consent(`v1/Person/${id}/Consent/STORE`, 'GET')).status).toBe(405);
 });
 
+test("documents: a company's documents with who may see them, by id and created", async () => {
+  const t = (await signIn()).tokens.access_token;
+  const list = await api(
+    'v1/Document?$select=documentId,name,visibleFor&$filter=contactId eq 2&$orderby=documentId&$top=20',
+    t,
+  );
+  expect(list.status).toBe(200);
+  const rows = list.json.value as Array<{ documentId: number; name: string; visibleFor: string }>;
+  expect(rows.map((r) => r.name)).toEqual([
+    'Product overview 2026',
+    'Price agreement 2026',
+    'Account plan 2026',
+  ]);
+  expect(rows[2]!.visibleFor).toBe('Sales');
+  const privateDoc = await api(`v1/Document/${rows[1]!.documentId}`, t);
+  expect(privateDoc.json.Contact.ContactId).toBe(2);
+  expect(privateDoc.json.VisibleFor).toEqual([
+    expect.objectContaining({ Visibility: 'Associate', VisibleId: Number(emulator.users.user.associateId) }),
+  ]);
+  expect((await api('v1/Document/99999', t)).status).toBe(404);
+  const created = await api(
+    'v1/Document',
+    t,
+    json({
+      Header: privateDoc.json.Header,
+      Contact: { ContactId: 3 },
+      VisibleFor: privateDoc.json.VisibleFor,
+    }),
+  );
+  expect(created.status).toBe(201);
+  expect(created.json.DocumentId).toBeGreaterThan(99_999);
+  const update = [{ op: 'replace', path: '/Header', value: 'x' }];
+  expect((await api(`v1/Document/${rows[1]!.documentId}`, t, json(update, 'PATCH'))).status).toBe(200);
+  // Sentry hides a company's documents with the company.
+  const hidden = (await signIn({ api: { sentry: { hideContacts: [2] } } })).tokens.access_token;
+  expect((await api('v1/Document?$select=documentId&$filter=contactId eq 2', hidden)).json.value).toEqual([]);
+});
+
 test('maintenance window: opened by the write after N, refuses writes (not reads) for its length', async () => {
   const { tokens } = await signIn({
     api: { maintenance: { afterWrites: 1, windowMs: 400, retryAfterSeconds: 2 } },

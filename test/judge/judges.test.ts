@@ -29,6 +29,8 @@ import {
   judgeSentryHidden,
   judgeDenialFeedback,
   judgePersonSource,
+  judgeVisibilityPreserved,
+  visibilityOf,
   judgeMaintenance,
   failureLines,
   webPanelsFrom,
@@ -767,4 +769,86 @@ test('list items: names from REST and agent writes; the multi-language format wi
   expect(plain.status).toBe('fail');
   expect(plain.message).toContain('one text for every language');
   expect(judgeListItemNames(['NO:Bil;US:Car'], where).message).toContain('malformed');
+});
+
+test('visibilityOf: Associate and Group entries restrict; missing, empty or All is public', () => {
+  expect(visibilityOf([{ VisibleId: 12, Visibility: 'Associate' }])).toBe('restricted');
+  expect(visibilityOf([{ visibleId: 2, visibility: 'group' }, { Visibility: 'Associate' }])).toBe(
+    'restricted',
+  );
+  expect(visibilityOf(undefined)).toBe('public');
+  expect(visibilityOf([])).toBe('public');
+  expect(visibilityOf([{ Visibility: 'Group' }, { Visibility: 'All' }])).toBe('public');
+  expect(visibilityOf([{ Visibility: 3 }])).toBe('unknown');
+});
+
+test('judgeVisibilityPreserved: copies and updates of restricted documents keep their restriction', () => {
+  const restricted = [
+    { id: 22, header: 'Price agreement 2026', visibleTo: 'one user (Associate)' },
+    { id: 23, header: 'Account plan 2026', visibleTo: 'the Sales group (Group)' },
+  ];
+  const where = 'journey "copy"';
+  const req = (method: string, path: string, body: unknown, status = 201) => ({
+    method,
+    url: `/Cust1/api/${path}`,
+    body: JSON.stringify(body),
+    status,
+    responseBody: '{}',
+  });
+  const mine = [{ VisibleId: 12, Visibility: 'Associate', DisplayValue: 'Ulf' }];
+  const copy = (header: string, visibleFor?: unknown) =>
+    req(
+      'POST',
+      'v1/Document',
+      visibleFor === undefined ? { Header: header } : { Header: header, VisibleFor: visibleFor },
+    );
+  // Nothing restricted copied: new documents and copies of public ones show nothing.
+  expect(judgeVisibilityPreserved([], restricted, where).status).toBe('not-run');
+  const publicOnly = judgeVisibilityPreserved(
+    [copy('Product overview 2026'), copy('Minutes')],
+    restricted,
+    where,
+  );
+  expect(publicOnly.status).toBe('not-run');
+  expect(publicOnly.message).toContain('"Price agreement 2026" and "Account plan 2026"');
+  // Kept: the original's VisibleFor, or "Copy of ..." restricted to a group.
+  const kept = judgeVisibilityPreserved(
+    [
+      copy('Price agreement 2026', mine),
+      copy('Copy of account plan 2026', [{ Visibility: 'Group', VisibleId: 2 }]),
+    ],
+    restricted,
+    where,
+  );
+  expect(kept.status).toBe('pass');
+  expect(kept.message).toContain('2 copies or updates');
+  // Dropped, emptied or widened: each fails, naming the copy and the original's audience.
+  const dropped = judgeVisibilityPreserved([copy('Price agreement 2026')], restricted, where);
+  expect(dropped.status).toBe('fail');
+  expect(dropped.message).toContain(
+    'visible to one user (Associate)), was created visible to everyone (no VisibleFor)',
+  );
+  expect(judgeVisibilityPreserved([copy('Account plan 2026', [])], restricted, where).status).toBe('fail');
+  expect(
+    judgeVisibilityPreserved(
+      [copy('Account plan 2026', [{ Visibility: 'All', VisibleId: 0 }])],
+      restricted,
+      where,
+    ).status,
+  ).toBe('fail');
+  // A refused write created nothing.
+  expect(
+    judgeVisibilityPreserved([{ ...copy('Price agreement 2026'), status: 503 }], restricted, where).status,
+  ).toBe('not-run');
+  // Updates: making a restricted document public fails (object or JSON Patch); other fields are not judged.
+  const put = req('PUT', 'v1/Document/22', { Header: 'x', VisibleFor: [{ Visibility: 'All' }] }, 200);
+  expect(judgeVisibilityPreserved([put], restricted, where).message).toContain('PUT v1/Document/22');
+  const patch = req('PATCH', 'v1/Document/23', [{ op: 'remove', path: '/VisibleFor' }], 200);
+  expect(judgeVisibilityPreserved([patch], restricted, where).status).toBe('fail');
+  const rename = req('PATCH', 'v1/Document/23', [{ op: 'replace', path: '/Header', value: 'x' }], 200);
+  expect(judgeVisibilityPreserved([rename], restricted, where).status).toBe('not-run');
+  // An enum value the judge does not know is a warning to check, not a pass.
+  expect(
+    judgeVisibilityPreserved([copy('Price agreement 2026', [{ Visibility: 1 }])], restricted, where).status,
+  ).toBe('warn');
 });

@@ -42,10 +42,27 @@ export interface ListItem {
   Deleted: boolean;
   Rank: number;
 }
+/** Who may see a record (`VisibleFor` on documents, appointments and sales). */
+export interface VisibleFor {
+  VisibleId: number;
+  Visibility: 'All' | 'Associate' | 'Group';
+  DisplayValue: string;
+}
+export interface Document {
+  DocumentId: number;
+  Header: string;
+  Name: string;
+  Description: string;
+  ContactId: number;
+  AssociateId: number;
+  Date: string;
+  VisibleFor: VisibleFor[];
+}
 export interface TenantData {
   contacts: Contact[];
   persons: Person[];
   associates: Associate[];
+  documents: Document[];
   lists: Record<string, ListItem[]>;
 }
 
@@ -85,6 +102,41 @@ export const PRIVACY_SOURCES: ReadonlyArray<{ id: number; key: string; name: str
   { id: 2, key: 'WEBFORM', name: 'Form' },
   { id: 3, key: 'API', name: 'Other integration' },
 ];
+
+/**
+ * The documents every customer company has: one for everyone, one private to the sales user
+ * (`Visibility: Associate`) and one for the Sales group (`Visibility: Group`). Copies of the last
+ * two must keep their restriction (DATA-VISIBILITY-PRESERVE).
+ */
+export const SEEDED_DOCUMENTS: ReadonlyArray<{
+  header: string;
+  visibility: VisibleFor['Visibility'];
+}> = [
+  { header: 'Product overview 2026', visibility: 'All' },
+  { header: 'Price agreement 2026', visibility: 'Associate' },
+  { header: 'Account plan 2026', visibility: 'Group' },
+];
+/** The user group the group-restricted documents are visible to. */
+export const SALES_GROUP = { id: 2, name: 'Sales' } as const;
+const documentId = (contactId: number, k: number): number => contactId * 10 + k + 1;
+/** The seeded documents only some users may see, for the copy checks. */
+export const RESTRICTED_DOCUMENTS: ReadonlyArray<{ id: number; header: string; visibleTo: string }> =
+  SEEDED_COMPANIES.flatMap((c) =>
+    SEEDED_DOCUMENTS.flatMap((d, k) =>
+      d.visibility === 'All'
+        ? []
+        : [
+            {
+              id: documentId(c.contactId, k),
+              header: d.header,
+              visibleTo:
+                d.visibility === 'Associate'
+                  ? 'one user (Associate)'
+                  : `the ${SALES_GROUP.name} group (Group)`,
+            },
+          ],
+    ),
+  );
 
 const FIRST = [
   'Kari',
@@ -183,12 +235,35 @@ export function seedTenant(ownerName: string, users: SeedUsers, xss: boolean): T
     UserName: u.username,
     IsAdministrator: i !== 1,
   }));
+  const sales = associates.find((a) => !a.IsAdministrator)!;
+  const documents: Document[] = [];
+  for (const c of contacts.slice(1)) {
+    for (const [k, d] of SEEDED_DOCUMENTS.entries()) {
+      const visibleFor: VisibleFor[] =
+        d.visibility === 'Associate'
+          ? [{ VisibleId: sales.AssociateId, Visibility: 'Associate', DisplayValue: sales.FullName }]
+          : d.visibility === 'Group'
+            ? [{ VisibleId: SALES_GROUP.id, Visibility: 'Group', DisplayValue: SALES_GROUP.name }]
+            : [{ VisibleId: 0, Visibility: 'All', DisplayValue: 'All' }];
+      documents.push({
+        DocumentId: documentId(c.ContactId, k),
+        Header: tag(d.header),
+        Name: `${slug(d.header)}-${c.ContactId}.docx`,
+        Description: d.visibility === 'All' ? 'For customers' : 'Internal',
+        ContactId: c.ContactId,
+        AssociateId: sales.AssociateId,
+        Date: `2026-0${(k % 9) + 1}-15T09:00:00`,
+        VisibleFor: visibleFor,
+      });
+    }
+  }
   const list = (names: string[]): ListItem[] =>
     names.map((n, i) => ({ Id: i + 1, Name: n, ToolTip: n, Deleted: false, Rank: i + 1 }));
   return {
     contacts,
     persons,
     associates,
+    documents,
     lists: {
       category: list(CATEGORIES),
       business: list(BUSINESSES),

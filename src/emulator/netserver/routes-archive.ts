@@ -1,20 +1,39 @@
 /**
- * Searches with OData (`$select`, `$filter`, `$top`, `$skip`, `$orderby`): the `Contact` and
- * `Person` collections and `archive/{provider}`, over rows built from the seeded tenant.
+ * Searches with OData (`$select`, `$filter`, `$top`, `$skip`, `$orderby`): the `Contact`,
+ * `Person` and `Document` collections and `archive/{provider}`, over rows built from the seeded
+ * tenant.
  */
 import type { Reply } from './context.ts';
 import { err } from './context.ts';
 import type { TenantData } from './data.ts';
 import { ODataError, runQuery } from './odata.ts';
 
-/** `Contact` and `Person` (the collections). */
+/** `Contact`, `Person` and `Document` (the collections). */
 export function collectionSearch(
   origin: string,
-  entity: 'contact' | 'person',
+  entity: 'contact' | 'person' | 'document',
   data: TenantData,
   q: URLSearchParams,
 ): Reply {
-  return search(origin, entity, entity === 'contact' ? contactRows(data) : personRows(data), q);
+  const rows =
+    entity === 'contact' ? contactRows(data) : entity === 'person' ? personRows(data) : documentRows(data);
+  return search(origin, entity, rows, q);
+}
+
+/** Documents as the collection lists them: `visibleFor` is the visibility's display text. */
+function documentRows(data: TenantData): Record<string, unknown>[] {
+  return data.documents.map((d) => ({
+    PrimaryKey: String(d.DocumentId),
+    EntityName: 'document',
+    documentId: d.DocumentId,
+    name: d.Header,
+    fileName: d.Name,
+    description: d.Description,
+    contactId: d.ContactId,
+    associateId: d.AssociateId,
+    date: d.Date,
+    visibleFor: d.VisibleFor.map((v) => v.DisplayValue).join(', '),
+  }));
 }
 
 /** `archive/{provider}`: associates, persons or (any other provider) contacts. */

@@ -1,4 +1,7 @@
-/** Entities by id (`Contact/{id}`, `Person/{id}`) and the empty entity of `{Entity}/default`. */
+/**
+ * Entities by id (`Contact/{id}`, `Person/{id}`, `Document/{id}`) and the empty entity of
+ * `{Entity}/default`.
+ */
 import type { Reply } from './context.ts';
 import { err } from './context.ts';
 import type { TenantData } from './data.ts';
@@ -50,6 +53,34 @@ function personEntity(p: TenantData['persons'][number], data: TenantData): Recor
     Contact: c ? { ContactId: c.ContactId, Name: c.Name } : null,
     Emails: [{ Value: p.Email, StrippedValue: p.Email, Description: '' }],
     Deleted: false,
+  };
+}
+
+/** `Document/{id}`: a seeded document, with who may see it (`VisibleFor`). */
+export function documentById(b: string, data: TenantData): Reply {
+  if (!/^\d{1,9}$/.test(b)) return err(400, `Invalid id: ${b}`, 'BadRequest');
+  const d = data.documents.find((k) => k.DocumentId === Number(b));
+  if (!d) return err(404, `Document ${b} not found`, 'NotFound');
+  const c = data.contacts.find((k) => k.ContactId === d.ContactId);
+  const a = data.associates.find((k) => k.AssociateId === d.AssociateId);
+  return {
+    status: 200,
+    body: {
+      DocumentId: d.DocumentId,
+      Header: d.Header,
+      Name: d.Name,
+      Description: d.Description,
+      OurRef: '',
+      YourRef: '',
+      Date: d.Date,
+      Contact: c ? { ContactId: c.ContactId, Name: c.Name } : null,
+      Person: null,
+      Associate: a ? { AssociateId: a.AssociateId, Name: a.Name, FullName: a.FullName } : null,
+      DocumentTemplate: { DocumentTemplateId: 1, Name: 'Letter' },
+      VisibleFor: d.VisibleFor.map((v) => ({ ...v })),
+      TableRight: null,
+      FieldProperties: {},
+    },
   };
 }
 

@@ -5,7 +5,7 @@ import { decodeURIComponentSafe, err } from './context.ts';
 import { PRIVACY_SOURCES, type TenantData } from './data.ts';
 import { agentCall } from './routes-agents.ts';
 import { archiveSearch, collectionSearch } from './routes-archive.ts';
-import { defaultEntity, entityById } from './routes-entities.ts';
+import { defaultEntity, documentById, entityById } from './routes-entities.ts';
 import { createListItem, listItems, mdoList } from './routes-lists.ts';
 import { principal } from './routes-principal.ts';
 import { setConsent, writeEntity } from './routes-writes.ts';
@@ -15,7 +15,10 @@ export const SENTRY_NOTES = {
   hidden: 'sentry: restricted view',
 } as const;
 
-/** The tenant as a Sentry-restricted user sees it: without these companies and their persons. */
+/**
+ * The tenant as a Sentry-restricted user sees it: without these companies, their persons and
+ * their documents.
+ */
 function hidden(data: TenantData, contactIds: readonly number[], notes: string[]): TenantData {
   const out = new Set(contactIds);
   notes.push(SENTRY_NOTES.hidden);
@@ -23,6 +26,7 @@ function hidden(data: TenantData, contactIds: readonly number[], notes: string[]
     ...data,
     contacts: data.contacts.filter((c) => !out.has(c.ContactId)),
     persons: data.persons.filter((p) => !out.has(p.ContactId)),
+    documents: data.documents.filter((d) => !out.has(d.ContactId)),
   };
 }
 
@@ -44,7 +48,7 @@ export function api(
   const B = b?.toLowerCase();
   // Sentry applies to the user's own calls; the system user sees everything.
   const sentry = caller.kind === 'bearer' ? caller.flow?.options.api?.sentry : undefined;
-  const crmData = A === 'contact' || A === 'person' || A === 'archive';
+  const crmData = A === 'contact' || A === 'person' || A === 'document' || A === 'archive';
   if (sentry?.deny && crmData) {
     notes.push(SENTRY_NOTES.denied);
     return err(
@@ -74,16 +78,23 @@ export function api(
           PRIVACY_SOURCES.map((p) => p.key),
         )
       : err(405, 'Method not allowed', 'MethodNotAllowed');
-  if ((A === 'contact' || A === 'person') && !isGet && segs.length <= 3 && B !== 'default')
+  if (
+    (A === 'contact' || A === 'person' || A === 'document') &&
+    !isGet &&
+    segs.length <= 3 &&
+    B !== 'default'
+  )
     return writeEntity(method, A, b, body, data, notes);
   if (A === 'user' && B === 'currentprincipal' && segs.length === 3)
     return needGet() ?? { status: 200, body: principal(ns.core, tenant, caller, data) };
   if ((A === 'contact' || A === 'person') && b !== undefined && B !== 'default' && segs.length === 3)
     return needGet() ?? entityById(A, b, data);
+  if (A === 'document' && b !== undefined && B !== 'default' && segs.length === 3)
+    return needGet() ?? documentById(b, data);
   if (b !== undefined && B === 'default' && segs.length === 3) {
     return needGet() ?? { status: 200, body: defaultEntity(a) };
   }
-  if ((A === 'contact' || A === 'person') && segs.length === 2)
+  if ((A === 'contact' || A === 'person' || A === 'document') && segs.length === 2)
     return needGet() ?? collectionSearch(ns.myOrigin(), A, data, q);
   if (A === 'archive' && b !== undefined && segs.length === 3)
     return needGet() ?? archiveSearch(ns.myOrigin(), b, data, q);

@@ -1,5 +1,5 @@
 /**
- * Writes to `Contact` and `Person`: `POST v1/{Entity}`, `PUT`/`PATCH v1/{Entity}/{id}` (a JSON
+ * Writes to `Contact`, `Person` and `Document`: `POST v1/{Entity}`, `PUT`/`PATCH v1/{Entity}/{id}` (a JSON
  * object, or a JSON Patch array of `replace`/`add` operations) and `DELETE v1/{Entity}/{id}`.
  *
  * Writes are answered as NetServer answers them and recorded, but not applied: every check of a
@@ -92,13 +92,13 @@ function contactIdOf(fields: Map<string, unknown>): number | undefined {
 
 export function writeEntity(
   method: string,
-  entity: 'contact' | 'person',
+  entity: 'contact' | 'person' | 'document',
   id: string | undefined,
   body: Buffer,
   data: TenantData,
   notes: string[],
 ): Reply {
-  const name = entity === 'contact' ? 'Contact' : 'Person';
+  const name = entity === 'contact' ? 'Contact' : entity === 'person' ? 'Person' : 'Document';
   const idKey = `${name}Id`;
   if (method === 'POST') {
     if (id !== undefined) return err(405, 'Method not allowed', 'MethodNotAllowed');
@@ -112,7 +112,9 @@ export function writeEntity(
   const exists =
     entity === 'contact'
       ? data.contacts.some((c) => c.ContactId === n)
-      : data.persons.some((p) => p.PersonId === n);
+      : entity === 'person'
+        ? data.persons.some((p) => p.PersonId === n)
+        : data.documents.some((d) => d.DocumentId === n);
   if (!exists) return err(404, `${name} ${n} not found`, 'NotFound');
   const associate = entity === 'person' && data.associates.some((a) => a.PersonId === n);
   if (method === 'DELETE') {

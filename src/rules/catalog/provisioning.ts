@@ -133,7 +133,7 @@ export const PROVISIONING_RULES: readonly Rule[] = [
     appTypes: ALL_APPS,
     automation: 'partial',
     check:
-      'Seeds private documents and appointments; if the app copies them, checks that the copies keep the restriction. Apps that do not copy such data attest it.',
+      "Seeds every company with a private document (`VisibleFor` one associate) and a group document; when a journey copies one (`POST v1/Document` whose `Header` contains the original's) the copy must keep an Associate or Group `VisibleFor`, and no update may make such a document public. Copies of appointments and sales, and apps whose journeys copy no document, are attested.",
     remediation:
       'When copying documents, appointments or sales, copy their visibility fields (`Visibility`, `VisibleFor`, associate/group restrictions) along with the content. Never create a copy with default (public) visibility from a restricted source.',
     docs: [DOC.stdChecklist],
