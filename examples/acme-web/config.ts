@@ -45,6 +45,7 @@ export const KNOWN_DEFECTS = [
   'uninstall-keeps-panels',
   'list-item-one-language',
   'copy-drops-visibility',
+  'mail-without-consent',
 ] as const;
 export type Defect = (typeof KNOWN_DEFECTS)[number];
 
@@ -66,6 +67,11 @@ export interface AppConfig {
    * default "Other integration" (API).
    */
   privacySource: string;
+  /**
+   * The mail service's HTTP API (`POST {mailApi}/messages`), for the newsletter; without it the
+   * newsletter page says mail is not set up.
+   */
+  mailApi: string | undefined;
   defects: ReadonlySet<Defect>;
 }
 
@@ -114,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     tenant,
     stateCacheSeconds: Math.min(Number(env['TENANT_STATE_CACHE_SECONDS'] ?? '60') || 60, 300),
     privacySource: privacySource(env['PRIVACY_SOURCE']),
+    mailApi: env['MAIL_API']?.trim().replace(/\/+$/, '') || undefined,
     defects: parseDefects(env['DEFECTS']),
   };
 }

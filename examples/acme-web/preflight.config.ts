@@ -22,6 +22,8 @@ export default defineConfig({
         SUPEROFFICE_CLIENT_ID: '${client.id}',
         SUPEROFFICE_CLIENT_SECRET: '${client.secret}',
         SUPEROFFICE_TENANT: '${tenant.id}',
+        // The newsletter's mail service: so-preflight's mail sink records what would be sent.
+        MAIL_API: '${mail.url}',
       },
       ready: '/healthz',
       timeout: 15_000,

@@ -906,6 +906,99 @@ export function createApp(
     }
   });
 
+  // Newsletter: Acme's monthly news to a customer's persons, through the mail service's HTTP API.
+  // Only persons who gave e-marketing consent (and have not withdrawn it) get it.
+  app.get('/newsletter', async (req, res, next) => {
+    const session = sessions.get(req);
+    if (!session) {
+      res.redirect(302, `/login?returnUrl=${encodeURIComponent('/newsletter')}`);
+      return;
+    }
+    try {
+      const companies = await tenantApi.get<{ value?: ContactRow[] }>(session, CONTACT_SEARCH);
+      const sent = typeof req.query['sent'] === 'string' ? req.query['sent'] : '';
+      render(
+        res,
+        session,
+        'Newsletter',
+        html`<h1>Newsletter</h1>
+          ${sent ? html`<p role="status">${sent}</p>` : ''}
+          ${config.mailApi ? '' : html`<p>Mail is not set up (MAIL_API).</p>`}
+          <form method="post" action="/newsletter">
+            <label
+              >Company
+              <select name="contactId" required>
+                ${companyOptions(companies.value)}
+              </select></label
+            >
+            <button type="submit">Send newsletter</button>
+          </form>
+          <p><a href="/contacts">Contacts</a></p>`,
+      );
+    } catch (err) {
+      next(err);
+    }
+  });
+  app.post('/newsletter', form, async (req, res, next) => {
+    const session = sessions.get(req);
+    if (!session) {
+      res.redirect(303, '/login?returnUrl=%2Fnewsletter');
+      return;
+    }
+    const contactId = Number((req.body as Record<string, unknown>)['contactId']);
+    if (!(contactId > 0) || !config.mailApi) {
+      errorPage(res, 400, 'Cannot send', 'Choose a company, and set up mail (MAIL_API).', undefined, config);
+      return;
+    }
+    try {
+      const persons =
+        (
+          await tenantApi.get<{ value?: Array<{ personId?: number; email?: string }> }>(
+            session,
+            `v1/Person?$select=personId,email&$filter=contactId eq ${contactId}&$orderby=personId&$top=50`,
+          )
+        ).value ?? [];
+      const to: string[] = [];
+      for (const p of persons) {
+        if (!p.email) continue;
+        // DEFECT mail-without-consent: "they are our customers", so everyone gets the news.
+        if (config.defects.has('mail-without-consent')) {
+          to.push(p.email);
+          continue;
+        }
+        const person = await tenantApi.get<{
+          Consents?: Array<{ ConsentPurposeKey?: string; LegalBaseKey?: string }>;
+        }>(session, `v1/Person/${Number(p.personId)}`);
+        const consented = (person.Consents ?? []).some(
+          (c) => c.ConsentPurposeKey === 'EMARKETING' && c.LegalBaseKey !== 'WITHDRAWN',
+        );
+        if (consented) to.push(p.email);
+      }
+      if (to.length > 0) {
+        const sentMail = await fetch(`${config.mailApi}/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            from: 'Acme news <news@acme.example>',
+            to,
+            subject: 'Acme news: December',
+            text: 'What is new at Acme this month.',
+          }),
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (!sentMail.ok) throw new Error(`the mail service answered HTTP ${sentMail.status}`);
+      }
+      log('newsletter.sent', { ctx: session.user.ctx, contactId, recipients: to.length });
+      const left = persons.length - to.length;
+      res.redirect(
+        303,
+        `/newsletter?sent=${encodeURIComponent(`Newsletter sent to ${to.length} person(s); ${left} without e-marketing consent left out.`)}`,
+      );
+    } catch (err) {
+      next(err);
+    }
+  });
+
   // ERP name sync: the ERP keeps company names in capitals and is the master for them; the
   // tenant's own company (the owner company) is not the ERP's to rename.
   app.post('/contacts/erp-sync', form, async (req, res, next) => {

@@ -58,7 +58,9 @@ export const JOURNEY_TEMPLATE = `/**
  * A journey: what a user does with your app, as Playwright code. so-preflight runs each journey in
  * a browser signed in through SuperID (as an administrator; add \`as: 'user'\` for a normal user)
  * and judges what your app sends the tenant meanwhile: list queries, request rate, REST or SOAP,
- * and what it writes. Replace the steps with your app's own pages and features, and add more.
+ * and what it writes. A journey that sends an e-marketing mailing adds \`mailing: true\` (and your
+ * app gets \${mail.url} as its mail service). Replace the steps with your app's own pages and
+ * features, and add more.
  */
 import type { Page } from '@playwright/test';
 

@@ -19,6 +19,7 @@ export const PLACEHOLDERS = [
   'ca.file',
   'privateKey.file',
   'app.port',
+  'mail.url',
 ] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 

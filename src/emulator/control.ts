@@ -156,6 +156,7 @@ export function createControl(
         tenant: emulator.tenant,
         superidUrl: emulator.superidUrl,
         tenantOrigin: emulator.tenantOrigin,
+        mailUrl: emulator.mailUrl,
         webapiUrl: emulator.webapiUrl,
         caFile: emulator.caFile,
         caPem: emulator.caPem,

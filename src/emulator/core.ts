@@ -140,6 +140,8 @@ export class EmulatorCore {
   tenantOrigin = '';
   /** Where the tenant lives after `tenantMoved`. */
   movedTenantOrigin = '';
+  /** The mail sink's base URL, on the tenant listener's loopback address (see Emulator.mailUrl). */
+  mailUrl = '';
   privateKeyFile: string | undefined;
   appPublicKeyPem: string | undefined;
 

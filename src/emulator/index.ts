@@ -83,6 +83,8 @@ export const startEmulator: StartEmulator = async (options: EmulatorOptions): Pr
       listen(moved, host, 0),
     ]);
     controlUrl = urlFor(host, sp);
+    // The mail sink stays on loopback under impersonation too: it is the app's own mail service.
+    core.mailUrl = `${urlFor(host, tp)}/mail`;
     if (options.impersonate) {
       // Answer as SuperOffice's own hosts, reached through the impersonation proxy.
       const names = superOfficeHosts(options.environment);
@@ -155,6 +157,7 @@ export const startEmulator: StartEmulator = async (options: EmulatorOptions): Pr
     controlUrl,
     ...(proxy ? { proxy } : {}),
     tenantOrigin: core.tenantOrigin,
+    mailUrl: core.mailUrl,
     webapiUrl: core.webapiUrlFor(core.tenant, core.tenantOrigin),
     caFile,
     caPem: core.pki.caPem,
@@ -249,6 +252,7 @@ export function describeEmulator(e: Emulator): string[] {
     `  Client ID:            ${e.client.id}`,
     `  Client secret:        ${e.client.secret ?? '(none: native app, use PKCE)'}`,
     `  CA file (trust it):   ${e.caFile}   e.g. NODE_EXTRA_CA_CERTS=${e.caFile}`,
+    `  Mail sink (HTTP API): ${e.mailUrl}   records mailings, sends nothing`,
   ];
   if (e.privateKeyFile) lines.push(`  App private key:      ${e.privateKeyFile}`);
   lines.push('  Users:');

@@ -125,6 +125,7 @@ export async function connectEmulator(options: RemoteOptions): Promise<RemoteEmu
     tenant: string;
     superidUrl: string;
     tenantOrigin: string;
+    mailUrl: string;
     webapiUrl: string;
     caFile: string;
     caPem: string;

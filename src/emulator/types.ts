@@ -158,6 +158,7 @@ export type EndpointName =
   | 'harness-probe'
   | 'certificate'
   | 'outbound'
+  | 'mail'
   | 'other';
 
 export type CredentialKind = 'bearer' | 'soticket' | 'basic' | 'client-secret' | 'refresh-token' | 'none';
@@ -342,6 +343,11 @@ export interface Emulator {
     otherHosts(client: 'app' | 'browser'): string[];
   };
   readonly tenantOrigin: string;
+  /**
+   * The mail sink: an HTTP mail API (`POST {mailUrl}/...`, any path and body) that accepts and
+   * records every message as a `mail` exchange and sends nothing on (GDPR-EMARKETING).
+   */
+  readonly mailUrl: string;
   /** `webapi_url` claim value, with trailing slash. */
   readonly webapiUrl: string;
   readonly caFile: string;
@@ -407,6 +413,7 @@ export interface EmulatorHandle extends Pick<
   | 'tenant'
   | 'superidUrl'
   | 'tenantOrigin'
+  | 'mailUrl'
   | 'webapiUrl'
   | 'caFile'
   | 'caPem'

@@ -1469,3 +1469,58 @@ export function judgeVisibilityPreserved(
     message: `${judged} ${judged === 1 ? 'copy or update' : 'copies or updates'} of private or group documents in ${where} kept their restriction (VisibleFor by associate or group)`,
   };
 }
+
+/** A seeded person a mailing could go to, with their e-marketing consent. */
+export interface MailingPerson {
+  email: string;
+  name: string;
+  emarketing: 'granted' | 'none' | 'withdrawn';
+}
+
+/**
+ * GDPR-EMARKETING for a journey that sends a mailing: the messages that reached the mail sink
+ * meanwhile (`${mail.url}`) must be addressed only to persons with e-marketing consent. A seeded
+ * person's address anywhere in a message (JSON, form or MIME, percent-encoded or not) makes them
+ * a recipient. No message, or none to a seeded person, is not run: nothing was sent to judge.
+ */
+export function judgeMailingConsent(o: {
+  mails: ReadonlyArray<{ url: string; body: string }>;
+  people: readonly MailingPerson[];
+  where: string;
+  /** Whether the config hands the app `${mail.url}` at all. */
+  wired: boolean;
+}): Judgement {
+  const { mails, people, where } = o;
+  if (mails.length === 0)
+    return {
+      status: 'not-run',
+      message: o.wired
+        ? `not run: no message reached the mail sink during ${where}: the journey must send the mailing (to a company's persons) through the mail service the app was given as \${mail.url}`
+        : `not run: the app sent no message to so-preflight's mail sink during ${where}, and app.start.env names no \${mail.url}: point the app's mail service (its HTTP mail API base URL) at \${mail.url} (also in SO_PREFLIGHT_MAIL_URL)`,
+    };
+  const text = mails.map((m) => `${decoded(m.url)}\n${decoded(m.body)}\n${m.body}`.toLowerCase()).join('\n');
+  const reached = people.filter((p) => text.includes(p.email.toLowerCase()));
+  if (reached.length === 0)
+    return {
+      status: 'not-run',
+      message: `not run: ${mails.length} message(s) reached the mail sink during ${where}, none addressed to a seeded customer person; a mailing to a company's persons shows whether the app checks their consent`,
+    };
+  const without = reached.filter((p) => p.emarketing !== 'granted');
+  if (without.length)
+    return {
+      status: 'fail',
+      message: `the mailing in ${where} went to ${without.length} person(s) without e-marketing consent: ${without
+        .map(
+          (p) =>
+            `${p.name} <${p.email}> (${p.emarketing === 'withdrawn' ? 'consent withdrawn' : 'never gave consent'})`,
+        )
+        .join(
+          ', ',
+        )}. Before sending, read each person's Consents and mail only those with an EMARKETING consent that is not WITHDRAWN`,
+    };
+  const left = people.filter((p) => p.emarketing !== 'granted').length;
+  return {
+    status: 'pass',
+    message: `the mailing in ${where} went to ${reached.length} person(s), each with e-marketing consent; none of the ${left} seeded persons without it (never given or withdrawn) received it`,
+  };
+}

@@ -13,6 +13,5 @@ export const KNOWN_GAPS: Readonly<Record<string, string>> = {
   'API-WEBHOOKS-NOT-POLLING': 'polling detection is not built yet',
   'WEBPANEL-VISIBILITY':
     'the List agent calls that give a web panel user-group visibility are not documented, so a created panel cannot be checked for them',
-  'GDPR-EMARKETING': 'mailing-consent checks are not built yet',
   'OPS-SYSTEM-MESSAGES': 'system-message lifecycle checks are not built yet',
 };

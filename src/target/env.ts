@@ -14,6 +14,8 @@ export interface EmulatorFacts {
   tenant: string;
   caFile: string;
   privateKeyFile: string | undefined;
+  /** The mail sink's base URL (`${mail.url}`). */
+  mailUrl: string;
   /** The impersonation proxy for the app (`superoffice.impersonate`), e.g. `http://127.0.0.1:41000`. */
   proxyUrl?: string | undefined;
 }
@@ -52,6 +54,7 @@ export function placeholderValues(
     'tenant.id': facts.tenant,
     'ca.file': facts.caFile,
     'app.port': appPort,
+    'mail.url': facts.mailUrl,
   };
   if (facts.clientSecret !== undefined) values['client.secret'] = facts.clientSecret;
   if (facts.privateKeyFile !== undefined) values['privateKey.file'] = facts.privateKeyFile;
@@ -82,6 +85,7 @@ export function buildAppEnv(
   else delete env['SO_PREFLIGHT_CLIENT_SECRET'];
   env['SO_PREFLIGHT_TENANT'] = facts.tenant;
   env['SO_PREFLIGHT_CA_FILE'] = facts.caFile;
+  env['SO_PREFLIGHT_MAIL_URL'] = facts.mailUrl;
   if (facts.privateKeyFile !== undefined) env['SO_PREFLIGHT_PRIVATE_KEY_FILE'] = facts.privateKeyFile;
   env['NODE_EXTRA_CA_CERTS'] = facts.caFile;
   env['SSL_CERT_FILE'] = facts.caFile;

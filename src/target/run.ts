@@ -66,7 +66,7 @@ export function emulatorHost(appBaseURL: string | undefined): string {
 }
 
 export function emulatorFacts(
-  emulator: Pick<Emulator, 'superidUrl' | 'client' | 'tenant' | 'caFile' | 'privateKeyFile'>,
+  emulator: Pick<Emulator, 'superidUrl' | 'client' | 'tenant' | 'caFile' | 'privateKeyFile' | 'mailUrl'>,
   proxyUrl?: string,
 ): EmulatorFacts {
   return {
@@ -77,6 +77,7 @@ export function emulatorFacts(
     tenant: emulator.tenant,
     caFile: emulator.caFile,
     privateKeyFile: emulator.privateKeyFile,
+    mailUrl: emulator.mailUrl,
   };
 }
 

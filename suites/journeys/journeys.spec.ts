@@ -4,7 +4,8 @@
  * API-RATE-10PS, and what it wrote for API-DEFAULT-ENTITY, DATA-OWNER-COMPANY,
  * DATA-ASSOCIATE-PERSON (the emulator notes forbidden writes), GDPR-PERSON-SOURCE (the privacy
  * source of each person it created) and DATA-VISIBILITY-PRESERVE (copies of private and group
- * documents stay restricted). A journey that throws gives `error`
+ * documents stay restricted); a journey marked `{ mailing: true }` is judged for GDPR-EMARKETING
+ * by the messages it made the app send to the mail sink. A journey that throws gives `error`
  * for those rules with its own error and a screenshot, never `pass`.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -26,6 +27,7 @@ import {
   judgeMaintenance,
   judgeNoMix,
   judgeListItemNames,
+  judgeMailingConsent,
   judgePersonSource,
   listItemNames,
   judgeProtectedWrites,
@@ -34,7 +36,11 @@ import {
   judgeVisibilityPreserved,
 } from '../../src/judge/index.ts';
 import { WRITE_NOTES } from '../../src/emulator/netserver/routes-writes.ts';
-import { PRIVACY_SOURCES, RESTRICTED_DOCUMENTS } from '../../src/emulator/netserver/data.ts';
+import {
+  MAILING_CONSENTS,
+  PRIVACY_SOURCES,
+  RESTRICTED_DOCUMENTS,
+} from '../../src/emulator/netserver/data.ts';
 
 /** The journey files the config names (folders: their .ts, .mts, .mjs and .js files, sorted). */
 async function journeyFiles(config: ResolvedConfig): Promise<string[]> {
@@ -74,6 +80,7 @@ const WRITE_RULES = [
   'AVAIL-MAINTENANCE',
   'LANG-MULTILINGUAL-LISTS',
   'DATA-VISIBILITY-PRESERVE',
+  'GDPR-EMARKETING',
 ] as const;
 const RULES = [...TRAFFIC_RULES, ...WRITE_RULES] as const;
 /** The same, as the tags the rule coverage gate reads. */
@@ -85,6 +92,7 @@ const WRITE_TAGS = [
   '@AVAIL-MAINTENANCE',
   '@LANG-MULTILINGUAL-LISTS',
   '@DATA-VISIBILITY-PRESERVE',
+  '@GDPR-EMARKETING',
 ];
 type JourneyRule = (typeof RULES)[number];
 
@@ -96,6 +104,7 @@ const WRITE_TITLES: Record<(typeof WRITE_RULES)[number], string> = {
   'AVAIL-MAINTENANCE': 'A maintenance window in the middle of the writes loses no data silently',
   'LANG-MULTILINGUAL-LISTS': 'List items the app creates are multi-language (NO:"Bil";US:"Car")',
   'DATA-VISIBILITY-PRESERVE': 'Copies of private and group documents keep their restriction',
+  'GDPR-EMARKETING': 'Mailings go only to persons with e-marketing consent',
 };
 
 /** The maintenance window a journey's middle write meets: 503 for 3 s, `Retry-After: 2`. */
@@ -245,6 +254,7 @@ test.describe('journeys', () => {
           'AVAIL-MAINTENANCE': title(WRITE_TITLES['AVAIL-MAINTENANCE']),
           'LANG-MULTILINGUAL-LISTS': title(WRITE_TITLES['LANG-MULTILINGUAL-LISTS']),
           'DATA-VISIBILITY-PRESERVE': title(WRITE_TITLES['DATA-VISIBILITY-PRESERVE']),
+          'GDPR-EMARKETING': title(WRITE_TITLES['GDPR-EMARKETING']),
         };
         const errorAll = async (
           why: string,
@@ -300,6 +310,22 @@ test.describe('journeys', () => {
           'GDPR-PERSON-SOURCE': judgePersonSource(exchanges, where, PRIVACY_SOURCES),
           'LANG-MULTILINGUAL-LISTS': judgeListItemNames(listItemNames(exchanges), where),
           'DATA-VISIBILITY-PRESERVE': judgeVisibilityPreserved(exchanges, RESTRICTED_DOCUMENTS, where),
+          'GDPR-EMARKETING': j.mailing
+            ? judgeMailingConsent({
+                mails: preflight.emulator.recorder
+                  .since(start)
+                  .filter((e) => e.endpoint === 'mail')
+                  .map((e) => ({ url: e.url, body: e.requestBody })),
+                people: MAILING_CONSENTS,
+                where,
+                wired: Object.values(preflight.config.app.start?.env ?? {}).some((v) =>
+                  v.includes('${mail.url}'),
+                ),
+              })
+            : {
+                status: 'not-run' as const,
+                message: `not run: ${where} is not marked as sending a mailing ({ mailing: true }), so the messages it sends (if any) are not judged as e-marketing`,
+              },
           'AVAIL-MAINTENANCE': await maintenanceRun(
             j,
             preflight,

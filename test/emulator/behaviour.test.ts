@@ -688,6 +688,40 @@ test("documents: a company's documents with who may see them, by id and created"
   expect((await api('v1/Document?$select=documentId&$filter=contactId eq 2', hidden)).json.value).toEqual([]);
 });
 
+test('consents and the mail sink: who gave e-marketing consent, and a recorded, unsent message', async () => {
+  const t = (await signIn()).tokens.access_token;
+  const persons = (
+    await api('v1/Person?$select=personId,email,title&$filter=contactId eq 3&$orderby=personId', t)
+  ).json.value as Array<{ personId: number; title: string }>;
+  const consents = async (id: number) =>
+    (
+      (await api(`v1/Person/${id}`, t)).json.Consents as Array<{
+        ConsentPurposeKey: string;
+        LegalBaseKey: string;
+      }>
+    )
+      .filter((c) => c.ConsentPurposeKey === 'EMARKETING')
+      .map((c) => c.LegalBaseKey);
+  expect(await consents(persons.find((p) => p.title === 'CEO')!.personId)).toEqual(['61A']);
+  // Company 3 (odd id): its buyer withdrew; company 2's buyer never gave it.
+  expect(await consents(persons.find((p) => p.title === 'Buyer')!.personId)).toEqual(['WITHDRAWN']);
+  const buyer2 = (await api('v1/Person?$select=personId,title&$filter=contactId eq 2', t)).json.value.find(
+    (p: { title: string }) => p.title === 'Buyer',
+  );
+  expect(await consents(buyer2.personId)).toEqual([]);
+  const before = emulator.recorder.lastSeq();
+  const sent = await http(`${emulator.mailUrl}/v3/mail/send`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ to: ['kari@example.invalid'], subject: 'News' }),
+  });
+  expect(sent.status).toBe(202);
+  const mail = emulator.recorder.since(before).filter((e) => e.endpoint === 'mail');
+  expect(mail).toHaveLength(1);
+  expect(mail[0]!.requestBody).toContain('kari@example.invalid');
+  expect((await http(`${emulator.mailUrl}/x`)).status).toBe(405);
+});
+
 test('maintenance window: opened by the write after N, refuses writes (not reads) for its length', async () => {
   const { tokens } = await signIn({
     api: { maintenance: { afterWrites: 1, windowMs: 400, retryAfterSeconds: 2 } },

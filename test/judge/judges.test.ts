@@ -42,6 +42,7 @@ import {
   listItemNames,
   multiLanguageParts,
   judgeListItemNames,
+  judgeMailingConsent,
   type OutboundObservation,
   type RejectionObservation,
 } from '../../src/judge/index.ts';
@@ -851,4 +852,35 @@ test('judgeVisibilityPreserved: copies and updates of restricted documents keep 
   expect(
     judgeVisibilityPreserved([copy('Price agreement 2026', [{ Visibility: 1 }])], restricted, where).status,
   ).toBe('warn');
+});
+
+test('judgeMailingConsent: a mailing goes only to persons with e-marketing consent', () => {
+  const people = [
+    { email: 'kari.berg@bergen.example', name: 'Kari Berg', emarketing: 'granted' as const },
+    { email: 'ola.dahl@bergen.example', name: 'Ola Dahl', emarketing: 'none' as const },
+    { email: 'nora.lund@oslo.example', name: 'Nora Lund', emarketing: 'withdrawn' as const },
+  ];
+  const where = 'journey "newsletter"';
+  const judge = (bodies: string[], wired = true) =>
+    judgeMailingConsent({
+      mails: bodies.map((body) => ({ url: '/mail/messages', body })),
+      people,
+      where,
+      wired,
+    });
+  // Nothing sent, or nothing to a seeded person: nothing to judge, and the reason says what to wire.
+  expect(judge([]).status).toBe('not-run');
+  expect(judge([], false).message).toContain('names no ${mail.url}');
+  expect(judge([JSON.stringify({ to: ['someone@else.example'] })]).status).toBe('not-run');
+  // Only consenting persons: pass, with the figures.
+  const ok = judge([JSON.stringify({ to: ['Kari.Berg@bergen.example'] })]);
+  expect(ok.status).toBe('pass');
+  expect(ok.message).toContain('1 person(s)');
+  // Never given, or withdrawn, in JSON, a form body or one message per person: fail, naming them.
+  const json = judge([JSON.stringify({ to: ['kari.berg@bergen.example', 'ola.dahl@bergen.example'] })]);
+  expect(json.status).toBe('fail');
+  expect(json.message).toContain('Ola Dahl <ola.dahl@bergen.example> (never gave consent)');
+  const form = judge(['to=kari.berg%40bergen.example&to=nora.lund%40oslo.example&subject=News']);
+  expect(form.message).toContain('Nora Lund <nora.lund@oslo.example> (consent withdrawn)');
+  expect(judge(['{"to":"kari.berg@bergen.example"}', 'To: <ola.dahl@bergen.example>']).status).toBe('fail');
 });

@@ -29,6 +29,7 @@ export function createNetServerHandler(core: EmulatorCore, which: 'primary' | 'm
     }
     return d;
   };
+  let mailSeq = 0;
   const myOrigin = (): string => (which === 'primary' ? core.tenantOrigin : core.movedTenantOrigin);
   const ns: NetServer = { core, myOrigin, dataFor };
 
@@ -99,6 +100,17 @@ export function createNetServerHandler(core: EmulatorCore, which: 'primary' | 'm
   function route(req: IncomingMessage, url: URL, body: Buffer, meta: ExchangeMeta): Reply {
     const method = req.method ?? 'GET';
     if (method === 'OPTIONS') return preflight(core, req, meta);
+    if (which === 'primary' && /^\/mail(\/|$)/.test(url.pathname)) {
+      // The mail sink (Emulator.mailUrl): accepts any message, sends nothing on.
+      meta.endpoint = 'mail';
+      if (method !== 'POST' && method !== 'PUT')
+        return err(405, 'Send messages with POST', 'MethodNotAllowed');
+      mailSeq += 1;
+      return {
+        status: 202,
+        body: { id: `<preflight-${mailSeq}@mail.invalid>`, message: 'Queued. Thank you.' },
+      };
+    }
     const m = /^\/([^/]+)\/api(\/.*)?$/i.exec(url.pathname);
     if (!m) {
       meta.endpoint = 'other';

@@ -18,6 +18,8 @@ export interface Contact {
   Phone: string;
   Url: string;
 }
+/** A person's e-marketing consent: given, never given, or given and withdrawn. */
+export type EmarketingConsent = 'granted' | 'none' | 'withdrawn';
 export interface Person {
   PersonId: number;
   Firstname: string;
@@ -25,6 +27,7 @@ export interface Person {
   ContactId: number;
   Email: string;
   Title: string;
+  Emarketing: EmarketingConsent;
 }
 export interface Associate {
   AssociateId: number;
@@ -167,6 +170,38 @@ const LAST = [
   'Strand',
 ];
 
+const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '');
+
+/**
+ * Person `k` (0 or 1) of a customer company: the CEO has given e-marketing consent; the buyer
+ * never has (companies with an even id) or has withdrawn it (odd id).
+ */
+function customerPerson(
+  contactId: number,
+  companyName: string,
+  k: number,
+): Omit<Person, 'PersonId' | 'Firstname' | 'Lastname'> & { first: string; last: string } {
+  const first = FIRST[(contactId * 3 + k) % FIRST.length]!;
+  const last = LAST[(contactId * 5 + k * 7) % LAST.length]!;
+  return {
+    first,
+    last,
+    ContactId: contactId,
+    Email: `${slug(first)}.${slug(last)}@${slug(companyName)}.example`,
+    Title: k === 0 ? 'CEO' : 'Buyer',
+    Emarketing: k === 0 ? 'granted' : contactId % 2 === 0 ? 'none' : 'withdrawn',
+  };
+}
+
+/** The seeded customers' persons with their e-marketing consent, for the mailing checks. */
+export const MAILING_CONSENTS: ReadonlyArray<{ email: string; name: string; emarketing: EmarketingConsent }> =
+  SEEDED_COMPANIES.flatMap((c) =>
+    [0, 1].map((k) => {
+      const p = customerPerson(c.contactId, c.name, k);
+      return { email: p.Email, name: `${p.first} ${p.last}`, emarketing: p.Emarketing };
+    }),
+  );
+
 export interface SeedUsers {
   admin: { username: string; associateId: string };
   user: { username: string; associateId: string };
@@ -176,7 +211,6 @@ export interface SeedUsers {
 export function seedTenant(ownerName: string, users: SeedUsers, xss: boolean): TenantData {
   const tag = (s: string): string => (xss ? `${s} ${XSS_PAYLOAD}` : s);
   const contacts: Contact[] = [];
-  const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '');
   const all = [ownerName, ...COMPANIES];
   all.forEach((name, i) => {
     const [countryId, country] = COUNTRIES[i % COUNTRIES.length]!;
@@ -210,20 +244,13 @@ export function seedTenant(ownerName: string, users: SeedUsers, xss: boolean): T
       ContactId: 1,
       Email: u.username,
       Title: i === 1 ? 'Sales' : 'Administrator',
+      Emarketing: 'none',
     });
   }
   for (const c of contacts.slice(1)) {
     for (let k = 0; k < 2; k++) {
-      const f = FIRST[(c.ContactId * 3 + k) % FIRST.length]!;
-      const l = LAST[(c.ContactId * 5 + k * 7) % LAST.length]!;
-      persons.push({
-        PersonId: pid++,
-        Firstname: tag(f),
-        Lastname: tag(l),
-        ContactId: c.ContactId,
-        Email: `${slug(f)}.${slug(l)}@${slug(c.Name.replace(XSS_PAYLOAD, ''))}.example`,
-        Title: k === 0 ? 'CEO' : 'Buyer',
-      });
+      const { first, last, ...p } = customerPerson(c.ContactId, c.Name.replace(XSS_PAYLOAD, ''), k);
+      persons.push({ PersonId: pid++, Firstname: tag(first), Lastname: tag(last), ...p });
     }
   }
   const associates: Associate[] = userList.map((u, i) => ({

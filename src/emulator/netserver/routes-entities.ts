@@ -52,8 +52,40 @@ function personEntity(p: TenantData['persons'][number], data: TenantData): Recor
     Title: p.Title,
     Contact: c ? { ContactId: c.ContactId, Name: c.Name } : null,
     Emails: [{ Value: p.Email, StrippedValue: p.Email, Description: '' }],
+    Consents: consentsOf(p),
     Deleted: false,
   };
+}
+
+/**
+ * A person's consents as `ConsentInfo`: storage (legitimate interest) for every customer, and
+ * e-marketing when given (`61A`, consent) or withdrawn (`WITHDRAWN`).
+ */
+function consentsOf(p: TenantData['persons'][number]): Array<Record<string, unknown>> {
+  if (p.ContactId === 1) return [];
+  const info = (purpose: [number, string, string], base: [number, string, string]) => ({
+    ConsentPersonId: p.PersonId * 10 + purpose[0],
+    Comment: '',
+    Registered: '2025-03-01T10:00:00',
+    RegisteredAssociateId: 0,
+    Updated: '2025-03-01T10:00:00',
+    UpdatedAssociateId: 0,
+    LegalBaseId: base[0],
+    LegalBaseKey: base[1],
+    LegalBaseName: base[2],
+    ConsentPurposeId: purpose[0],
+    ConsentPurposeKey: purpose[1],
+    ConsentPurposeName: purpose[2],
+    ConsentSourceId: 1,
+    ConsentSourceKey: 'USER',
+    ConsentSourceName: 'Manually registered',
+  });
+  const STORE: [number, string, string] = [1, 'STORE', 'Storage'];
+  const EMARKETING: [number, string, string] = [2, 'EMARKETING', 'Email marketing'];
+  const out = [info(STORE, [6, '61F', 'Legitimate interest'])];
+  if (p.Emarketing === 'granted') out.push(info(EMARKETING, [1, '61A', 'Consent']));
+  if (p.Emarketing === 'withdrawn') out.push(info(EMARKETING, [7, 'WITHDRAWN', 'Withdrawn']));
+  return out;
 }
 
 /** `Document/{id}`: a seeded document, with who may see it (`VisibleFor`). */

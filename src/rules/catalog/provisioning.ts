@@ -162,7 +162,7 @@ export const PROVISIONING_RULES: readonly Rule[] = [
     appTypes: ALL_APPS,
     automation: 'partial',
     check:
-      'Seeds persons without e-marketing consent; any mailing-related call for them is a finding. Apps without mailing features attest it.',
+      'Seeds each customer company with a person who gave e-marketing consent and one who never did or withdrew it; a journey marked `{ mailing: true }` sends a mailing, and every message the app hands the mail sink (`${mail.url}`, an HTTP mail API) meanwhile must be addressed only to persons with an EMARKETING consent. Apps without mailing features, or that mail only through SMTP, attest it.',
     remediation:
       "Read the person's consent information for the e-marketing purpose before adding them to a mailing or sending to them, and exclude persons without active consent. Re-check at send time, not only when the list is built.",
     docs: [DOC.stdChecklist],
