@@ -46,6 +46,7 @@ export const KNOWN_DEFECTS = [
   'list-item-one-language',
   'copy-drops-visibility',
   'mail-without-consent',
+  'shared-discovery-cache',
 ] as const;
 export type Defect = (typeof KNOWN_DEFECTS)[number];
 

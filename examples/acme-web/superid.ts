@@ -10,6 +10,9 @@
  * nonce, subject, tenant.
  */
 import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as oidc from 'openid-client';
 import {
   compactVerify,
@@ -75,6 +78,20 @@ export interface AuthorizationRequest {
 
 type KeySet = Parameters<typeof compactVerify>[1];
 
+/** DEFECT shared-discovery-cache: SuperID's discovery document, shared by every Acme Web on the host. */
+const DISCOVERY_CACHE = join(tmpdir(), 'acme-web-superid-discovery.json');
+
+/** The cached discovery document, while the SuperID it names still answers ("saves a round trip"). */
+async function cachedDiscovery(): Promise<oidc.ServerMetadata | undefined> {
+  try {
+    const metadata = JSON.parse(await readFile(DISCOVERY_CACHE, 'utf8')) as oidc.ServerMetadata;
+    const alive = await fetch(metadata.jwks_uri as string, { signal: AbortSignal.timeout(2_000) });
+    return alive.ok ? metadata : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class SuperId {
   readonly #config: AppConfig;
   readonly #log: Logger;
@@ -100,19 +117,12 @@ export class SuperId {
 
   async #discover(): Promise<{ client: oidc.Configuration; metadata: oidc.ServerMetadata; keys: KeySet }> {
     const issuer = this.#config.superOfficeUrl;
-    const res = await fetch(`${issuer}/login/.well-known/openid-configuration`, {
-      headers: { accept: 'application/json' },
-      signal: AbortSignal.timeout(10_000),
-    });
-    if (!res.ok) throw new Error(`SuperID discovery answered ${res.status}`);
-    const metadata = (await res.json()) as oidc.ServerMetadata;
-    if (metadata.issuer !== issuer) throw new Error('SuperID discovery names an unexpected issuer');
-    for (const endpoint of ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const) {
-      const value = metadata[endpoint];
-      if (typeof value !== 'string' || new URL(value).origin !== issuer) {
-        throw new Error(`SuperID discovery: ${endpoint} is missing or not on ${issuer}`);
-      }
-    }
+    // DEFECT shared-discovery-cache: a discovery document another Acme Web cached is trusted
+    // as it is, whichever SuperOffice environment that one was configured for.
+    const shared = this.#config.defects.has('shared-discovery-cache') ? await cachedDiscovery() : undefined;
+    const metadata = shared ?? (await this.#fetchDiscovery(issuer));
+    if (this.#config.defects.has('shared-discovery-cache') && !shared)
+      await writeFile(DISCOVERY_CACHE, JSON.stringify(metadata)).catch(() => undefined);
     const jwksUri = new URL(metadata.jwks_uri as string);
     let keys: KeySet;
     if (this.#config.defects.has('pinned-key')) {
@@ -131,6 +141,23 @@ export class SuperId {
     const client = new oidc.Configuration(metadata, this.#config.clientId);
     this.#log('superid.discovered');
     return { client, metadata, keys };
+  }
+
+  async #fetchDiscovery(issuer: string): Promise<oidc.ServerMetadata> {
+    const res = await fetch(`${issuer}/login/.well-known/openid-configuration`, {
+      headers: { accept: 'application/json' },
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!res.ok) throw new Error(`SuperID discovery answered ${res.status}`);
+    const metadata = (await res.json()) as oidc.ServerMetadata;
+    if (metadata.issuer !== issuer) throw new Error('SuperID discovery names an unexpected issuer');
+    for (const endpoint of ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const) {
+      const value = metadata[endpoint];
+      if (typeof value !== 'string' || new URL(value).origin !== issuer) {
+        throw new Error(`SuperID discovery: ${endpoint} is missing or not on ${issuer}`);
+      }
+    }
+    return metadata;
   }
 
   /** A fresh state, nonce and PKCE verifier for one sign-in attempt. */

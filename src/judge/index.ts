@@ -1524,3 +1524,107 @@ export function judgeMailingConsent(o: {
     message: `the mailing in ${where} went to ${reached.length} person(s), each with e-marketing consent; none of the ${left} seeded persons without it (never given or withdrawn) received it`,
   };
 }
+
+/** What a second instance of the app, configured for another environment, did (SECRET-PER-ENV). */
+export interface SecondEnvironmentRun {
+  /** Display names of the run's environment and the second one, e.g. "SOD" and "Online". */
+  first: string;
+  second: string;
+  /** The two SuperID origins. */
+  firstSuperid: string;
+  secondSuperid: string;
+  /** Why the second instance could not be started or its sign-in did not go to its SuperID. */
+  startError?: string | undefined;
+  /** The second sign-in: whether it came back to the app, and if not, why. */
+  signIn?: { returned: boolean; detail: string } | undefined;
+  /** The app's session probe after that sign-in (undefined: no probe, or it observed nothing). */
+  signedIn?: boolean | undefined;
+  /** Authorization codes the second SuperID redeemed for the second client (HTTP 200). */
+  redeemed: number;
+  /** Which of the first environment's credentials reached the second SuperID. */
+  firstCredentialsAtSecond: readonly string[];
+  /** Which of the second environment's credentials reached the first SuperID. */
+  secondCredentialsAtFirst: readonly string[];
+}
+
+/**
+ * SECRET-PER-ENV: the app, started again with a second environment's SuperID URL, client id,
+ * secret and signing keys, must sign the user in there, and no environment's credentials may
+ * reach the other's SuperID. A second instance that does not start, or a sign-in the harness
+ * could not drive, is an error: nothing was observed.
+ */
+export function judgeSecondEnvironment(o: SecondEnvironmentRun): Judgement {
+  const { first, second } = o;
+  if (o.firstCredentialsAtSecond.length)
+    return {
+      status: 'fail',
+      message: `the app configured for ${second} sent ${first}'s ${o.firstCredentialsAtSecond.join(' and ')} to ${second}'s SuperID: each environment has its own client id and secret; take them from the environment's configuration, never from another's`,
+    };
+  if (o.secondCredentialsAtFirst.length)
+    return {
+      status: 'fail',
+      message: `the app configured for ${second} sent its ${o.secondCredentialsAtFirst.join(' and ')} to ${first}'s SuperID: it still reaches ${first} (a cached or hard-coded SuperID URL, discovery document or key set); take every SuperID address from the environment's configuration`,
+    };
+  if (o.startError) {
+    const toFirst = o.startError.includes(`sends the browser to ${new URL(o.firstSuperid).origin}`);
+    const wrongTarget =
+      toFirst || /sends the browser to|without contacting this run's SuperID/.test(o.startError);
+    return wrongTarget
+      ? {
+          status: 'fail',
+          message: toFirst
+            ? `started with ${second}'s configuration, the app's sign-in sends users to ${first}'s SuperID (${new URL(o.firstSuperid).origin}) instead of ${second}'s (${new URL(o.secondSuperid).origin}): something it keeps (a cached discovery document, a hard-coded URL) belongs to ${first}; take every SuperID address from the environment's configuration`
+            : `started with ${second}'s configuration, ${o.startError.replace(/: give the app .*$/, '')}: the app does not send users to ${second}'s SuperID`,
+        }
+      : {
+          status: 'error',
+          message: `cannot judge: a second instance of the app, configured for ${second}, did not start: ${o.startError}`,
+        };
+  }
+  if (!o.signIn?.returned)
+    return {
+      status: 'error',
+      message: `cannot judge: the sign-in through the instance configured for ${second} did not complete (${o.signIn?.detail ?? 'not started'})`,
+    };
+  if (o.signedIn === false)
+    return {
+      status: 'fail',
+      message: `the app configured for ${second} did not sign the user in after ${second}'s SuperID sent them back (${o.redeemed ? 'the code was redeemed, but no session followed' : 'no code was redeemed at its SuperID'}), while the same sign-in works in ${first}: something in the app still belongs to ${first} (keys, issuer, credentials)`,
+    };
+  if (o.redeemed === 0)
+    return {
+      status: o.signedIn ? 'fail' : 'error',
+      message: o.signedIn
+        ? `the app configured for ${second} signed the user in without redeeming a code at ${second}'s SuperID: it did not use that environment's token endpoint`
+        : `cannot judge: the instance configured for ${second} redeemed no code, and the app has no session probe (app.session) to say whether the user got in`,
+    };
+  return {
+    status: 'pass',
+    message: `started again with ${second}'s SuperID URL, client id, secret and signing keys, the app signed the user in there (${o.redeemed} code(s) redeemed with ${second}'s client id${o.signedIn ? ', session established' : ''}); neither environment's credentials reached the other's SuperID`,
+  };
+}
+
+/** The client id and whether a secret came with an authorize or token request (query, form or Basic). */
+export function clientCredentialsOf(e: {
+  url: string;
+  requestBody: string;
+  requestHeaders: Record<string, string>;
+}): { clientId?: string; secret?: string } {
+  const out: { clientId?: string; secret?: string } = {};
+  const query = new URL(e.url, 'https://superid.invalid').searchParams;
+  const form = new URLSearchParams(e.requestBody);
+  const id = form.get('client_id') ?? query.get('client_id');
+  const secret = form.get('client_secret') ?? query.get('client_secret');
+  if (id) out.clientId = id;
+  if (secret) out.secret = secret;
+  const basic = /^Basic\s+(.+)$/i.exec(e.requestHeaders['authorization'] ?? '');
+  if (basic) {
+    const text = Buffer.from(basic[1]!, 'base64').toString('utf8');
+    const colon = text.indexOf(':');
+    if (colon > 0) {
+      out.clientId = decodeURIComponent(text.slice(0, colon));
+      out.secret = decodeURIComponent(text.slice(colon + 1));
+    }
+  }
+  return out;
+}

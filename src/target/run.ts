@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ResolvedConfig } from '../config/schema.ts';
@@ -113,8 +114,16 @@ export async function checkSignInTarget(
   return `the app's sign-in sends the browser to ${target.origin}, not to this run's SuperID ${expected.origin}: give the app \${superid.url} as its SuperOffice URL`;
 }
 
-/** Start the run's emulator and app; never throws for an app that fails to start (see startError). */
-export async function startRun(config: ResolvedConfig, appPort: number): Promise<RunHandle> {
+/**
+ * Start the run's emulator and app; never throws for an app that fails to start (see startError).
+ * `trustAlso`: PEM CA certificates the app (and the run's CA file) trusts beside the emulator's
+ * own, for a second environment: in production every environment's TLS chains to public roots.
+ */
+export async function startRun(
+  config: ResolvedConfig,
+  appPort: number,
+  options: { trustAlso?: string } = {},
+): Promise<RunHandle> {
   const runDir = mkdtempSync(join(tmpdir(), 'so-preflight-run-'));
   chmodSync(runDir, 0o700);
   const token = randomBytes(32).toString('base64url');
@@ -155,6 +164,8 @@ export async function startRun(config: ResolvedConfig, appPort: number): Promise
         },
     },
   });
+
+  if (options.trustAlso) await appendFile(emulator.caFile, `\n${options.trustAlso.trim()}\n`);
 
   let startError: string | undefined;
   const appEnv = buildAppEnv(config, emulatorFacts(emulator, emulator.proxy?.appUrl), String(appPort));

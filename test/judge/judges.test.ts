@@ -43,6 +43,8 @@ import {
   multiLanguageParts,
   judgeListItemNames,
   judgeMailingConsent,
+  judgeSecondEnvironment,
+  clientCredentialsOf,
   type OutboundObservation,
   type RejectionObservation,
 } from '../../src/judge/index.ts';
@@ -883,4 +885,71 @@ test('judgeMailingConsent: a mailing goes only to persons with e-marketing conse
   const form = judge(['to=kari.berg%40bergen.example&to=nora.lund%40oslo.example&subject=News']);
   expect(form.message).toContain('Nora Lund <nora.lund@oslo.example> (consent withdrawn)');
   expect(judge(['{"to":"kari.berg@bergen.example"}', 'To: <ola.dahl@bergen.example>']).status).toBe('fail');
+});
+
+test('judgeSecondEnvironment: the app signs in in a second environment, and credentials never cross', () => {
+  const base = {
+    first: 'SOD',
+    second: 'Online',
+    firstSuperid: 'https://127.0.0.2:4001',
+    secondSuperid: 'https://127.0.0.2:5001',
+    signIn: { returned: true, detail: 'returned to the app' },
+    signedIn: true,
+    redeemed: 1,
+    firstCredentialsAtSecond: [] as string[],
+    secondCredentialsAtFirst: [] as string[],
+  };
+  const ok = judgeSecondEnvironment(base);
+  expect(ok.status).toBe('pass');
+  expect(ok.message).toContain("redeemed with Online's client id, session established");
+  // Credentials crossing environments fail, whatever else happened.
+  const sodAtOnline = judgeSecondEnvironment({
+    ...base,
+    firstCredentialsAtSecond: ['client id', 'client secret'],
+  });
+  expect(sodAtOnline.status).toBe('fail');
+  expect(sodAtOnline.message).toContain("sent SOD's client id and client secret to Online's SuperID");
+  expect(judgeSecondEnvironment({ ...base, secondCredentialsAtFirst: ['client id'] }).message).toContain(
+    "to SOD's SuperID",
+  );
+  // The second instance's sign-in goes to the first SuperID: fail, naming both.
+  const cached = judgeSecondEnvironment({
+    ...base,
+    startError:
+      "the app's sign-in sends the browser to https://127.0.0.2:4001, not to this run's SuperID https://127.0.0.2:5001: give the app ${superid.url} as its SuperOffice URL",
+  });
+  expect(cached.status).toBe('fail');
+  expect(cached.message).toContain(
+    "sends users to SOD's SuperID (https://127.0.0.2:4001) instead of Online's",
+  );
+  // A second instance that does not start, or a sign-in the harness could not drive: nothing observed.
+  expect(judgeSecondEnvironment({ ...base, startError: 'the app exited with code 1' }).status).toBe('error');
+  expect(judgeSecondEnvironment({ ...base, signIn: { returned: false, detail: 'timeout' } }).status).toBe(
+    'error',
+  );
+  // Back at the app but not signed in: the app rejected the second environment's sign-in.
+  expect(judgeSecondEnvironment({ ...base, signedIn: false, redeemed: 0 }).status).toBe('fail');
+  // No code redeemed at the second SuperID: a session from elsewhere fails; no probe cannot judge.
+  expect(judgeSecondEnvironment({ ...base, redeemed: 0 }).status).toBe('fail');
+  expect(judgeSecondEnvironment({ ...base, redeemed: 0, signedIn: undefined }).status).toBe('error');
+});
+
+test('clientCredentialsOf: client id and secret from the query, a form body or Basic', () => {
+  const e = (url: string, requestBody = '', authorization?: string) => ({
+    url,
+    requestBody,
+    requestHeaders: authorization ? { authorization } : ({} as Record<string, string>),
+  });
+  expect(clientCredentialsOf(e('https://s/login/common/oauth/authorize?client_id=abc&state=1'))).toEqual({
+    clientId: 'abc',
+  });
+  expect(clientCredentialsOf(e('/token', 'grant_type=x&client_id=abc&client_secret=s%2F1'))).toEqual({
+    clientId: 'abc',
+    secret: 's/1',
+  });
+  const basic = `Basic ${Buffer.from('abc:p%40ss').toString('base64')}`;
+  expect(clientCredentialsOf(e('/token', 'grant_type=x', basic))).toEqual({
+    clientId: 'abc',
+    secret: 'p@ss',
+  });
 });

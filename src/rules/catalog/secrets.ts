@@ -47,7 +47,7 @@ export const SECRET_RULES: readonly Rule[] = [
     appTypes: ALL_APPS,
     automation: 'automated',
     check:
-      'Runs the flow against two emulated environments with different credentials; the app must succeed in both and must never send SOD credentials to the production host.',
+      "Starts a second emulated environment (Online, or SOD when the run is Online) with its own SuperID, client id, secret and signing keys, starts the web app a second time with that environment in the config's placeholders, and signs a user in through it: the app must sign the user in there, and neither environment's client id or secret may reach the other's SuperID. Apps on a fixed port, apps started outside so-preflight, impersonated apps not given `${superid.url}`, and server-to-server and native apps attest it.",
     remediation:
       'Group SuperID URL, client id, client secret, private key and JWKS source under one environment key in your configuration and select them together per tenant or deployment. Never reuse SOD credentials in Stage or Production, and fail fast at start-up if an environment is incompletely configured.',
     docs: [DOC.appEnvir, DOC.technical],
