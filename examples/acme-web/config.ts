@@ -47,6 +47,7 @@ export const KNOWN_DEFECTS = [
   'copy-drops-visibility',
   'mail-without-consent',
   'shared-discovery-cache',
+  'panel-set-up-by-hand',
 ] as const;
 export type Defect = (typeof KNOWN_DEFECTS)[number];
 

@@ -131,8 +131,23 @@ export function createApp(
       )
     ).filter((p) => String(p.ProgId ?? '').startsWith('acme-web.'));
 
-  /** The install: the contact panel on company cards, unless it is there already. */
+  /** The install: the contact panel on company cards and Acme Web's company category. */
   async function provision(session: Session): Promise<void> {
+    // DEFECT panel-set-up-by-hand: "administrators add the panel themselves (see the setup guide)".
+    if (!config.defects.has('panel-set-up-by-hand')) await provisionPanel(session);
+    // A category for the companies Acme Web follows, in the languages Acme Web ships.
+    // DEFECT list-item-one-language: "everyone reads English".
+    await tenantApi.send(session, 'POST', 'v1/List/category/Items', {
+      Name: config.defects.has('list-item-one-language')
+        ? 'Acme Web customer'
+        : 'US:"Acme Web customer";NO:"Acme Web-kunde";SE:"Acme Web-kund"',
+      Tooltip: 'Created by Acme Web',
+    });
+    log('provision.ok', { ctx: session.user.ctx });
+  }
+
+  /** The contact panel on company cards, unless it is there already. */
+  async function provisionPanel(session: Session): Promise<void> {
     if ((await ownPanels(session)).length) return;
     const entity = await tenantApi.send<Record<string, unknown>>(
       session,
@@ -155,15 +170,6 @@ export function createApp(
       ProgId: 'acme-web.contacts',
       OnCentral: true,
     });
-    // A category for the companies Acme Web follows, in the languages Acme Web ships.
-    // DEFECT list-item-one-language: "everyone reads English".
-    await tenantApi.send(session, 'POST', 'v1/List/category/Items', {
-      Name: config.defects.has('list-item-one-language')
-        ? 'Acme Web customer'
-        : 'US:"Acme Web customer";NO:"Acme Web-kunde";SE:"Acme Web-kund"',
-      Tooltip: 'Created by Acme Web',
-    });
-    log('provision.ok', { ctx: session.user.ctx });
   }
 
   /** What the team looked at lately (only with the team-recent-companies defect). */
@@ -623,7 +629,14 @@ export function createApp(
         session,
         'Acme Web installed',
         html`<h1>Acme Web is installed</h1>
-          <p>Company cards now have the Acme Web panel. <a href="/contacts">Contacts</a></p>`,
+          <p>
+            ${
+              config.defects.has('panel-set-up-by-hand')
+                ? 'Next, add the Acme Web panel to company cards under Settings and maintenance (see the setup guide).'
+                : 'Company cards now have the Acme Web panel.'
+            }
+            <a href="/contacts">Contacts</a>
+          </p>`,
       );
     } catch (err) {
       next(err);
