@@ -17,7 +17,7 @@ import { judgeCache, judgeRate, judgeSystemUserCaution, judgeThrottle } from '..
 
 test.skip(
   ({ harness }) => harness.config.app.type !== 'server-to-server',
-  'system-user checks apply to server-to-server apps',
+  'system-user checks apply to server-to-server apps: only they get a system-user key (${privateKey.file}) in a run; a web or native app with background jobs that work as the system user checks them with a second config of type server-to-server',
 );
 test.describe.configure({ mode: 'serial' });
 

@@ -157,3 +157,43 @@ test('attach mode does not impersonate: emulator and check --attach refuse such 
   expectNoStackTrace(emulator);
   expectNoStackTrace(attach);
 });
+
+test('SECRET-PER-ENV under impersonation: an app given ${superid.url} is checked in Online too; a hard-coded one is not run, with the reason', async () => {
+  test.slow();
+  const configurable = {
+    ...acmeWebConfig(),
+    superoffice: { environment: 'sod', tenant: 'Cust12345', impersonate: true },
+  };
+  const out = scratch('report-env');
+  const r = await runCli(
+    [
+      'check',
+      '--config',
+      writeJson(scratch('env.config.json'), configurable),
+      '--out',
+      out,
+      '--rules',
+      'SECRET-PER-ENV',
+    ],
+    { timeoutMs: 240_000 },
+  );
+  const rule = readReport(out).rules.find((x) => x.id === 'SECRET-PER-ENV');
+  expect(rule?.status, explain(r)).toBe('pass');
+  expect(rule?.checks[0]?.message).toContain("started again with Online's SuperID URL");
+  const out2 = scratch('report-hard');
+  const r2 = await runCli(
+    [
+      'check',
+      '--config',
+      writeJson(scratch('hard.config.json'), hardCoded()),
+      '--out',
+      out2,
+      '--rules',
+      'SECRET-PER-ENV',
+    ],
+    { timeoutMs: 240_000 },
+  );
+  const hard = readReport(out2).rules.find((x) => x.id === 'SECRET-PER-ENV');
+  expect(hard?.status, explain(r2)).toBe('not-run');
+  expect(hard?.checks[0]?.message).toContain('gives the app no ${superid.url}');
+});
