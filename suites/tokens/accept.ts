@@ -39,15 +39,15 @@ export async function judgeAccept(
     return;
   }
   // A probe that gave no answer (timed out on a loaded machine) observed nothing: not a refusal.
-  const probe = preflight.config.app.type === 'native' ? undefined : await preflight.probe(session);
-  const signedIn = probe ? probe.signedIn : await preflight.accepted(session);
+  const signedIn = await preflight.accepted(session);
   if (signedIn === undefined) {
     await preflight.finding({
       rule: c.rule,
       check,
       title,
       status: 'error',
-      message: `cannot judge: the session probe gave no answer (${probe?.excerpt ?? ''}), so neither a session nor a refusal was observed`,
+      message:
+        'cannot judge: the session probe gave no answer, so neither a session nor a refusal was observed',
       evidence,
     });
     await session.context.close();

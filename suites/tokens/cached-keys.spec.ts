@@ -166,6 +166,16 @@ test.describe('cached signing keys', () => {
       if (result.signIn.outcome !== 'returned') {
         return cannotJudge(preflight, 'TOKEN-JWKS-REFRESH', check, title, result.signIn.detail);
       }
+      // No answer from the session probe is no observation, not a failed sign-in.
+      if (result.signedIn === undefined) {
+        return cannotJudge(
+          preflight,
+          'TOKEN-JWKS-REFRESH',
+          check,
+          title,
+          `the session probe gave no answer after the sign-in with the new key (kid ${kid})`,
+        );
+      }
       // Accepting the new key is only evidence of a refetch when the app did fetch the JWKS.
       const refetched = recorder.since(publishedAt).some(isJwks);
       if (result.signedIn && !refetched) {
