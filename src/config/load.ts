@@ -117,6 +117,11 @@ function substitutePort(value: unknown, port: string): unknown {
   return value;
 }
 
+/** Whether `app.start.env` hands the app this placeholder (in any of its values). */
+export function startEnvUses(config: ResolvedConfig, placeholder: Placeholder): boolean {
+  return Object.values(config.app.start?.env ?? {}).some((v) => v.includes(`\${${placeholder}}`));
+}
+
 function usesAppPort(value: unknown): boolean {
   return JSON.stringify(value ?? null).includes('${app.port}');
 }

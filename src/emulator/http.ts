@@ -128,3 +128,20 @@ export function listen(server: Server, host: string, port = 0): Promise<number> 
     });
   });
 }
+
+/** HTTP Basic client credentials (`Authorization: Basic base64(id:secret)`, each form-encoded). */
+export function parseBasic(header: string): { id: string; secret: string } | undefined {
+  const m = /^basic\s+(\S+)$/i.exec(header.trim());
+  if (!m) return undefined;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const i = decoded.indexOf(':');
+  if (i < 0) return undefined;
+  const dec = (s: string): string => {
+    try {
+      return decodeURIComponent(s.replace(/\+/g, ' '));
+    } catch {
+      return s;
+    }
+  };
+  return { id: dec(decoded.slice(0, i)), secret: dec(decoded.slice(i + 1)) };
+}

@@ -5,6 +5,7 @@
  * is an `error` by construction and each judge is unit-tested without a browser.
  */
 import { findStackTrace } from '../evidence/stacktrace.ts';
+import { parseBasic } from '../emulator/http.ts';
 import { scanForSecrets } from '../evidence/scan.ts';
 import type { SecretInput } from '../evidence/encodings.ts';
 
@@ -1617,14 +1618,10 @@ export function clientCredentialsOf(e: {
   const secret = form.get('client_secret') ?? query.get('client_secret');
   if (id) out.clientId = id;
   if (secret) out.secret = secret;
-  const basic = /^Basic\s+(.+)$/i.exec(e.requestHeaders['authorization'] ?? '');
+  const basic = parseBasic(e.requestHeaders['authorization'] ?? '');
   if (basic) {
-    const text = Buffer.from(basic[1]!, 'base64').toString('utf8');
-    const colon = text.indexOf(':');
-    if (colon > 0) {
-      out.clientId = decodeURIComponent(text.slice(0, colon));
-      out.secret = decodeURIComponent(text.slice(colon + 1));
-    }
+    out.clientId = basic.id;
+    out.secret = basic.secret;
   }
   return out;
 }

@@ -14,7 +14,7 @@ import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
 import type { ResolvedConfig } from '../../src/config/schema.ts';
 import { readManifest } from '../../fixtures/harness.ts';
 import { writeExchange } from '../../fixtures/jobs.ts';
-import { loadConfig } from '../../src/config/load.ts';
+import { loadConfig, startEnvUses } from '../../src/config/load.ts';
 import { loadJourneys, type Journey } from '../../fixtures/journey.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
 import { waitFor } from '../../fixtures/preflight.ts';
@@ -318,9 +318,7 @@ test.describe('journeys', () => {
                   .map((e) => ({ url: e.url, body: e.requestBody })),
                 people: MAILING_CONSENTS,
                 where,
-                wired: Object.values(preflight.config.app.start?.env ?? {}).some((v) =>
-                  v.includes('${mail.url}'),
-                ),
+                wired: startEnvUses(preflight.config, 'mail.url'),
               })
             : {
                 status: 'not-run' as const,

@@ -9,7 +9,7 @@
 import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
 import type { Preflight } from '../../fixtures/index.ts';
 import { harnessFor, readManifest } from '../../fixtures/harness.ts';
-import { freePort, loadConfig } from '../../src/config/load.ts';
+import { freePort, loadConfig, startEnvUses } from '../../src/config/load.ts';
 import type { ResolvedConfig } from '../../src/config/schema.ts';
 import type { EnvironmentSlug, Exchange } from '../../src/emulator/types.ts';
 import type { Judgement } from '../../src/judge/index.ts';
@@ -21,17 +21,15 @@ const TITLE = 'The app runs in a second environment with that environment’s ow
 
 const LABEL: Record<EnvironmentSlug, string> = { sod: 'SOD', qaonline: 'Stage', online: 'Online' };
 
-/** Why the second environment cannot be checked for this config, if it cannot. */
-async function unsupported(config: ResolvedConfig): Promise<string | undefined> {
+/** Why the second environment cannot be checked for this run's config, if it cannot. */
+function unsupported(config: ResolvedConfig): string | undefined {
   if (config.app.type !== 'web')
     return `a ${config.app.type} app has no browser sign-in to repeat in a second environment; that it is configured per environment (SuperID URL, client id, ${config.app.type === 'native' ? 'no secret' : 'secret, private key'}) is attested`;
   if (!config.app.start)
     return 'the app runs outside so-preflight (no app.start), so it cannot be started a second time with another environment’s configuration; attest that it is configured per environment';
-  const usesSuperid = Object.values(config.app.start.env).some((v) => v.includes('${superid.url}'));
-  if (config.superoffice.impersonate && !usesSuperid)
+  if (config.superoffice.impersonate && !startEnvUses(config, 'superid.url'))
     return 'app.start.env gives the app no ${superid.url}: it names SuperOffice’s hosts itself, so so-preflight cannot point it at a second environment; pass its SuperID URL as ${superid.url} (https://sod.superoffice.com in this run) to have this checked';
-  const other = await loadConfig(config.configFile, { appPort: 1 });
-  if (other.app.baseURL === config.app.baseURL)
+  if (!config.usesAppPort)
     return `app.baseURL (${config.app.baseURL}) has a fixed port, so a second instance cannot run beside the first; use \${app.port} for the port to have this checked`;
   return undefined;
 }
@@ -50,7 +48,7 @@ function credentialsSeen(exchanges: readonly Exchange[], id: string, secret: str
 
 const manifest = readManifest();
 /** Why this run's app cannot be checked in a second environment (decided once, at load). */
-const notSupported = await unsupported(await loadConfig(manifest.configFile, { appPort: manifest.appPort }));
+const notSupported = unsupported(await loadConfig(manifest.configFile, { appPort: manifest.appPort }));
 
 async function secondEnvironment(preflight: Preflight): Promise<Judgement> {
   const config = preflight.config;

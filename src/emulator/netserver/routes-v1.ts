@@ -48,7 +48,9 @@ export function api(
   const B = b?.toLowerCase();
   // Sentry applies to the user's own calls; the system user sees everything.
   const sentry = caller.kind === 'bearer' ? caller.flow?.options.api?.sentry : undefined;
-  const crmData = A === 'contact' || A === 'person' || A === 'document' || A === 'archive';
+  /** The entities with writes and OData collections here. */
+  const entity = A === 'contact' || A === 'person' || A === 'document' ? A : undefined;
+  const crmData = entity !== undefined || A === 'archive';
   if (sentry?.deny && crmData) {
     notes.push(SENTRY_NOTES.denied);
     return err(
@@ -78,13 +80,8 @@ export function api(
           PRIVACY_SOURCES.map((p) => p.key),
         )
       : err(405, 'Method not allowed', 'MethodNotAllowed');
-  if (
-    (A === 'contact' || A === 'person' || A === 'document') &&
-    !isGet &&
-    segs.length <= 3 &&
-    B !== 'default'
-  )
-    return writeEntity(method, A, b, body, data, notes);
+  if (entity && !isGet && segs.length <= 3 && B !== 'default')
+    return writeEntity(method, entity, b, body, data, notes);
   if (A === 'user' && B === 'currentprincipal' && segs.length === 3)
     return needGet() ?? { status: 200, body: principal(ns.core, tenant, caller, data) };
   if ((A === 'contact' || A === 'person') && b !== undefined && B !== 'default' && segs.length === 3)
@@ -94,8 +91,7 @@ export function api(
   if (b !== undefined && B === 'default' && segs.length === 3) {
     return needGet() ?? { status: 200, body: defaultEntity(a) };
   }
-  if ((A === 'contact' || A === 'person' || A === 'document') && segs.length === 2)
-    return needGet() ?? collectionSearch(ns.myOrigin(), A, data, q);
+  if (entity && segs.length === 2) return needGet() ?? collectionSearch(ns.myOrigin(), entity, data, q);
   if (A === 'archive' && b !== undefined && segs.length === 3)
     return needGet() ?? archiveSearch(ns.myOrigin(), b, data, q);
   if (A === 'list' && b !== undefined && c?.toLowerCase() === 'items' && method === 'POST' && d === undefined)

@@ -29,7 +29,7 @@ import { apiOnWrongHost } from './wrong-host.ts';
 
 export type { RecState } from './context.ts';
 export { discovery } from './jwks-discovery.ts';
-export { parseBasic } from './logout-revoke.ts';
+export { parseBasic } from '../http.ts';
 
 export function createSuperIdApp(core: EmulatorCore): { app: Koa; provider: Provider } {
   const provider = createProvider(core);

@@ -4,6 +4,7 @@ import { errorPage, html, params } from './context.ts';
 import { messagePage } from './pages.ts';
 import { PROVIDER_COOKIES } from './provider.ts';
 import { redirectAllowed } from './redirects.ts';
+import { parseBasic } from '../http.ts';
 
 export async function revoke(sid: SuperId, ctx: Ctx): Promise<void> {
   const { core, provider } = sid;
@@ -48,22 +49,6 @@ export async function revoke(sid: SuperId, ctx: Ctx): Promise<void> {
   }
   ctx.status = 200;
   ctx.body = '';
-}
-
-export function parseBasic(header: string): { id: string; secret: string } | undefined {
-  const m = /^basic\s+(\S+)$/i.exec(header.trim());
-  if (!m) return undefined;
-  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
-  const i = decoded.indexOf(':');
-  if (i < 0) return undefined;
-  const dec = (s: string): string => {
-    try {
-      return decodeURIComponent(s.replace(/\+/g, ' '));
-    } catch {
-      return s;
-    }
-  };
-  return { id: dec(decoded.slice(0, i)), secret: dec(decoded.slice(i + 1)) };
 }
 
 export async function logout(sid: SuperId, ctx: Ctx): Promise<void> {
