@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test, expect, type Page } from '@playwright/test';
+import { attachScreenshot } from '../attach-screenshot.ts';
 import { validateReport } from '../../src/report/index.ts';
 import { RULES } from '../../src/rules/index.ts';
 import { TOOL_VERSION } from '../../src/version.ts';
@@ -35,8 +36,7 @@ async function openReport(page: Page, out: string, label: string): Promise<void>
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(pathToFileURL(join(out, 'index.html')).href);
   await expect(page.locator('#verdict')).toBeVisible();
-  const shot = await page.screenshot({ path: test.info().outputPath(`${label}.png`) });
-  await test.info().attach(label, { body: shot, contentType: 'image/png' });
+  await attachScreenshot(page, label);
   expect(errors, 'the report page runs without script errors').toEqual([]);
 }
 
@@ -190,8 +190,7 @@ test.describe('the client secret shipped to the browser (DEFECTS=secret-in-brows
     await expect(article.getByText(failed!.message, { exact: false }).first()).toBeVisible();
     await expect(article.locator('.evidence').first()).toBeVisible();
     await expect(article.getByText('Remediation:')).toBeVisible();
-    const shot = await article.screenshot({ path: test.info().outputPath('failed-rule.png') });
-    await test.info().attach('failed rule', { body: shot, contentType: 'image/png' });
+    await attachScreenshot(article, 'failed rule');
   });
 
   test('baselined with a reason: exit 0, the rule still fails, marked as accepted', async ({ page }) => {

@@ -2,6 +2,7 @@
  * Fixture catalog and run results for the report tests. The real catalog (src/rules/index.ts)
  * is written separately; these rules have the same shape and cover every branch of the verdict.
  */
+import { crc32, deflateSync } from 'node:zlib';
 import type { Finding, FindingInput } from '../../src/findings.ts';
 import { findingSchema } from '../../src/findings.ts';
 import type { Rule } from '../../src/rules/types.ts';
@@ -293,4 +294,32 @@ export function build(results: TestResultInput[], extra: Partial<BuildReportInpu
     runErrors: [],
     ...extra,
   });
+}
+
+/**
+ * A valid PNG of one solid colour, built in memory: evidence for report tests that need an image
+ * without asking a browser for a screenshot (which Chromium can refuse on a loaded machine).
+ */
+export function solidPng(width: number, height: number, [r, g, b]: [number, number, number]): Buffer {
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), body.length + 4);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB, no interlace
+  const row = Buffer.alloc(1 + width * 3);
+  for (let x = 0; x < width; x++) row.set([r, g, b], 1 + x * 3);
+  const pixels = Buffer.concat(Array.from({ length: height }, () => row));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(pixels)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }

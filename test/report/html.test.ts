@@ -3,7 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { APP, build, finding, incompleteResults, notReadyResults, readyResults, test } from './fixtures.ts';
+import { APP, build, finding, incompleteResults, notReadyResults, readyResults, solidPng, test } from './fixtures.ts';
+import { attachScreenshot } from '../attach-screenshot.ts';
 import { renderHtml } from '../../src/report/render-html.ts';
 import { writeReport } from '../../src/report/write.ts';
 
@@ -27,8 +28,8 @@ async function forbidNetwork(page: Page, allowed?: string): Promise<string[]> {
 t.describe('index.html in Chromium', () => {
   t(
     'not-ready report: verdict first, failed rule with evidence and docs link, no network',
-    async ({ page }, testInfo) => {
-      const shot = await page.screenshot();
+    async ({ page }) => {
+      const shot = solidPng(64, 40, [200, 40, 40]);
       const results = notReadyResults();
       results.push(
         test(
@@ -126,8 +127,7 @@ t.describe('index.html in Chromium', () => {
       await expect(page.locator('#checklist')).toContainText('REDIRECT-HTTPS');
 
       await page.setViewportSize({ width: 1366, height: 900 });
-      const screenshot = await page.screenshot({ fullPage: true, path: testInfo.outputPath('report.png') });
-      await testInfo.attach('report', { body: screenshot, contentType: 'image/png' });
+      await attachScreenshot(page, 'report', true);
       expect(requests).toEqual([]);
     },
   );
