@@ -3,7 +3,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { APP, build, finding, incompleteResults, notReadyResults, readyResults, solidPng, test } from './fixtures.ts';
+import {
+  APP,
+  build,
+  finding,
+  incompleteResults,
+  notReadyResults,
+  readyResults,
+  solidPng,
+  test,
+} from './fixtures.ts';
 import { attachScreenshot } from '../attach-screenshot.ts';
 import { renderHtml } from '../../src/report/render-html.ts';
 import { writeReport } from '../../src/report/write.ts';
