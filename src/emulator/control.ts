@@ -224,6 +224,20 @@ export function createControl(
       const options = body as Parameters<Emulator['stateChangeNotification']>[0];
       return send(res, 200, await emulator.stateChangeNotification(options));
     }
+    if (method === 'GET' && path === 'webhooks') return send(res, 200, await emulator.webhooks());
+    if (method === 'POST' && path === 'change-record') {
+      const change = body as Parameters<Emulator['changeRecord']>[0];
+      if (
+        !['contact', 'person'].includes(change.entity) ||
+        !['created', 'changed', 'deleted'].includes(change.event) ||
+        !Number.isInteger(change.id)
+      )
+        return send(res, 400, {
+          error:
+            'change-record needs entity (contact|person), event (created|changed|deleted) and an integer id',
+        });
+      return send(res, 200, await emulator.changeRecord(change));
+    }
     if (method === 'POST' && path === 'lock') {
       const mode = body['mode'] === 'exclusive' ? 'exclusive' : 'shared';
       const held = lock.acquire(mode);

@@ -16,6 +16,7 @@ import type {
   TenantState,
 } from './types.ts';
 import { MemoryRecorder } from './recorder.ts';
+import { Webhooks } from './netserver/webhooks.ts';
 import type { OutboundRequest } from './proxy.ts';
 import { createEnvironmentPki, type EnvironmentPki, type SigningKey } from './pki.ts';
 import { halfHash, mintIdToken, SO_CLAIM, type JsonObject } from './scenarios.ts';
@@ -153,6 +154,8 @@ export class EmulatorCore {
    * only tenant metadata an app's provisioning changes that the emulator keeps, for the whole run.
    */
   readonly webPanels = new Map<number, Record<string, unknown>>();
+  /** The tenants' webhooks (`v1/Webhook`) and change log, kept for the whole run like web panels. */
+  readonly webhooks: Webhooks;
   readonly codes = new Map<string, string | undefined>();
   readonly redeemedCodes = new Set<string>();
   /** S256 challenge stored by the provider -> method the app asked for. */
@@ -212,6 +215,7 @@ export class EmulatorCore {
     };
     if (this.client.secret) this.addSecret(this.client.secret);
     for (const u of Object.values(this.users)) this.addSecret(u.password);
+    this.webhooks = new Webhooks(this, [this.tenant, this.otherTenant]);
   }
 
   async init(): Promise<void> {

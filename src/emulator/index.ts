@@ -198,6 +198,23 @@ export const startEmulator: StartEmulator = async (options: EmulatorOptions): Pr
     expireTickets: () => {
       for (const t of core.tickets.values()) t.expiresAt = 0;
     },
+    webhooks: () => Promise.resolve(core.webhooks.list(core.tenant)),
+    changeRecord: (change) =>
+      core.webhooks.fire(
+        core.tenant,
+        {
+          entity: change.entity,
+          event: change.event,
+          id: change.id,
+          changes: change.changes ?? [
+            `${change.entity}_id`,
+            'updated',
+            'updated_associate_id',
+            'updatedCount',
+          ],
+        },
+        Number(core.users.user.associateId),
+      ),
     stateChangeNotification: async ({ changeType, forge }) => {
       const iat = Math.floor(Date.now() / 1000);
       const payload = {

@@ -8,6 +8,7 @@
 import { Agent, request } from 'undici';
 import type { EventsAnswer, FlowSnapshot, FlowState } from './control.ts';
 import { CONTROL_PREFIX } from './control.ts';
+import type { PublicWebhook, WebhookDelivery } from './netserver/webhooks.ts';
 import type {
   Emulator,
   EmulatorHandle,
@@ -211,6 +212,8 @@ export async function connectEmulator(options: RemoteOptions): Promise<RemoteEmu
       await call('POST', 'expire-tickets', {});
     },
     stateChangeNotification: (o) => call<Record<string, unknown>>('POST', 'state-change', o),
+    webhooks: () => call<PublicWebhook[]>('GET', 'webhooks'),
+    changeRecord: (o) => call<WebhookDelivery[]>('POST', 'change-record', o),
     sync,
     proxyStats: async () => (await call<ProxyStats | null>('GET', 'proxy')) ?? undefined,
     lock: async (mode) => {

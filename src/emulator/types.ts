@@ -15,6 +15,7 @@
  */
 import type { AppType } from '../rules/types.ts';
 import type { EnvironmentPki } from './pki.ts';
+import type { PublicWebhook, WebhookDelivery } from './netserver/webhooks.ts';
 
 export type EnvironmentSlug = 'sod' | 'qaonline' | 'online';
 
@@ -397,6 +398,21 @@ export interface Emulator {
     changeType: 0 | 1 | 2 | 3 | 4 | 5;
     forge?: 'bad-signature' | 'wrong-issuer' | 'wrong-audience' | 'expired' | 'alg-none' | 'unknown-key';
   }): Promise<Record<string, unknown>>;
+  /**
+   * The webhooks the app registered in the run's tenant (`v1/Webhook`), without their secrets.
+   */
+  webhooks(): Promise<PublicWebhook[]>;
+  /**
+   * A user changes a record of the run's tenant: the change goes into the travel transaction log
+   * and every active webhook subscribed to `{entity}.{event}` gets it (signed with its secret).
+   * Resolves with each delivery's outcome once the targets have answered (5 s bound each).
+   */
+  changeRecord(change: {
+    entity: 'contact' | 'person';
+    event: 'created' | 'changed' | 'deleted';
+    id: number;
+    changes?: string[];
+  }): Promise<WebhookDelivery[]>;
   stop(): Promise<void>;
 }
 
@@ -425,6 +441,8 @@ export interface EmulatorHandle extends Pick<
   | 'secrets'
   | 'rotateSigningKey'
   | 'stateChangeNotification'
+  | 'webhooks'
+  | 'changeRecord'
 > {
   createFlow(options?: FlowOptions): Promise<Flow>;
   setFaults(faults: GlobalFaults): Promise<void>;

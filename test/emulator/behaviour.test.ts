@@ -4,7 +4,9 @@
  * PartnerSystemUser.
  */
 import { test, expect } from '@playwright/test';
-import { createPrivateKey, createSign } from 'node:crypto';
+import { createHmac, createPrivateKey, createSign } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -772,4 +774,112 @@ test('list items: POST List/{list}/Items and SaveListItemEntity answer with an i
     json({ ListItemEntity: { Id: 0, Name: 'x' } }),
   );
   expect(saved.json.Id).toBeGreaterThan(0);
+});
+
+test('webhooks: registration tests the target, deliveries are signed, the travel transaction log lists changes', async () => {
+  const t = (await signIn()).tokens.access_token;
+  // The app's receiver: answers 200 to a correctly signed delivery, 401 otherwise.
+  const received: Array<{
+    headers: Record<string, string | string[] | undefined>;
+    body: string;
+    verified: boolean;
+  }> = [];
+  const secret = 'a webhook secret for the test';
+  let answer = 200;
+  const receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const expected = createHmac('sha256', secret).update(body).digest('base64');
+      const verified = req.headers['x-superoffice-signature'] === expected;
+      received.push({ headers: req.headers, body: body.toString('utf8'), verified });
+      res.writeHead(verified ? answer : 401).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const target = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/superoffice/events`;
+  try {
+    const register = (body: Record<string, unknown>) =>
+      api(
+        'v1/Webhook',
+        t,
+        json({
+          Name: 'Test hook',
+          Events: ['contact.changed'],
+          TargetUrl: target,
+          Secret: secret,
+          State: 'Active',
+          Type: 'webhook',
+          ...body,
+        }),
+      );
+    // Not HTTPS (and not loopback), no events, a target that refuses the test: no webhook.
+    expect((await register({ TargetUrl: 'http://app.example.test/hook' })).status).toBe(400);
+    expect((await register({ Events: [] })).status).toBe(400);
+    answer = 500;
+    const refused = await register({});
+    expect(refused.status).toBe(400);
+    expect(refused.json.Error ?? refused.text).toMatch(/test POST.*500/);
+    answer = 200;
+    const created = await register({});
+    expect(created.status).toBe(200);
+    expect(created.json).toMatchObject({
+      Name: 'Test hook',
+      Events: ['contact.changed'],
+      TargetUrl: target,
+      State: 'Active',
+      HasSecret: true,
+    });
+    expect(created.text).not.toContain(secret);
+    const test1 = received.at(-1)!;
+    expect(test1.verified).toBe(true);
+    expect(JSON.parse(test1.body)).toMatchObject({
+      Event: 'test',
+      ContextIdentifier: 'Cust34567',
+      WebhookName: 'Test hook',
+    });
+    expect((await api('v1/Webhook', t)).json).toEqual([
+      expect.objectContaining({ WebhookId: created.json.WebhookId }),
+    ]);
+    expect(await emulator.webhooks()).toEqual([
+      expect.objectContaining({ WebhookId: created.json.WebhookId, HasSecret: true }),
+    ]);
+    expect(emulator.secrets()).toContain(secret);
+
+    // A user changes company 4: the webhook gets it, signed; a person change is not subscribed.
+    const deliveries = await emulator.changeRecord({ entity: 'contact', event: 'changed', id: 4 });
+    expect(deliveries).toEqual([
+      expect.objectContaining({ status: 200, event: 'contact.changed', targetUrl: target }),
+    ]);
+    const event = received.at(-1)!;
+    expect(event.verified).toBe(true);
+    expect(event.headers['x-superoffice-event']).toBe('contact.changed');
+    expect(JSON.parse(event.body)).toMatchObject({
+      Event: 'contact.changed',
+      Entity: 'contact',
+      PrimaryKey: 4,
+      ContextIdentifier: 'Cust34567',
+    });
+    expect(await emulator.changeRecord({ entity: 'person', event: 'changed', id: 10 })).toEqual([]);
+
+    // The change log: seeded changes before the run, then the two changes just made.
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const log = await api(
+      `v1/archive/TravelTransactionLog?$select=travelTransactionLogId,tableName,recordId,mode,ttime&$filter=${encodeURIComponent(`ttime gt '${since}'`)}&$orderby=travelTransactionLogId&$top=100`,
+      t,
+    );
+    expect(log.status).toBe(200);
+    expect(
+      log.json.value.map((r: { tableName: string; recordId: number }) => `${r.tableName} ${r.recordId}`),
+    ).toEqual(['contact 4', 'person 10']);
+    const all = await api('v1/archive/TravelTransactionLog?$select=recordId&$top=100', t);
+    expect(all.json.value.length).toBe(7);
+
+    expect((await api(`v1/Webhook/${created.json.WebhookId}`, t, { method: 'DELETE' })).status).toBe(204);
+    expect((await api('v1/Webhook', t)).json).toEqual([]);
+    expect(await emulator.changeRecord({ entity: 'contact', event: 'changed', id: 4 })).toEqual([]);
+  } finally {
+    receiver.close();
+  }
 });

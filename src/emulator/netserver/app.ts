@@ -53,7 +53,7 @@ export function createNetServerHandler(core: EmulatorCore, which: 'primary' | 'm
           Connection: 'close',
         });
       } else {
-        reply = route(req, url, body, meta);
+        reply = await route(req, url, body, meta);
       }
     } catch (e) {
       core.log(`netserver: ${req.method} ${url.pathname} failed: ${(e as Error)?.message ?? String(e)}`);
@@ -97,7 +97,7 @@ export function createNetServerHandler(core: EmulatorCore, which: 'primary' | 'm
     });
   };
 
-  function route(req: IncomingMessage, url: URL, body: Buffer, meta: ExchangeMeta): Reply {
+  async function route(req: IncomingMessage, url: URL, body: Buffer, meta: ExchangeMeta): Promise<Reply> {
     const method = req.method ?? 'GET';
     if (method === 'OPTIONS') return preflight(core, req, meta);
     if (which === 'primary' && /^\/mail(\/|$)/.test(url.pathname)) {
@@ -140,7 +140,11 @@ export function createNetServerHandler(core: EmulatorCore, which: 'primary' | 'm
     const fault = faultReply(core, tenant, caller, meta, method);
     if (fault) return fault;
     const flow = caller.flow;
-    const r = api(ns, method, rest, url.searchParams, body, tenant, caller, meta.notes);
+    // Webhooks are the one route that waits on the network: registering one tests its target.
+    const hook = /^\/v1\/webhook(?:\/([^/]+))?\/?$/i.exec(rest);
+    const r = hook
+      ? await core.webhooks.route(method, hook[1] && decodeURIComponentSafe(hook[1]), body, tenant)
+      : api(ns, method, rest, url.searchParams, body, tenant, caller, meta.notes);
     if (r.status < 300) {
       if (flow) flow.apiCalls++;
       if (flow && !['GET', 'HEAD'].includes(method)) flow.writes++;

@@ -202,6 +202,11 @@ export const MAILING_CONSENTS: ReadonlyArray<{ email: string; name: string; emar
     }),
   );
 
+/** The id of a seeded customer company's first (k = 0) or second (k = 1) person; 1-3 are the associates'. */
+export function customerPersonId(contactId: number, k: number): number {
+  return 4 + 2 * (contactId - 2) + k;
+}
+
 export interface SeedUsers {
   admin: { username: string; associateId: string };
   user: { username: string; associateId: string };
@@ -233,12 +238,11 @@ export function seedTenant(ownerName: string, users: SeedUsers, xss: boolean): T
     });
   });
   const persons: Person[] = [];
-  let pid = 1;
   const userList = [users.admin, users.user, users.multiTenant];
   // Persons 1-3 are the associates' own person records in the owner company.
   for (const [i, u] of userList.entries()) {
     persons.push({
-      PersonId: pid++,
+      PersonId: i + 1,
       Firstname: tag(['Ada', 'Ulf', 'Mira'][i]!),
       Lastname: tag(['Admin', 'User', 'Multi'][i]!),
       ContactId: 1,
@@ -250,7 +254,12 @@ export function seedTenant(ownerName: string, users: SeedUsers, xss: boolean): T
   for (const c of contacts.slice(1)) {
     for (let k = 0; k < 2; k++) {
       const { first, last, ...p } = customerPerson(c.ContactId, c.Name.replace(XSS_PAYLOAD, ''), k);
-      persons.push({ PersonId: pid++, Firstname: tag(first), Lastname: tag(last), ...p });
+      persons.push({
+        PersonId: customerPersonId(c.ContactId, k),
+        Firstname: tag(first),
+        Lastname: tag(last),
+        ...p,
+      });
     }
   }
   const associates: Associate[] = userList.map((u, i) => ({

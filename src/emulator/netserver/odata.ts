@@ -1,6 +1,6 @@
 /**
  * The OData subset NetServer archive searches need: `$select`, `$filter` (clauses joined by
- * `and`; `eq`, `ne`, `begins`, `contains`, `startswith(field,'v')`, `contains(field,'v')`),
+ * `and`; `eq`, `ne`, `gt`, `lt`, `ge`, `le`, `begins`, `contains`, `startswith(field,'v')`, `contains(field,'v')`),
  * `$top`, `$skip`, `$orderby`. Anything else is a 400.
  */
 export class ODataError extends Error {
@@ -14,7 +14,7 @@ export class ODataError extends Error {
 type Row = Record<string, unknown>;
 interface Clause {
   field: string;
-  op: 'eq' | 'ne' | 'begins' | 'contains' | 'gt' | 'lt';
+  op: 'eq' | 'ne' | 'begins' | 'contains' | 'gt' | 'lt' | 'ge' | 'le';
   value: string | number | boolean;
 }
 
@@ -38,7 +38,7 @@ export function parseFilter(filter: string): Clause[] {
         op: m[1]!.toLowerCase() === 'contains' ? 'contains' : 'begins',
         value: literal(m[3]!),
       };
-    m = /^([A-Za-z_][\w.]*)\s+(eq|ne|begins|contains|gt|lt|=)\s+(.+)$/i.exec(s);
+    m = /^([A-Za-z_][\w.]*)\s+(eq|ne|begins|contains|gt|lt|ge|le|=)\s+(.+)$/i.exec(s);
     if (!m) throw new ODataError(`cannot parse $filter clause: ${s.slice(0, 60)}`);
     const op = m[2]!.toLowerCase();
     return { field: m[1]!, op: (op === '=' ? 'eq' : op) as Clause['op'], value: literal(m[3]!) };
@@ -48,6 +48,18 @@ export function parseFilter(filter: string): Clause[] {
 function get(row: Row, field: string): unknown {
   const key = Object.keys(row).find((k) => k.toLowerCase() === field.toLowerCase());
   return key === undefined ? undefined : row[key];
+}
+
+/**
+ * How a row's value compares with a literal: as numbers when both are numbers, otherwise as text
+ * (ISO dates and times order correctly as text); NaN when there is no value to compare.
+ */
+function order(v: unknown, literal: string | number | boolean): number {
+  if (v === undefined || v === null || v === '') return NaN;
+  if (typeof literal === 'number') return Number(v) - literal;
+  const a = String(v);
+  const b = String(literal);
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function matches(row: Row, c: Clause): boolean {
@@ -64,9 +76,13 @@ function matches(row: Row, c: Clause): boolean {
     case 'contains':
       return sv.includes(cv);
     case 'gt':
-      return Number(v) > Number(c.value);
+      return order(v, c.value) > 0;
     case 'lt':
-      return Number(v) < Number(c.value);
+      return order(v, c.value) < 0;
+    case 'ge':
+      return order(v, c.value) >= 0;
+    case 'le':
+      return order(v, c.value) <= 0;
   }
 }
 

@@ -47,7 +47,13 @@ export function archiveSearch(origin: string, provider: string, data: TenantData
   return search(origin, provider, rows, q);
 }
 
-function search(origin: string, entity: string, rows: Record<string, unknown>[], q: URLSearchParams): Reply {
+/** Runs an OData query over rows and answers as NetServer's archive does. */
+export function search(
+  origin: string,
+  entity: string,
+  rows: Record<string, unknown>[],
+  q: URLSearchParams,
+): Reply {
   try {
     const r = runQuery(rows, q);
     return {

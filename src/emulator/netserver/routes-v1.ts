@@ -4,7 +4,7 @@ import type { NetServer, Reply } from './context.ts';
 import { decodeURIComponentSafe, err } from './context.ts';
 import { PRIVACY_SOURCES, type TenantData } from './data.ts';
 import { agentCall } from './routes-agents.ts';
-import { archiveSearch, collectionSearch } from './routes-archive.ts';
+import { archiveSearch, collectionSearch, search } from './routes-archive.ts';
 import { defaultEntity, documentById, entityById } from './routes-entities.ts';
 import { createListItem, listItems, mdoList } from './routes-lists.ts';
 import { principal } from './routes-principal.ts';
@@ -92,6 +92,8 @@ export function api(
     return needGet() ?? { status: 200, body: defaultEntity(a) };
   }
   if (entity && segs.length === 2) return needGet() ?? collectionSearch(ns.myOrigin(), entity, data, q);
+  if (A === 'archive' && B === 'traveltransactionlog' && segs.length === 3)
+    return needGet() ?? search(ns.myOrigin(), b!, ns.core.webhooks.logRows(tenant), q);
   if (A === 'archive' && b !== undefined && segs.length === 3)
     return needGet() ?? archiveSearch(ns.myOrigin(), b, data, q);
   if (A === 'list' && b !== undefined && c?.toLowerCase() === 'items' && method === 'POST' && d === undefined)
