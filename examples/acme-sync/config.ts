@@ -11,6 +11,7 @@ export const KNOWN_DEFECTS = [
   'skip-webhook-validation',
   'retry-storm',
   'purge-stale',
+  'polls-transaction-log',
 ] as const;
 export type Defect = (typeof KNOWN_DEFECTS)[number];
 

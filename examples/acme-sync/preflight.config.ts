@@ -1,7 +1,8 @@
 /**
  * so-preflight configuration for Acme Sync (server-to-server). An administrator installs the app
- * by signing in at /login (alias /install); /sync then works as the tenant's system user and
- * /webhook receives tenant state-change notifications. Seeded defects: DEFECTS=name,name.
+ * by signing in at /login (alias /install), which also registers a webhook for contact events
+ * (delivered to /superoffice/events); /sync then works as the tenant's system user and /webhook
+ * receives tenant state-change notifications. Seeded defects: DEFECTS=name,name.
  */
 import { defineConfig } from 'so-preflight';
 

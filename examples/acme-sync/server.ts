@@ -13,8 +13,14 @@ import { html, page, raw } from './html.ts';
 import type { Raw } from './html.ts';
 import { createLogger } from './log.ts';
 import type { Logger } from './log.ts';
-import { InvalidTokenError, SignInError, SuperOffice, SystemUserError } from './superoffice.ts';
-import type { SystemUserTicket } from './superoffice.ts';
+import {
+  InvalidTokenError,
+  SignInError,
+  SuperOffice,
+  SystemUserError,
+  validWebhookSignature,
+} from './superoffice.ts';
+import type { SystemUserRequest, SystemUserTicket } from './superoffice.ts';
 import { CHANGE_TYPES, TenantStore } from './tenants.ts';
 import type { Tenant } from './tenants.ts';
 
@@ -22,6 +28,21 @@ import type { Tenant } from './tenants.ts';
 const ERP_COMPANIES = 5;
 
 export const CONTACT_SEARCH = 'v1/Contact?$select=contactId,name&$orderby=contactId&$top=50';
+/** Where SuperOffice delivers the contact events of the webhook registered at install. */
+export const EVENTS_PATH = '/superoffice/events';
+const WEBHOOK_NAME = 'Acme Sync contacts';
+const WEBHOOK_EVENTS = ['contact.created', 'contact.changed'];
+/** The whole registration (list, delete stale, register: SuperOffice tests the target meanwhile). */
+const WEBHOOK_REGISTRATION_MS = 15_000;
+/** polls-transaction-log: contacts fetched per sync. */
+const POLLED_CONTACTS = 5;
+
+/** polls-transaction-log: the changes logged after `since` (ISO 8601), oldest first. */
+export function travelLogSearch(since: string): string {
+  const filter = encodeURIComponent(`ttime gt '${since}'`);
+  return `v1/archive/TravelTransactionLog?$select=travelTransactionLogId,tableName,recordId,mode,ttime&$filter=${filter}&$orderby=travelTransactionLogId&$top=100`;
+}
+
 const SESSION_COOKIE = 'acme-sync.sid';
 const TX_COOKIE = 'acme-sync.tx';
 const COOKIE = { path: '/', httpOnly: true, secure: true, sameSite: 'lax' } as const;
@@ -76,13 +97,38 @@ class SyncFailure extends Error {
   readonly status: number;
   readonly reason: string;
   readonly retryAfter: string | undefined;
-  constructor(status: number, reason: string, retryAfter?: string) {
+  /** What the tenant API answered, when the failure is its answer. */
+  readonly upstream: number | undefined;
+  constructor(status: number, reason: string, retryAfter?: string, upstream?: number) {
     super(reason);
     this.name = 'SyncFailure';
     this.status = status;
     this.reason = reason;
     this.retryAfter = retryAfter;
+    this.upstream = upstream;
   }
+}
+
+/** What a log line may say about a failed call: a status or an error name, never a message. */
+function failureOf(err: unknown): string | number {
+  if (err instanceof SyncFailure) return err.upstream ?? err.reason;
+  return err instanceof Error ? err.name : 'unknown';
+}
+
+interface WebhookInfo {
+  WebhookId?: unknown;
+  TargetUrl?: unknown;
+  State?: unknown;
+}
+
+function webhookIdOf(w: WebhookInfo): number | undefined {
+  return typeof w.WebhookId === 'number' && Number.isInteger(w.WebhookId) && w.WebhookId > 0
+    ? w.WebhookId
+    : undefined;
+}
+
+function sameUrl(a: unknown, b: string): boolean {
+  return typeof a === 'string' && URL.canParse(a) && new URL(a).href === new URL(b).href;
 }
 
 export function createApp(config: AppConfig, log: Logger): { app: express.Express; close: () => void } {
@@ -207,6 +253,8 @@ export function createApp(config: AppConfig, log: Logger): { app: express.Expres
       tenant.active = true;
       delete tenant.reason;
       delete tenant.ticket;
+      // DEFECT polls-transaction-log: no webhook; /sync reads the travel transaction log instead.
+      if (!config.defects.has('polls-transaction-log')) await registerWebhook(tenant);
       const sid = randomBytes(32).toString('base64url');
       sessions.set(sid, {
         sub: claims.sub,
@@ -290,14 +338,20 @@ export function createApp(config: AppConfig, log: Logger): { app: express.Expres
     return claimBase;
   };
 
-  const systemUserGet = async <T>(tenant: Tenant, relativePath: string, method = 'GET'): Promise<T> => {
+  /** One tenant API call as the system user (GET unless told), with the renew/reroute/throttle handling. */
+  const systemUserGet = async <T>(
+    tenant: Tenant,
+    relativePath: string,
+    request: SystemUserRequest = {},
+  ): Promise<T> => {
     let base = await apiBase(tenant, false);
     let ticket = await ticketFor(tenant, false);
     let renewed = false;
     let rerouted = false;
     let retries = 0;
     for (;;) {
-      const res = await so.systemUserGet(base, relativePath, ticket.ticket, method);
+      request.signal?.throwIfAborted();
+      const res = await so.systemUserGet(base, relativePath, ticket.ticket, request);
       if (res.ok) return (res.status === 204 ? undefined : await res.json()) as T;
       await res.body?.cancel();
       log('api.error', { ctx: tenant.ctx, status: res.status });
@@ -314,12 +368,91 @@ export function createApp(config: AppConfig, log: Logger): { app: express.Expres
       }
       // DEFECT retry-storm: "the API is busy, just try again" (at once, over and over).
       if (res.status === 429 && config.defects.has('retry-storm') && retries++ < 30) continue;
-      if (res.status === 429) throw new SyncFailure(503, 'throttled', res.headers.get('retry-after') ?? '60');
+      if (res.status === 429)
+        throw new SyncFailure(503, 'throttled', res.headers.get('retry-after') ?? '60', 429);
       if (res.status === 503) {
         so.forgetState(tenant.ctx);
-        throw new SyncFailure(503, 'tenant-unavailable');
+        throw new SyncFailure(503, 'tenant-unavailable', undefined, 503);
       }
-      throw new SyncFailure(502, `api-${res.status}`);
+      throw new SyncFailure(502, `api-${res.status}`, undefined, res.status);
+    }
+  };
+
+  /** Copies one contact into the "ERP": SuperOffice only said it changed, the data comes from the API. */
+  const fetchContact = async (tenant: Tenant, id: number): Promise<void> => {
+    const contact = await systemUserGet<{ Name?: unknown; Updated?: unknown }>(tenant, `v1/Contact/${id}`);
+    tenant.erpContacts.set(id, {
+      name: typeof contact.Name === 'string' ? contact.Name : '',
+      updated: typeof contact.Updated === 'string' ? contact.Updated : '',
+    });
+  };
+
+  // ---- webhook registration -------------------------------------------------------------------
+
+  const webhookTarget = `${config.publicUrl}${EVENTS_PATH}`;
+
+  /**
+   * Leaves the tenant with one active webhook for contact events that points here and whose
+   * secret this app knows: kept when it has one, otherwise stale ones are deleted and a new one is
+   * registered with a fresh secret.
+   */
+  const ensureWebhook = async (tenant: Tenant, signal: AbortSignal): Promise<void> => {
+    const listed = await systemUserGet<unknown>(tenant, 'v1/Webhook', { signal });
+    const ours = (Array.isArray(listed) ? (listed as WebhookInfo[]) : []).filter((w) =>
+      sameUrl(w.TargetUrl, webhookTarget),
+    );
+    const knownId = tenant.webhook?.id;
+    const keep =
+      knownId === undefined
+        ? undefined
+        : ours.find((w) => webhookIdOf(w) === knownId && w.State === 'Active');
+    for (const stale of ours) {
+      const id = webhookIdOf(stale);
+      if (stale === keep || id === undefined) continue;
+      try {
+        await systemUserGet(tenant, `v1/Webhook/${id}`, { method: 'DELETE', signal });
+      } catch (err) {
+        if (!(err instanceof SyncFailure && err.upstream === 404)) throw err;
+      }
+      log('webhook.deleted', { ctx: tenant.ctx, id });
+    }
+    if (keep) {
+      log('webhook.kept', { ctx: tenant.ctx, id: knownId as number });
+      return;
+    }
+    // SuperOffice POSTs a signed test event to the target during the registration: the receiver
+    // must know the secret before the request is sent.
+    const webhook: { secret: string; id?: number } = { secret: randomBytes(32).toString('base64url') };
+    tenant.webhook = webhook;
+    const saved = await systemUserGet<WebhookInfo | undefined>(tenant, 'v1/Webhook', {
+      method: 'POST',
+      body: {
+        Name: WEBHOOK_NAME,
+        Events: WEBHOOK_EVENTS,
+        TargetUrl: webhookTarget,
+        Secret: webhook.secret,
+        State: 'Active',
+        Type: 'webhook',
+      },
+      signal,
+    });
+    const id = saved === undefined ? undefined : webhookIdOf(saved);
+    if (id === undefined) throw new SyncFailure(502, 'webhook-not-saved');
+    webhook.id = id;
+    log('webhook.registered', { ctx: tenant.ctx, id });
+  };
+
+  /** {@link ensureWebhook} within a time limit. Never throws: without a webhook, /sync still reconciles. */
+  const registerWebhook = async (tenant: Tenant): Promise<void> => {
+    const deadline = AbortSignal.timeout(WEBHOOK_REGISTRATION_MS);
+    const expired = new Promise<never>((_resolve, reject) => {
+      deadline.addEventListener('abort', () => reject(deadline.reason as Error), { once: true });
+    });
+    try {
+      await Promise.race([ensureWebhook(tenant, deadline), expired]);
+    } catch (err) {
+      if (tenant.webhook?.id === undefined) delete tenant.webhook;
+      log('webhook.register.failed', { ctx: tenant.ctx, status: failureOf(err) });
     }
   };
 
@@ -337,8 +470,25 @@ export function createApp(config: AppConfig, log: Logger): { app: express.Expres
         const rows = (result.value ?? []) as Array<{ contactId?: number }>;
         for (const row of rows.slice(ERP_COMPANIES)) {
           await new Promise((r) => setTimeout(r, 150));
-          await systemUserGet(tenant, `v1/Contact/${Number(row.contactId ?? 0)}`, 'DELETE');
+          await systemUserGet(tenant, `v1/Contact/${Number(row.contactId ?? 0)}`, { method: 'DELETE' });
         }
+      }
+      // DEFECT polls-transaction-log: "webhooks are one more thing to run": every sync asks the
+      // travel transaction log what changed since the last run and fetches those contacts.
+      if (config.defects.has('polls-transaction-log')) {
+        const since = tenant.lastSync?.at ?? tenant.install.installedAt;
+        const changes = await systemUserGet<{ value?: unknown[] }>(tenant, travelLogSearch(since));
+        const rows = (Array.isArray(changes.value) ? changes.value : []) as Array<{
+          tableName?: unknown;
+          recordId?: unknown;
+        }>;
+        const ids = new Set<number>();
+        for (const row of rows) {
+          const id = Number(row.recordId);
+          if (String(row.tableName).toLowerCase() === 'contact' && Number.isInteger(id) && id > 0)
+            ids.add(id);
+        }
+        for (const id of [...ids].slice(0, POLLED_CONTACTS)) await fetchContact(tenant, id);
       }
       tenant.lastSync = { at: new Date().toISOString(), contacts };
       log('sync.ok', { ctx: tenant.ctx, contacts });
@@ -367,6 +517,59 @@ export function createApp(config: AppConfig, log: Logger): { app: express.Expres
       return;
     }
     res.json(TenantStore.describe(tenants.get(ctx), ctx));
+  });
+
+  // ---- webhook deliveries (contact events) ----------------------------------------------------
+
+  app.post(EVENTS_PATH, express.raw({ type: '*/*', limit: '64kb' }), (req, res) => {
+    // The signature covers the exact bytes received: the body is parsed only from those.
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    let payload: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(body.toString('utf8'));
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new SyntaxError();
+      payload = parsed as Record<string, unknown>;
+    } catch {
+      res.status(400).json({ ok: false, reason: 'malformed event' });
+      return;
+    }
+    const ctx = payload['ContextIdentifier'];
+    const tenant = typeof ctx === 'string' ? tenants.get(ctx) : undefined;
+    if (!tenant?.webhook) {
+      log('webhook.event.rejected', {
+        ctx: typeof ctx === 'string' && /^Cust\d+$/.test(ctx) ? ctx : '-',
+        cause: 'tenant',
+      });
+      res.status(401).json({ ok: false, reason: 'unknown tenant' });
+      return;
+    }
+    if (!validWebhookSignature(body, req.get('x-superoffice-signature'), tenant.webhook.secret)) {
+      log('webhook.event.rejected', { ctx: tenant.ctx, cause: 'signature' });
+      res.status(401).json({ ok: false, reason: 'invalid signature' });
+      return;
+    }
+    const event = payload['Event'];
+    if (event === 'test') {
+      log('webhook.test', { ctx: tenant.ctx });
+      res.json({ ok: true });
+      return;
+    }
+    if (event !== 'contact.created' && event !== 'contact.changed') {
+      res.json({ ok: true, ignored: true });
+      return;
+    }
+    const id = payload['PrimaryKey'];
+    if (typeof id !== 'number' || !Number.isInteger(id) || id <= 0) {
+      res.status(400).json({ ok: false, reason: 'malformed event' });
+      return;
+    }
+    log('webhook.event', { ctx: tenant.ctx, event, id });
+    // Answered at once; the contact is fetched afterwards, with the app's own system user.
+    res.json({ ok: true });
+    if (!tenant.active) return;
+    fetchContact(tenant, id).catch((err: unknown) => {
+      log('webhook.fetch.failed', { ctx: tenant.ctx, id, reason: failureOf(err) });
+    });
   });
 
   // ---- tenant state-change notifications ------------------------------------------------------
@@ -445,7 +648,12 @@ export function createApp(config: AppConfig, log: Logger): { app: express.Expres
         ? err.status
         : 500;
     log('error', { name: err instanceof Error ? err.name : 'unknown', status });
-    if (req.path === '/webhook' || req.path === '/sync' || req.path === '/tenant') {
+    if (
+      req.path === '/webhook' ||
+      req.path === EVENTS_PATH ||
+      req.path === '/sync' ||
+      req.path === '/tenant'
+    ) {
       res.status(status).json({ ok: false, reason: status < 500 ? 'bad request' : 'internal error' });
       return;
     }

@@ -1,9 +1,10 @@
 /**
  * Everything Acme Sync exchanges with SuperOffice: the administrator's sign-in (code flow + PKCE),
  * the system-user ticket (signed system token -> PartnerSystemUser -> validated JWT), tenant
- * state, state-change notification tokens, and the tenant REST API with a system-user ticket.
+ * state, state-change notification tokens, webhook signatures, and the tenant REST API with a
+ * system-user ticket.
  */
-import { createSign } from 'node:crypto';
+import { createHmac, createSign, timingSafeEqual } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import type { JWTPayload } from 'jose';
@@ -63,10 +64,30 @@ export interface SystemUserTicket {
   obtainedAt: number;
 }
 
+/** A call to the tenant API beyond a plain GET. */
+export interface SystemUserRequest {
+  method?: string;
+  /** Sent as JSON (`Content-Type: application/json`). */
+  body?: unknown;
+  /** Ends the call early (on top of the 15 s every call gets). */
+  signal?: AbortSignal;
+}
+
 /** `yyyyMMddHHmm` in UTC. */
 export function systemTokenTimestamp(date = new Date()): string {
   const p = (n: number): string => String(n).padStart(2, '0');
   return `${date.getUTCFullYear()}${p(date.getUTCMonth() + 1)}${p(date.getUTCDate())}${p(date.getUTCHours())}${p(date.getUTCMinutes())}`;
+}
+
+/**
+ * Whether `signature` (the `X-SuperOffice-Signature` header: base64 HMAC-SHA256 of the raw body
+ * bytes, keyed with the webhook's secret) matches `body`. Compared in constant time.
+ */
+export function validWebhookSignature(body: Buffer, signature: unknown, secret: string): boolean {
+  if (typeof signature !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(signature.trim())) return false;
+  const expected = createHmac('sha256', secret).update(body).digest();
+  const given = Buffer.from(signature.trim(), 'base64');
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 type Jwks = ReturnType<typeof createRemoteJWKSet>;
@@ -353,16 +374,28 @@ export class SuperOffice {
     return status;
   }
 
-  /** One call (GET unless told) as the system user. Returns the raw response (callers handle 401/429/...). */
-  async systemUserGet(base: string, relativePath: string, ticket: string, method = 'GET'): Promise<Response> {
+  /**
+   * One call as the system user: GET unless told, with `body` sent as JSON when given. Returns the
+   * raw response (callers handle 401/429/...).
+   */
+  async systemUserGet(
+    base: string,
+    relativePath: string,
+    ticket: string,
+    request: SystemUserRequest = {},
+  ): Promise<Response> {
+    const timeout = AbortSignal.timeout(15_000);
+    const json = request.body === undefined ? undefined : JSON.stringify(request.body);
     return fetch(new URL(relativePath, base), {
-      method,
+      method: request.method ?? 'GET',
       headers: {
         authorization: `SOTicket ${ticket}`,
         'so-apptoken': this.#config.clientSecret,
         accept: 'application/json',
+        ...(json === undefined ? {} : { 'content-type': 'application/json' }),
       },
-      signal: AbortSignal.timeout(15_000),
+      ...(json === undefined ? {} : { body: json }),
+      signal: request.signal ? AbortSignal.any([request.signal, timeout]) : timeout,
     });
   }
 }

@@ -20,6 +20,18 @@ export interface Tenant {
   ticket?: SystemUserTicket;
   ticketRequest?: Promise<SystemUserTicket>;
   systemUserExchanges: number;
+  /**
+   * The webhook Acme Sync registered for contact events: the secret SuperOffice signs deliveries
+   * with (known only to SuperOffice and this app, never shown or logged) and, once saved, its id.
+   */
+  webhook?: { secret: string; id?: number };
+  /** The "ERP copy": contacts fetched through the API after SuperOffice said they changed. */
+  erpContacts: Map<number, ErpContact>;
+}
+
+export interface ErpContact {
+  name: string;
+  updated: string;
 }
 
 export class TenantStore {
@@ -32,7 +44,7 @@ export class TenantStore {
   getOrCreate(ctx: string): Tenant {
     let tenant = this.#tenants.get(ctx);
     if (!tenant) {
-      tenant = { ctx, active: true, systemUserExchanges: 0 };
+      tenant = { ctx, active: true, systemUserExchanges: 0, erpContacts: new Map() };
       this.#tenants.set(ctx, tenant);
     }
     return tenant;
@@ -44,7 +56,7 @@ export class TenantStore {
     return installed.length === 1 ? installed[0] : undefined;
   }
 
-  /** What may be shown about a tenant: never the system token or ticket. */
+  /** What may be shown about a tenant: never the system token, ticket or webhook secret. */
   static describe(tenant: Tenant | undefined, ctx: string): Record<string, unknown> {
     if (!tenant) return { ctx, installed: false, active: false };
     return {
@@ -58,6 +70,8 @@ export class TenantStore {
       lastSync: tenant.lastSync,
       hasTicket: tenant.ticket !== undefined,
       systemUserExchanges: tenant.systemUserExchanges,
+      webhook: tenant.webhook?.id !== undefined,
+      erpContacts: tenant.erpContacts.size,
     };
   }
 }

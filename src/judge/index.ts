@@ -1625,3 +1625,5 @@ export function clientCredentialsOf(e: {
   }
   return out;
 }
+
+export * from './changes.ts';

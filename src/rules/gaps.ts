@@ -9,7 +9,6 @@ export const KNOWN_GAPS: Readonly<Record<string, string>> = {
   'AUTH-IFRAME-POPUP': "needs the app's web-panel URL hosted in an iframe; not built yet",
   'SECRET-ROTATION-READY':
     'needs a mid-run secret change and operator-visible error detection; not built yet',
-  'API-WEBHOOKS-NOT-POLLING': 'polling detection is not built yet',
   'WEBPANEL-VISIBILITY':
     'the List agent calls that give a web panel user-group visibility are not documented, so a created panel cannot be checked for them',
   'OPS-SYSTEM-MESSAGES': 'system-message lifecycle checks are not built yet',

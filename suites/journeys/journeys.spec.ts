@@ -1,7 +1,8 @@
 /**
  * The partner's journeys (config `app.journeys`): each runs signed in through its own flow, and
- * what the app sent the tenant meanwhile is judged for API-NO-CHOKE, API-NO-MIX and
- * API-RATE-10PS, and what it wrote for API-DEFAULT-ENTITY, DATA-OWNER-COMPANY,
+ * what the app sent the tenant meanwhile is judged for API-NO-CHOKE, API-NO-MIX, API-RATE-10PS
+ * and API-WEBHOOKS-NOT-POLLING (no change-tracking read repeated: the travel transaction log,
+ * "changed since" queries), and what it wrote for API-DEFAULT-ENTITY, DATA-OWNER-COMPANY,
  * DATA-ASSOCIATE-PERSON (the emulator notes forbidden writes), GDPR-PERSON-SOURCE (the privacy
  * source of each person it created) and DATA-VISIBILITY-PRESERVE (copies of private and group
  * documents stay restricted); a journey marked `{ mailing: true }` is judged for GDPR-EMARKETING
@@ -26,6 +27,7 @@ import {
   judgeDefaultEntity,
   judgeMaintenance,
   judgeNoMix,
+  judgePolling,
   judgeListItemNames,
   judgeMailingConsent,
   judgePersonSource,
@@ -70,7 +72,7 @@ const journeys: Journey[] = await loadJourneys(await journeyFiles(runConfig));
  */
 const alone = runConfig.app.type === 'server-to-server' ? [GLOBAL_TAG] : [];
 
-const TRAFFIC_RULES = ['API-NO-CHOKE', 'API-NO-MIX', 'API-RATE-10PS'] as const;
+const TRAFFIC_RULES = ['API-NO-CHOKE', 'API-NO-MIX', 'API-RATE-10PS', 'API-WEBHOOKS-NOT-POLLING'] as const;
 /** Judged from what the journeys write; a journey that writes nothing leaves them not run. */
 const WRITE_RULES = [
   'API-DEFAULT-ENTITY',
@@ -247,6 +249,7 @@ test.describe('journeys', () => {
           'API-NO-CHOKE': title('List and search queries are light on the database'),
           'API-NO-MIX': title('REST or SOAP, not both'),
           'API-RATE-10PS': title('At most 10 API calls per second'),
+          'API-WEBHOOKS-NOT-POLLING': title('Changes come by webhook, not by polling'),
           'API-DEFAULT-ENTITY': title(WRITE_TITLES['API-DEFAULT-ENTITY']),
           'DATA-OWNER-COMPANY': title(WRITE_TITLES['DATA-OWNER-COMPANY']),
           'DATA-ASSOCIATE-PERSON': title(WRITE_TITLES['DATA-ASSOCIATE-PERSON']),
@@ -338,6 +341,16 @@ test.describe('journeys', () => {
           'API-RATE-10PS': judgeRate({
             times: calls.map((e) => Date.parse(e.time)),
             certification: preflight.config.app.certification,
+          }),
+          'API-WEBHOOKS-NOT-POLLING': judgePolling({
+            calls: requests.map((e) => ({
+              method: e.method,
+              url: e.url,
+              time: Date.parse(e.time),
+              body: e.requestBody,
+            })),
+            where,
+            webhooks: await preflight.emulator.webhooks(),
           }),
         };
         for (const rule of RULES)

@@ -71,7 +71,14 @@ test('installs, syncs as the system user with a cached, validated ticket', async
   expect(body).toMatchObject({ ContextIdentifier: 'Cust12345', ReturnTokenType: 'JWT' });
   expect(body['SignedSystemToken']).toMatch(/^.+\.\d{12}\.[A-Za-z0-9+/]+=*$/);
   const api = exchanges(emulator, 'api');
-  expect(api).toHaveLength(3);
+  // The install registers the contact webhook (GET v1/Webhook, POST v1/Webhook), then three syncs.
+  expect(api.map((e) => `${e.method} ${e.path.replace(/^.*\/api\//, '')}`)).toEqual([
+    'GET v1/Webhook',
+    'POST v1/Webhook',
+    'GET v1/Contact',
+    'GET v1/Contact',
+    'GET v1/Contact',
+  ]);
   expect(
     api.every(
       (e) =>
@@ -137,7 +144,57 @@ test('skip-sysuser-validation: uses the ticket from a forged system-user JWT', a
 test('no-ticket-cache: a system-user exchange before every API call', async ({ page, context }) => {
   const { emulator, app } = await installed(['no-ticket-cache'], page, context);
   for (let i = 0; i < 3; i++) expect((await page.request.get(`${app.url}/sync`)).status()).toBe(200);
-  expect(exchanges(emulator, 'system-user')).toHaveLength(3);
+  // Two for the webhook registration at install (list, register), one per sync.
+  expect(exchanges(emulator, 'system-user')).toHaveLength(5);
+});
+
+test('webhook: registered at install with a secret; a signed change is answered and the contact fetched', async ({
+  page,
+  context,
+}) => {
+  const { emulator, app } = await installed([], page, context);
+  const hooks = await emulator.webhooks();
+  expect(hooks).toEqual([
+    expect.objectContaining({
+      Events: ['contact.created', 'contact.changed'],
+      TargetUrl: `${app.url}/superoffice/events`,
+      State: 'Active',
+      HasSecret: true,
+    }),
+  ]);
+  const before = emulator.recorder.lastSeq();
+  expect(await emulator.changeRecord({ entity: 'contact', event: 'changed', id: 6 })).toEqual([
+    expect.objectContaining({ status: 200 }),
+  ]);
+  await expect
+    .poll(() =>
+      emulator.recorder
+        .since(before)
+        .filter((e) => e.endpoint === 'api')
+        .map((e) => e.path),
+    )
+    .toEqual([expect.stringMatching(/\/v1\/Contact\/6$/)]);
+  // A delivery signed with another secret is refused, and fetches nothing.
+  const forged = await page.request.post(`${app.url}/superoffice/events`, {
+    headers: { 'x-superoffice-signature': 'AAAA', 'content-type': 'application/json' },
+    data: { Event: 'contact.changed', PrimaryKey: 7, Entity: 'contact', ContextIdentifier: emulator.tenant },
+  });
+  expect(forged.status()).toBe(401);
+  // A second install keeps the webhook it knows.
+  await signIn(page, await newFlow(context, emulator), `${app.url}/install`);
+  expect((await emulator.webhooks()).map((h) => h.WebhookId)).toEqual([hooks[0]!.WebhookId]);
+});
+
+test('polls-transaction-log: no webhook; every sync reads the travel transaction log', async ({
+  page,
+  context,
+}) => {
+  const { emulator, app } = await installed(['polls-transaction-log'], page, context);
+  expect(await emulator.webhooks()).toEqual([]);
+  for (let i = 0; i < 2; i++) expect((await page.request.get(`${app.url}/sync`)).status()).toBe(200);
+  const reads = exchanges(emulator, 'api').filter((e) => /TravelTransactionLog/i.test(e.path));
+  expect(reads).toHaveLength(2);
+  expect(decodeURIComponent(reads[1]!.url)).toMatch(/ttime gt '\d{4}-/);
 });
 
 test('skip-webhook-validation: a forged Delete deactivates the tenant', async ({ page, context }) => {

@@ -148,7 +148,7 @@ export const API_RULES: readonly Rule[] = [
     appTypes: ALL_APPS,
     automation: 'automated',
     check:
-      'Flags periodic queries on `traveltransactionlog`; for apps that register webhooks, checks that the receiver calls the API after a delivered event.',
+      'Each journey must not read the travel transaction log (or ask a resource for records changed since a time) twice; once is a warning. After an administrator signs in, the webhooks the app registered (`POST v1/Webhook`, whose target must answer the test event) get a signed change to a company or person: the receiver must answer 2xx (an error fails) and fetch the changed record through the API within 10 s (a warning otherwise).',
     remediation:
       'Register webhooks for the entity events you need and fetch the changed record via the API when an event arrives, using your own token or ticket. Drop periodic scans of the travel transaction log.',
     docs: [DOC.bestPractices],
