@@ -17,6 +17,7 @@ import type {
 } from './types.ts';
 import { MemoryRecorder } from './recorder.ts';
 import { Webhooks } from './netserver/webhooks.ts';
+import { SystemMessages } from './netserver/system-messages.ts';
 import type { OutboundRequest } from './proxy.ts';
 import { createEnvironmentPki, type EnvironmentPki, type SigningKey } from './pki.ts';
 import { halfHash, mintIdToken, SO_CLAIM, type JsonObject } from './scenarios.ts';
@@ -154,6 +155,8 @@ export class EmulatorCore {
    * only tenant metadata an app's provisioning changes that the emulator keeps, for the whole run.
    */
   readonly webPanels = new Map<number, Record<string, unknown>>();
+  /** The system messages apps sent users (`Agents/Diagnostics/*`), for the whole run. */
+  readonly systemMessages = new SystemMessages();
   /** The tenants' webhooks (`v1/Webhook`) and change log, kept for the whole run like web panels. */
   readonly webhooks: Webhooks;
   readonly codes = new Map<string, string | undefined>();

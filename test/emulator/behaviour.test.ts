@@ -300,7 +300,7 @@ test('NetServer: resources, OData, lists, agents, credentials, CORS, 421 on Supe
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ MarkdownMessage: 'hi' }),
   });
-  expect(msg.status).toBe(204);
+  expect(msg.status).toBe(400);
   expect(
     (await api('v1/Agent/List/CreateDefaultWebPanelEntity', t, { method: 'POST' })).json.WebPanelId,
   ).toBe(0);
@@ -882,4 +882,32 @@ test('webhooks: registration tests the target, deliveries are signed, the travel
   } finally {
     receiver.close();
   }
+});
+
+test('system messages: a user messages only themselves, an administrator anyone; listed until removed', async () => {
+  // The administrator signs in first: a normal user can sign in once the app is approved.
+  const admin = (await signIn()).tokens.access_token;
+  const user = (await signIn({ user: 'user' })).tokens.access_token;
+  const me = Number(emulator.users.user.associateId);
+  const diag = (fn: string, token: string, body: unknown) =>
+    api(`v1/Agents/Diagnostics/${fn}`, token, json(body));
+  const message = {
+    SystemMessageId: 4711,
+    AssociateId: me,
+    MarkdownMessage: 'Reconnect **Acme**',
+    Type: 'Warning',
+  };
+  expect((await diag('SendSystemMessage', user, message)).status).toBe(204);
+  expect(
+    (await diag('SendSystemMessage', user, { ...message, SystemMessageId: 4712, AssociateId: 5 })).status,
+  ).toBe(403);
+  expect(
+    (await diag('SendSystemMessage', admin, { ...message, SystemMessageId: 4713, AssociateId: 5 })).status,
+  ).toBe(204);
+  expect((await diag('GetSystemMessages', user, {})).json).toEqual([
+    expect.objectContaining({ SystemMessageId: 4711 }),
+  ]);
+  expect((await diag('RemoveSystemMessage', user, { SystemMessageId: 4711 })).status).toBe(204);
+  expect((await diag('GetSystemMessages', user, {})).json).toEqual([]);
+  expect((await diag('RemoveSystemMessage', user, {})).status).toBe(400);
 });

@@ -3,6 +3,7 @@ import { safeJson } from '../http.ts';
 import type { Reply } from './context.ts';
 import { err } from './context.ts';
 import { defaultEntity } from './routes-entities.ts';
+import type { MessageSender, SystemMessages } from './system-messages.ts';
 
 let nextWebPanelId = 101;
 let nextListItemId = 5_000;
@@ -15,6 +16,9 @@ export function agentCall(
   body: Buffer,
   q: URLSearchParams,
   panels: Map<number, Record<string, unknown>>,
+  messages: SystemMessages,
+  tenant: string,
+  sender: MessageSender,
 ): Reply {
   if (method !== 'POST') return err(405, 'Agent methods are called with POST', 'MethodNotAllowed');
   let json: unknown = {};
@@ -25,12 +29,10 @@ export function agentCall(
   }
   const agent = b?.toLowerCase();
   const fn = c?.toLowerCase();
-  if (agent === 'diagnostics' && fn === 'sendsystemmessage') {
-    if (!json || typeof json !== 'object') return err(400, 'Body must be a JSON object', 'BadRequest');
-    return { status: 204 };
+  if (agent === 'diagnostics' && fn) {
+    const r = messages.call(fn, json, tenant, sender);
+    if (r) return r;
   }
-  if (agent === 'diagnostics' && fn === 'removesystemmessage') return { status: 204 };
-  if (agent === 'diagnostics' && fn === 'getsystemmessages') return { status: 200, body: [] };
   if (agent === 'list' && fn === 'createdefaultwebpanelentity') {
     return {
       status: 200,

@@ -9,6 +9,7 @@ import { defaultEntity, documentById, entityById } from './routes-entities.ts';
 import { createListItem, listItems, mdoList } from './routes-lists.ts';
 import { principal } from './routes-principal.ts';
 import { setConsent, writeEntity } from './routes-writes.ts';
+import type { MessageSender } from './system-messages.ts';
 
 export const SENTRY_NOTES = {
   denied: 'sentry: access denied',
@@ -101,6 +102,12 @@ export function api(
   if (A === 'list' && b !== undefined && c?.toLowerCase() === 'items')
     return needGet() ?? listItems(data, b, d);
   if (A === 'mdolist' && b !== undefined && segs.length === 3) return needGet() ?? mdoList(data, b);
-  if (A === 'agents' || A === 'agent') return agentCall(method, b, c, body, q, ns.core.webPanels);
+  if (A === 'agents' || A === 'agent') {
+    const user = caller.userKey === 'system' ? undefined : ns.core.users[caller.userKey];
+    const sender: MessageSender = user
+      ? { kind: 'user', associateId: Number(user.associateId), isAdministrator: user.isAdministrator }
+      : { kind: 'system' };
+    return agentCall(method, b, c, body, q, ns.core.webPanels, ns.core.systemMessages, tenant, sender);
+  }
   return err(404, `No such resource: ${rest}`, 'NotFound');
 }
