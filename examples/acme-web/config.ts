@@ -48,6 +48,7 @@ export const KNOWN_DEFECTS = [
   'mail-without-consent',
   'shared-discovery-cache',
   'panel-set-up-by-hand',
+  'system-message-kept',
 ] as const;
 export type Defect = (typeof KNOWN_DEFECTS)[number];
 

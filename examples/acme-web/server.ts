@@ -12,6 +12,8 @@ import type { Raw } from './html.ts';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createLogger } from './log.ts';
 import type { Logger } from './log.ts';
+import { ErpConnections, erpKeyState, systemMessageId } from './erp.ts';
+import type { ErpConnection } from './erp.ts';
 import { SessionStore } from './sessions.ts';
 import type { Session } from './sessions.ts';
 import { SignInError, SuperId } from './superid.ts';
@@ -21,6 +23,8 @@ import { ApiError, BusyError, SessionExpiredError, TenantApi, TenantUnavailableE
 interface Principal {
   FullName?: string;
   UserName?: string;
+  /** The user's associate id: whom a system message to this user goes to. */
+  AssociateId?: number;
   /** The principal's company: for a user of the tenant, the owner company. */
   ContactId?: number;
 }
@@ -44,6 +48,9 @@ interface ContactRow {
 
 /** How long the current principal is reused before it is fetched again. */
 const PRINCIPAL_TTL_MS = 10 * 60_000;
+
+/** How long the "ERP connection expired" system message may stay, at most. */
+const ERP_MESSAGE_DAYS = 7;
 
 /** Searches start at this many typed characters (SuperOffice's certification asks for 3). */
 const MIN_SEARCH_LENGTH = 3;
@@ -174,6 +181,72 @@ export function createApp(
 
   /** What the team looked at lately (only with the team-recent-companies defect). */
   const teamRecent: string[] = [];
+
+  /** Each user's connection to the ERP, with the system message Acme Web showed them about it. */
+  const erp = new ErpConnections();
+
+  /**
+   * Tells the user in SuperOffice (the yellow banner) that their ERP connection expired: one
+   * message per user, with their own token to their own associate, remembered with the connection
+   * until the user reconnects. A failed send is logged; the page tells the user anyway.
+   */
+  async function tellErpExpired(
+    session: Session,
+    associateId: number,
+    connection: ErpConnection,
+  ): Promise<void> {
+    const now = Date.now();
+    // DEFECT system-message-kept: "a reminder on every failed sync": a new message each time,
+    // with no Expire, and nothing remembered to remove when the user reconnects.
+    const kept = config.defects.has('system-message-kept');
+    if (!kept && connection.systemMessage && connection.systemMessage.expiresAt > now) return;
+    const id = kept ? now % 2_147_483_647 : systemMessageId(session.user.ctx, associateId);
+    const expiresAt = now + ERP_MESSAGE_DAYS * 86_400_000;
+    try {
+      await tenantApi.send(session, 'POST', 'v1/Agents/Diagnostics/SendSystemMessage', {
+        SystemMessageId: id,
+        AssociateId: associateId,
+        MarkdownMessage: `Your **Acme Web** connection to the ERP has expired. [Reconnect](${config.publicUrl}/erp) to resume the ERP sync.`,
+        ...(kept ? {} : { Expire: new Date(expiresAt).toISOString() }),
+        Type: 'Warning',
+      });
+      if (!kept) connection.systemMessage = { id, expiresAt };
+      log('erp.message.sent', { ctx: session.user.ctx, id });
+    } catch (err) {
+      log('erp.message.failed', {
+        ctx: session.user.ctx,
+        error: err instanceof Error ? err.name : 'unknown',
+      });
+    }
+  }
+
+  /**
+   * The user is connected again: the "ERP connection expired" message is no longer true, so it
+   * goes. If SuperOffice does not take the removal, the id is kept for the next try.
+   */
+  async function clearErpMessage(session: Session, connection: ErpConnection): Promise<void> {
+    const message = connection.systemMessage;
+    if (!message) return;
+    if (message.expiresAt <= Date.now()) {
+      // SuperOffice took it down at its Expire already.
+      connection.systemMessage = undefined;
+      return;
+    }
+    try {
+      await tenantApi.send(session, 'POST', 'v1/Agents/Diagnostics/RemoveSystemMessage', {
+        SystemMessageId: message.id,
+      });
+      connection.systemMessage = undefined;
+      log('erp.message.removed', { ctx: session.user.ctx, id: message.id });
+    } catch (err) {
+      log('erp.message.remove.failed', {
+        ctx: session.user.ctx,
+        id: message.id,
+        error: err instanceof Error ? err.name : 'unknown',
+      });
+    }
+  }
+
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -397,6 +470,7 @@ export function createApp(
           </form>
           <form method="post" action="/contacts/erp-sync">
             <button type="submit">Sync names from the ERP</button>
+            <a href="/erp">ERP connection</a>
           </form>
           <p>
             <a href="/contacts/search">Search companies</a> · <a href="/persons/move">Move a person</a> ·
@@ -1012,8 +1086,75 @@ export function createApp(
     }
   });
 
+  // The user's connection to the ERP (each SuperOffice user has their own ERP API key).
+  app.get('/erp', async (req, res, next) => {
+    const session = sessions.get(req);
+    if (!session) {
+      res.redirect(302, `/login?returnUrl=${encodeURIComponent('/erp')}`);
+      return;
+    }
+    try {
+      const principal = await currentPrincipal(session);
+      const connection = erp.get(session.user.ctx, Number(principal.AssociateId ?? 0));
+      const state = connection ? erpKeyState(connection.key) : 'none';
+      const status = {
+        none: 'Not connected',
+        valid: 'Connected to the ERP',
+        expired: 'Connection expired',
+      }[state];
+      render(
+        res,
+        session,
+        'ERP connection',
+        html`<h1>ERP connection</h1>
+          <p role="status" id="erp-status">${status}</p>
+          ${
+            state === 'expired'
+              ? html`<p>
+                  The ERP no longer takes your API key: connect with a new one to resume the ERP sync.
+                </p>`
+              : ''
+          }
+          <form method="post" action="/erp/connect">
+            <label
+              >ERP API key <input name="key" type="password" maxlength="200" autocomplete="off" required
+            /></label>
+            <button type="submit">Connect</button>
+          </form>
+          <p><a href="/contacts">Contacts</a></p>`,
+      );
+    } catch (err) {
+      next(err);
+    }
+  });
+  app.post('/erp/connect', form, async (req, res, next) => {
+    const session = sessions.get(req);
+    if (!session) {
+      res.redirect(303, '/login?returnUrl=%2Ferp');
+      return;
+    }
+    const key = String((req.body as Record<string, unknown>)['key'] ?? '')
+      .trim()
+      .slice(0, 200);
+    if (!key) {
+      errorPage(res, 400, 'API key missing', 'Enter the API key the ERP gave you.', undefined, config);
+      return;
+    }
+    try {
+      const principal = await currentPrincipal(session);
+      const connection = erp.connect(session.user.ctx, Number(principal.AssociateId ?? 0), key);
+      const state = erpKeyState(key);
+      log('erp.connected', { ctx: session.user.ctx, state });
+      if (state === 'valid') await clearErpMessage(session, connection);
+      res.redirect(303, '/erp');
+    } catch (err) {
+      next(err);
+    }
+  });
+
   // ERP name sync: the ERP keeps company names in capitals and is the master for them; the
-  // tenant's own company (the owner company) is not the ERP's to rename.
+  // tenant's own company (the owner company) is not the ERP's to rename. It runs with the user's
+  // ERP connection; when the ERP has expired it, the user is told here and in SuperOffice.
   app.post('/contacts/erp-sync', form, async (req, res, next) => {
     const session = sessions.get(req);
     if (!session) {
@@ -1022,6 +1163,36 @@ export function createApp(
     }
     try {
       const principal = await currentPrincipal(session);
+      const associateId = Number(principal.AssociateId ?? 0);
+      const connection = erp.get(session.user.ctx, associateId);
+      if (!connection) {
+        errorPage(
+          res,
+          409,
+          'Not connected to the ERP',
+          'The sync reads the names from the ERP: connect Acme Web to the ERP with your ERP API key first.',
+          undefined,
+          config,
+          html`<p><a class="button" href="/erp">Connect to the ERP</a></p>`,
+        );
+        return;
+      }
+      if (erpKeyState(connection.key) === 'expired') {
+        if (associateId > 0) await tellErpExpired(session, associateId, connection);
+        log('erp.sync.expired', { ctx: session.user.ctx });
+        errorPage(
+          res,
+          409,
+          'ERP connection expired',
+          'The ERP has expired your connection, so no names were synced. Reconnect to the ERP to resume the sync.',
+          undefined,
+          config,
+          html`<p><a class="button" href="/erp">Reconnect to the ERP</a></p>`,
+        );
+        return;
+      }
+      // A message a reconnect could not remove goes now.
+      await clearErpMessage(session, connection);
       const result = await tenantApi.get<{ value?: ContactRow[] }>(session, CONTACT_SEARCH);
       let updated = 0;
       let skipped = 0;

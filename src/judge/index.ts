@@ -1627,3 +1627,4 @@ export function clientCredentialsOf(e: {
 }
 
 export * from './changes.ts';
+export * from './system-messages.ts';

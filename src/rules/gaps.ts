@@ -11,5 +11,4 @@ export const KNOWN_GAPS: Readonly<Record<string, string>> = {
     'needs a mid-run secret change and operator-visible error detection; not built yet',
   'WEBPANEL-VISIBILITY':
     'the List agent calls that give a web panel user-group visibility are not documented, so a created panel cannot be checked for them',
-  'OPS-SYSTEM-MESSAGES': 'system-message lifecycle checks are not built yet',
 };

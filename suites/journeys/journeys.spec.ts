@@ -6,7 +6,8 @@
  * DATA-ASSOCIATE-PERSON (the emulator notes forbidden writes), GDPR-PERSON-SOURCE (the privacy
  * source of each person it created) and DATA-VISIBILITY-PRESERVE (copies of private and group
  * documents stay restricted); a journey marked `{ mailing: true }` is judged for GDPR-EMARKETING
- * by the messages it made the app send to the mail sink. A journey that throws gives `error`
+ * by the messages it made the app send to the mail sink, and every journey for OPS-SYSTEM-MESSAGES
+ * by the system messages it made the app send and remove. A journey that throws gives `error`
  * for those rules with its own error and a screenshot, never `pass`.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -35,6 +36,7 @@ import {
   judgeProtectedWrites,
   judgeQueries,
   judgeRate,
+  judgeSystemMessages,
   judgeVisibilityPreserved,
 } from '../../src/judge/index.ts';
 import { WRITE_NOTES } from '../../src/emulator/netserver/routes-writes.ts';
@@ -83,6 +85,7 @@ const WRITE_RULES = [
   'LANG-MULTILINGUAL-LISTS',
   'DATA-VISIBILITY-PRESERVE',
   'GDPR-EMARKETING',
+  'OPS-SYSTEM-MESSAGES',
 ] as const;
 const RULES = [...TRAFFIC_RULES, ...WRITE_RULES] as const;
 /** The same, as the tags the rule coverage gate reads. */
@@ -95,6 +98,7 @@ const WRITE_TAGS = [
   '@LANG-MULTILINGUAL-LISTS',
   '@DATA-VISIBILITY-PRESERVE',
   '@GDPR-EMARKETING',
+  '@OPS-SYSTEM-MESSAGES',
 ];
 type JourneyRule = (typeof RULES)[number];
 
@@ -107,6 +111,7 @@ const WRITE_TITLES: Record<(typeof WRITE_RULES)[number], string> = {
   'LANG-MULTILINGUAL-LISTS': 'List items the app creates are multi-language (NO:"Bil";US:"Car")',
   'DATA-VISIBILITY-PRESERVE': 'Copies of private and group documents keep their restriction',
   'GDPR-EMARKETING': 'Mailings go only to persons with e-marketing consent',
+  'OPS-SYSTEM-MESSAGES': 'System messages: one per condition and user, removed when it clears',
 };
 
 /** The maintenance window a journey's middle write meets: 503 for 3 s, `Retry-After: 2`. */
@@ -229,7 +234,9 @@ test.describe('journeys', () => {
           status: 'not-run',
           message: native
             ? 'not run: journeys drive pages in a browser, and a native app has none; what it writes is attested'
-            : 'not run: app.journeys names no journey; journeys that create and edit companies and persons (or trigger the jobs that do) show how the app writes to the tenant',
+            : rule === 'OPS-SYSTEM-MESSAGES'
+              ? 'not run: app.journeys names no journey; a journey that brings about what the app tells users with a system message (an expired connection, say) and then clears it shows how the app uses them'
+              : 'not run: app.journeys names no journey; journeys that create and edit companies and persons (or trigger the jobs that do) show how the app writes to the tenant',
         });
     });
   }
@@ -258,6 +265,7 @@ test.describe('journeys', () => {
           'LANG-MULTILINGUAL-LISTS': title(WRITE_TITLES['LANG-MULTILINGUAL-LISTS']),
           'DATA-VISIBILITY-PRESERVE': title(WRITE_TITLES['DATA-VISIBILITY-PRESERVE']),
           'GDPR-EMARKETING': title(WRITE_TITLES['GDPR-EMARKETING']),
+          'OPS-SYSTEM-MESSAGES': title(WRITE_TITLES['OPS-SYSTEM-MESSAGES']),
         };
         const errorAll = async (
           why: string,
@@ -327,6 +335,15 @@ test.describe('journeys', () => {
                 status: 'not-run' as const,
                 message: `not run: ${where} is not marked as sending a mailing ({ mailing: true }), so the messages it sends (if any) are not judged as e-marketing`,
               },
+          'OPS-SYSTEM-MESSAGES': judgeSystemMessages({
+            calls: requests.map((e) => ({
+              method: e.method,
+              url: e.url,
+              status: e.status,
+              body: e.requestBody,
+            })),
+            where,
+          }),
           'AVAIL-MAINTENANCE': await maintenanceRun(
             j,
             preflight,

@@ -15,7 +15,7 @@ import {
   WEB_REDIRECTS,
 } from './support.ts';
 import type { RunningApp, TestEmulator } from './support.ts';
-import type { IdTokenScenario } from '../../src/emulator/index.ts';
+import type { Flow, IdTokenScenario } from '../../src/emulator/index.ts';
 import { listItemNames, webPanelsFrom } from '../../src/judge/index.ts';
 import { writeExchange } from '../../fixtures/jobs.ts';
 
@@ -232,4 +232,90 @@ test('the install URL sets up a named web panel and a multi-language category; u
   await page.getByRole('button', { name: 'Uninstall Acme Web' }).click();
   await expect(page.locator('main h1')).toHaveText('Acme Web was removed from SuperOffice');
   expect(webPanelsFrom(writes()).remaining).toEqual([]);
+});
+
+test('an expired ERP connection gives the user one system message, removed when they reconnect', async ({
+  page,
+  context,
+  browser,
+}) => {
+  const { emulator } = emu;
+  // An administrator approves Acme Web for the tenant first.
+  const adminContext = await browser.newContext();
+  const adminPage = await adminContext.newPage();
+  await signIn(adminPage, await newFlow(adminContext, emulator), `${app.url}/login`);
+  await adminContext.close();
+  /** The app's calls to the Diagnostics agent, in order: method name, status and JSON body. */
+  const messageCalls = (flow: Flow) =>
+    apiCalls(flow)
+      .filter((e) => /\/v1\/Agents\/Diagnostics\//i.test(e.path))
+      .map((e) => ({
+        fn: e.path.split('/').pop(),
+        status: e.status,
+        body: JSON.parse(e.requestBody || '{}') as Record<string, unknown>,
+      }));
+  const connect = async (key: string, status: string) => {
+    await page.goto(`${app.url}/erp`);
+    await page.getByLabel('ERP API key').fill(key);
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await expect(page.getByRole('status')).toHaveText(status);
+  };
+  const sync = async (heading: string) => {
+    await page.goto(`${app.url}/contacts`);
+    await page.getByRole('button', { name: 'Sync names from the ERP' }).click();
+    await expect(page.locator('main h1')).toHaveText(heading);
+  };
+
+  // A normal user (who may message only themselves), not connected yet: the sync says so.
+  const flow = await newFlow(context, emulator, { user: 'user' });
+  await signIn(page, flow, `${app.url}/login?returnUrl=%2Ferp`);
+  await expect(page.getByRole('status')).toHaveText('Not connected');
+  await sync('Not connected to the ERP');
+  expect(messageCalls(flow)).toEqual([]);
+
+  // Expired: one message to the user's own associate, however often the sync is tried.
+  await connect('expired-demo', 'Connection expired');
+  await sync('ERP connection expired');
+  await sync('ERP connection expired');
+  const sent = messageCalls(flow);
+  expect(sent).toHaveLength(1);
+  expect(sent[0]).toMatchObject({
+    fn: 'SendSystemMessage',
+    status: 204,
+    body: {
+      SystemMessageId: expect.any(Number),
+      AssociateId: Number(flow.user.associateId),
+      MarkdownMessage: expect.stringContaining(`(${app.url}/erp)`),
+      Type: 'Warning',
+    },
+  });
+  const expire = Date.parse(String(sent[0]!.body['Expire']));
+  expect(expire - Date.now()).toBeGreaterThan(6.9 * 86_400_000);
+  expect(expire - Date.now()).toBeLessThan(7.1 * 86_400_000);
+
+  // Reconnected: the message is removed, and the sync runs again.
+  await connect('demo-key', 'Connected to the ERP');
+  expect(messageCalls(flow).slice(1)).toEqual([
+    { fn: 'RemoveSystemMessage', status: 204, body: { SystemMessageId: sent[0]!.body['SystemMessageId'] } },
+  ]);
+  await page.goto(`${app.url}/contacts`);
+  await page.getByRole('button', { name: 'Sync names from the ERP' }).click();
+  await expect(page).toHaveURL(`${app.url}/contacts`);
+  await expect(page.locator('main h1')).toHaveText('Contacts');
+  expect(apiCalls(flow).some((e) => e.method === 'PATCH' && e.status < 300)).toBe(true);
+  expect(messageCalls(flow)).toHaveLength(2);
+
+  // DEFECT system-message-kept: a new message on every failed sync, none removed.
+  await app.stop();
+  app = await startApp('acme-web', emulator, ['system-message-kept']);
+  const kept = await newFlow(context, emulator, { user: 'user' });
+  await signIn(page, kept, `${app.url}/login?returnUrl=%2Ferp`);
+  await connect('expired-demo', 'Connection expired');
+  await sync('ERP connection expired');
+  await sync('ERP connection expired');
+  await connect('demo-key', 'Connected to the ERP');
+  const pile = messageCalls(kept);
+  expect(pile.map((c) => c.fn)).toEqual(['SendSystemMessage', 'SendSystemMessage']);
+  expect(pile[0]!.body['SystemMessageId']).not.toBe(pile[1]!.body['SystemMessageId']);
+  expect(pile.every((c) => c.body['Expire'] === undefined)).toBe(true);
 });

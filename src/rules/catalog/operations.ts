@@ -73,7 +73,7 @@ export const OPERATIONS_RULES: readonly Rule[] = [
     appTypes: ALL_APPS,
     automation: 'automated',
     check:
-      'Records `SendSystemMessage`; after simulating the user reconnecting expects `RemoveSystemMessage` for the same `SystemMessageId`, and flags message floods.',
+      "Judged from the system messages each journey makes the app send (`Agents/Diagnostics/SendSystemMessage`): a second message to a user while an earlier one is still shown fails, and so does a message to another user with a normal user's token (SuperOffice refuses it); a message neither removed (`RemoveSystemMessage` with its `SystemMessageId`, e.g. once the journey has the user reconnect) nor given an `Expire` warns. Not run when no journey makes the app send one.",
     remediation:
       'Send at most one system message per condition and user, store its `SystemMessageId`, and call `RemoveSystemMessage` as soon as the condition clears (e.g. after the user reconnects). Never use system messages for routine notifications.',
     docs: [DOC.systemMessages],
