@@ -318,6 +318,12 @@ export interface GlobalFaults {
   ticketExpiresAfterCalls?: number;
   /** The next `calls` API calls made with a system-user ticket get 429 with Retry-After. */
   systemUserThrottle?: { calls: number; retryAfterSeconds: number };
+  /**
+   * The partner replaced the client secret in the Developer Portal (delete, then create): the
+   * secret the app holds is refused at the token endpoint (401 `invalid_client`) and as
+   * PartnerSystemUser's `ApplicationToken` ("Denied").
+   */
+  secretReplaced?: boolean;
 }
 
 export interface ProxyStats {

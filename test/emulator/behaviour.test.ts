@@ -464,6 +464,13 @@ test('PartnerSystemUser: signature, timestamp, app token, faults, ReturnTokenTyp
     'InvalidSignature',
   );
   expect((await call({ ...base, ApplicationToken: 'nope' })).json.IsSuccessful).toBe(false);
+  // The partner replaced the secret: the one the app holds is refused, until the fault ends.
+  emulator.setFaults({ secretReplaced: true });
+  const replaced = await call(base);
+  expect(replaced.json).toMatchObject({ IsSuccessful: false });
+  expect(replaced.json.ErrorMessage).toContain('Denied');
+  emulator.setFaults({});
+  expect((await call(base)).json.IsSuccessful).toBe(true);
   await call({ ...base, ReturnTokenType: 'Saml' });
   expect(emulator.recorder.all().at(-1)?.notes).toContain('ReturnTokenType=Saml');
   expect(
@@ -910,4 +917,25 @@ test('system messages: a user messages only themselves, an administrator anyone;
   expect((await diag('RemoveSystemMessage', user, { SystemMessageId: 4711 })).status).toBe(204);
   expect((await diag('GetSystemMessages', user, {})).json).toEqual([]);
   expect((await diag('RemoveSystemMessage', user, {})).status).toBe(400);
+});
+
+test('a replaced client secret: the token endpoint answers 401 invalid_client, noted, and the code stays unspent', async () => {
+  const flow = emulator.createFlow();
+  const auth = await headlessAuthorize(emulator, {
+    flow,
+    authorize: { redirect_uri: REDIRECT, nonce: 'n', state: 's' },
+  });
+  emulator.setFaults({ secretReplaced: true });
+  try {
+    const refused = await redeemCode(emulator, { code: auth.params['code']!, redirectUri: REDIRECT });
+    expect(refused.status).toBe(401);
+    expect(refused.json).toMatchObject({ error: 'invalid_client' });
+    expect(emulator.recorder.all().at(-1)!.notes).toContain('client secret replaced');
+  } finally {
+    emulator.setFaults({});
+  }
+  // The code was not spent: with the secret accepted again it is redeemed.
+  expect((await redeemCode(emulator, { code: auth.params['code']!, redirectUri: REDIRECT })).status).toBe(
+    200,
+  );
 });

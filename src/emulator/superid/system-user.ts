@@ -52,7 +52,8 @@ export async function handleSystemUser(core: EmulatorCore, ctx: Ctx): Promise<vo
   }
   if (rtt === undefined) rec.notes.push('ReturnTokenType missing');
   else if (rtt.toUpperCase() !== 'JWT') rec.notes.push(`ReturnTokenType=${rtt}`);
-  if (core.client.secret === undefined || appToken !== core.client.secret) {
+  if (core.client.secret === undefined || appToken !== core.client.secret || core.faults.secretReplaced) {
+    if (core.faults.secretReplaced) rec.notes.push('client secret replaced');
     return fail(ctx, 200, 'Denied (4): invalid ApplicationToken');
   }
   if (!core.appPublicKeyPem) return fail(ctx, 200, 'Denied (4): the application has no system user access');

@@ -40,6 +40,14 @@ export async function token(sid: SuperId, ctx: Ctx): Promise<void> {
   if (/^basic\s/i.test(auth)) rec.notes.push('client_secret_basic');
   else if (form.has('client_secret')) rec.notes.push('client_secret_post');
   const grantType = form.get('grant_type');
+  if (core.faults.secretReplaced && (form.has('client_secret') || /^basic\s/i.test(auth))) {
+    rec.notes.push('client secret replaced');
+    rec.credential = 'client-secret';
+    ctx.status = 401;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { error: 'invalid_client', error_description: 'client authentication failed' };
+    return;
+  }
   rec.credential =
     grantType === 'refresh_token'
       ? 'refresh-token'
