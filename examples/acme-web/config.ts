@@ -22,6 +22,7 @@ export const KNOWN_DEFECTS = [
   'stack-traces',
   'xss-claims',
   'logs-secrets',
+  'secret-retry-loop',
   'open-redirect',
   'hardcoded-tenant-url',
   'ignore-tenant-state',

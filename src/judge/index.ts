@@ -1628,3 +1628,4 @@ export function clientCredentialsOf(e: {
 
 export * from './changes.ts';
 export * from './system-messages.ts';
+export * from './secret-rotation.ts';

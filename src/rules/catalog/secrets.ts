@@ -62,7 +62,7 @@ export const SECRET_RULES: readonly Rule[] = [
     appTypes: ALL_APPS,
     automation: 'partial',
     check:
-      "Changes the secret the emulator expects mid-run so token, refresh and PartnerSystemUser calls fail, then measures the app's retry rate (no tight loop). Whether an operator-visible error is raised is judged from the captured app log where available, otherwise attested.",
+      "Replaces the client secret mid-run (alone): SuperID then refuses the one the app holds at the token endpoint (401 `invalid_client`) and as PartnerSystemUser's `ApplicationToken`. A web app meets it at a user's sign-in, a server-to-server app at its next system-user login (tickets expired, the API action run). More than 3 refused requests within 10 s is a tight loop and fails; no line about the refusal in the app's own output (when the harness started the app) warns; where the output is not seen, telling the operator is attested.",
     remediation:
       'Read the secret and private key from configuration that can be replaced without a rebuild (key vault reference, mounted secret) and reload them on change or restart. When SuperID rejects the credentials, log one clear error naming the environment and stop retrying with back-off instead of looping.',
     docs: [DOC.clientSecret, DOC.newCertificate],
