@@ -20,6 +20,7 @@ export const PLACEHOLDERS = [
   'privateKey.file',
   'app.port',
   'mail.url',
+  'tenant.origin',
 ] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 

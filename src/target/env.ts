@@ -16,6 +16,8 @@ export interface EmulatorFacts {
   privateKeyFile: string | undefined;
   /** The mail sink's base URL (`${mail.url}`). */
   mailUrl: string;
+  /** The tenant's host, where its web client frames web panels (`${tenant.origin}`). */
+  tenantOrigin: string;
   /** The impersonation proxy for the app (`superoffice.impersonate`), e.g. `http://127.0.0.1:41000`. */
   proxyUrl?: string | undefined;
 }
@@ -55,6 +57,7 @@ export function placeholderValues(
     'ca.file': facts.caFile,
     'app.port': appPort,
     'mail.url': facts.mailUrl,
+    'tenant.origin': facts.tenantOrigin,
   };
   if (facts.clientSecret !== undefined) values['client.secret'] = facts.clientSecret;
   if (facts.privateKeyFile !== undefined) values['privateKey.file'] = facts.privateKeyFile;
@@ -86,6 +89,7 @@ export function buildAppEnv(
   env['SO_PREFLIGHT_TENANT'] = facts.tenant;
   env['SO_PREFLIGHT_CA_FILE'] = facts.caFile;
   env['SO_PREFLIGHT_MAIL_URL'] = facts.mailUrl;
+  env['SO_PREFLIGHT_TENANT_ORIGIN'] = facts.tenantOrigin;
   if (facts.privateKeyFile !== undefined) env['SO_PREFLIGHT_PRIVATE_KEY_FILE'] = facts.privateKeyFile;
   env['NODE_EXTRA_CA_CERTS'] = facts.caFile;
   env['SSL_CERT_FILE'] = facts.caFile;

@@ -67,7 +67,10 @@ export function emulatorHost(appBaseURL: string | undefined): string {
 }
 
 export function emulatorFacts(
-  emulator: Pick<Emulator, 'superidUrl' | 'client' | 'tenant' | 'caFile' | 'privateKeyFile' | 'mailUrl'>,
+  emulator: Pick<
+    Emulator,
+    'superidUrl' | 'client' | 'tenant' | 'caFile' | 'privateKeyFile' | 'mailUrl' | 'tenantOrigin'
+  >,
   proxyUrl?: string,
 ): EmulatorFacts {
   return {
@@ -79,6 +82,7 @@ export function emulatorFacts(
     caFile: emulator.caFile,
     privateKeyFile: emulator.privateKeyFile,
     mailUrl: emulator.mailUrl,
+    tenantOrigin: emulator.tenantOrigin,
   };
 }
 

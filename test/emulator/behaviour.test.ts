@@ -939,3 +939,20 @@ test('a replaced client secret: the token endpoint answers 401 invalid_client, n
     200,
   );
 });
+
+test("the tenant's web client frames a web panel URL from the tenant's host", async () => {
+  const page = await http(
+    `${emulator.tenantOrigin}/Cust34567/default.aspx?webpanel=${encodeURIComponent('https://app.example.test/panel?ctx=Cust34567&x="<b>')}`,
+  );
+  expect(page.status).toBe(200);
+  expect(page.headers['content-type']).toMatch(/text\/html/);
+  expect(page.text).toContain(
+    '<iframe id="webpanel" title="Web panel" src="https://app.example.test/panel?ctx=Cust34567&amp;x=&quot;&lt;b&gt;"',
+  );
+  expect(
+    (await http(`${emulator.tenantOrigin}/Cust34567/default.aspx?webpanel=javascript:alert(1)`)).status,
+  ).toBe(400);
+  expect(
+    (await http(`${emulator.tenantOrigin}/Cust00001/default.aspx?webpanel=https://a.test/`)).status,
+  ).toBe(404);
+});

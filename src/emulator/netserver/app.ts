@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorCore } from '../core.ts';
-import { credentialOf, flatHeaders, fromBrowser, queryOf, readBody } from '../http.ts';
+import { credentialOf, esc, flatHeaders, fromBrowser, queryOf, readBody } from '../http.ts';
 import { truncate } from '../recorder.ts';
 import { authenticate } from './auth.ts';
 import type { ExchangeMeta, NetServer, Reply } from './context.ts';
@@ -97,6 +97,21 @@ export function createNetServerHandler(core: EmulatorCore, which: 'primary' | 'm
     });
   };
 
+  /**
+   * The tenant's web client as far as web panels go: `/{ctx}/default.aspx?webpanel={url}` shows
+   * the panel URL in an iframe, as SuperOffice's web client does, from the tenant's host.
+   */
+  function webClient(tenant: string, panel: string | null): Reply {
+    if (!core.tenants.has(tenant)) return err(404, `Unknown tenant ${tenant}`, 'NotFound');
+    if (!panel || !/^https?:\/\//i.test(panel) || !URL.canParse(panel))
+      return err(400, 'webpanel must be an absolute http(s) URL', 'BadRequest');
+    return {
+      status: 200,
+      headers: { 'Content-Type': 'text/html; charset=utf-8' },
+      body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SuperOffice CRM - ${esc(tenant)}</title></head><body style="margin:0"><iframe id="webpanel" title="Web panel" src="${esc(panel)}" style="width:100%;height:600px;border:0"></iframe></body></html>`,
+    };
+  }
+
   async function route(req: IncomingMessage, url: URL, body: Buffer, meta: ExchangeMeta): Promise<Reply> {
     const method = req.method ?? 'GET';
     if (method === 'OPTIONS') return preflight(core, req, meta);
@@ -110,6 +125,11 @@ export function createNetServerHandler(core: EmulatorCore, which: 'primary' | 'm
         status: 202,
         body: { id: `<preflight-${mailSeq}@mail.invalid>`, message: 'Queued. Thank you.' },
       };
+    }
+    const client = /^\/([^/]+)\/default\.aspx$/i.exec(url.pathname);
+    if (client && (method === 'GET' || method === 'HEAD')) {
+      meta.endpoint = 'other';
+      return webClient(decodeURIComponentSafe(client[1]!), url.searchParams.get('webpanel'));
     }
     const m = /^\/([^/]+)\/api(\/.*)?$/i.exec(url.pathname);
     if (!m) {
