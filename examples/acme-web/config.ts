@@ -23,6 +23,7 @@ export const KNOWN_DEFECTS = [
   'xss-claims',
   'logs-secrets',
   'secret-retry-loop',
+  'panel-signin-in-frame',
   'open-redirect',
   'hardcoded-tenant-url',
   'ignore-tenant-state',
@@ -76,6 +77,11 @@ export interface AppConfig {
    * newsletter page says mail is not set up.
    */
   mailApi: string | undefined;
+  /**
+   * Who may frame the web panel (CSP `frame-ancestors`): SuperOffice's web client, on the
+   * tenant's host. Default `https://*.superoffice.com`.
+   */
+  panelFrameAncestors: string;
   defects: ReadonlySet<Defect>;
 }
 
@@ -106,6 +112,18 @@ function privacySource(raw: string | undefined): string {
   return key;
 }
 
+/** `PANEL_FRAME_ANCESTORS`: space-separated origins (wildcard hosts allowed), https only. */
+function frameAncestors(raw: string | undefined): string {
+  const list = (raw ?? '').split(/[\s,]+/).filter(Boolean);
+  if (list.length === 0) return 'https://*.superoffice.com';
+  for (const origin of list)
+    if (!/^https:\/\/(\*\.)?[a-z0-9.-]+(:\d{1,5})?$/i.test(origin))
+      throw new Error(
+        `PANEL_FRAME_ANCESTORS: "${origin}" is not an https origin such as https://*.superoffice.com`,
+      );
+  return list.join(' ');
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const port = Number(env['PORT'] ?? '3000');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('PORT must be a port number');
@@ -125,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     stateCacheSeconds: Math.min(Number(env['TENANT_STATE_CACHE_SECONDS'] ?? '60') || 60, 300),
     privacySource: privacySource(env['PRIVACY_SOURCE']),
     mailApi: env['MAIL_API']?.trim().replace(/\/+$/, '') || undefined,
+    panelFrameAncestors: frameAncestors(env['PANEL_FRAME_ANCESTORS']),
     defects: parseDefects(env['DEFECTS']),
   };
 }

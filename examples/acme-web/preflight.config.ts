@@ -24,6 +24,8 @@ export default defineConfig({
         SUPEROFFICE_TENANT: '${tenant.id}',
         // The newsletter's mail service: so-preflight's mail sink records what would be sent.
         MAIL_API: '${mail.url}',
+        // The web panel may be framed by SuperOffice's web client, on the tenant's host.
+        PANEL_FRAME_ANCESTORS: '${tenant.origin}',
       },
       ready: '/healthz',
       timeout: 15_000,

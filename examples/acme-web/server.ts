@@ -652,8 +652,29 @@ export function createApp(
     // tenant will do.
     const session =
       sessions.get(req) ?? (config.defects.has('panel-trusts-ctx') ? sessions.anyOf(ctx) : undefined);
+    // The panel is shown in an iframe of SuperOffice's web client, and only there.
+    res.removeHeader('X-Frame-Options');
+    res.set('Content-Security-Policy', `frame-ancestors ${config.panelFrameAncestors}`);
     if (!session) {
-      res.redirect(302, `/login?returnUrl=${encodeURIComponent('/panel')}`);
+      // DEFECT panel-signin-in-frame: "sign in as everywhere else": in the iframe, where SuperID's
+      // sign-in refuses to load, so the panel stays blank.
+      if (config.defects.has('panel-signin-in-frame')) {
+        res.redirect(302, `/login?returnUrl=${encodeURIComponent('/panel')}`);
+        return;
+      }
+      // SuperID's sign-in cannot load in the iframe: it opens in a window of its own.
+      render(
+        res,
+        undefined,
+        'Acme Web',
+        html`<h1>Acme Web</h1>
+          <p>Sign in to Acme Web to see your companies here.</p>
+          <p>
+            <a class="button" href="/login?returnUrl=%2Fpanel" target="_blank" rel="opener"
+              >Sign in to Acme Web</a
+            >
+          </p>`,
+      );
       return;
     }
     try {

@@ -1629,3 +1629,4 @@ export function clientCredentialsOf(e: {
 export * from './changes.ts';
 export * from './system-messages.ts';
 export * from './secret-rotation.ts';
+export * from './framed-panel.ts';

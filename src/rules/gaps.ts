@@ -6,7 +6,6 @@
 export const KNOWN_GAPS: Readonly<Record<string, string>> = {
   'AUTH-REAPPROVAL':
     'SuperOffice documents NeedsReapproval (AuthorizeErrorCode 5) but not how SuperID and PartnerSystemUser present it to an app (an error page, a redirect with an error, a failed grant), so an emulation would be a guess that could fail a correct app',
-  'AUTH-IFRAME-POPUP': "needs the app's web-panel URL hosted in an iframe; not built yet",
   'WEBPANEL-VISIBILITY':
     'the List agent calls that give a web panel user-group visibility are not documented, so a created panel cannot be checked for them',
 };

@@ -11,11 +11,14 @@
  * uninstall changes the tenant for every check, so this one runs alone.
  */
 import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
+import type { Frame, Page, Request } from '@playwright/test';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
+import type { Evidence } from '../../src/findings.ts';
 import { cannotJudge, signedIn, writeExchange } from '../../fixtures/jobs.ts';
 import { waitFor } from '../../fixtures/preflight.ts';
 import { SEEDED_COMPANIES } from '../../src/emulator/netserver/data.ts';
 import {
+  judgeFramedPanel,
   judgePanelDescriptions,
   judgeListItemNames,
   judgePanelTickets,
@@ -56,6 +59,10 @@ const CHECKS = {
     check: 'web-panel-without-session',
     title: 'A web panel shows no tenant data to a browser without a session',
   },
+  'AUTH-IFRAME-POPUP': {
+    check: 'web-panel-framed-sign-in',
+    title: 'A framed web panel opens the sign-in in a pop-up or the top window',
+  },
   'PROV-UNINSTALL': {
     check: 'uninstall-removes-panels',
     title: 'Uninstalling removes what the app set up',
@@ -83,19 +90,11 @@ async function panels(preflight: Preflight): Promise<{ created: WebPanel[]; rema
  * companies.
  */
 async function boundary(preflight: Preflight, created: readonly WebPanel[]): Promise<Judgement> {
-  const admin = preflight.emulator.users.admin;
   const targets = created
     .filter((p) => /^https?:\/\//i.test(p.url.trim()))
     .slice(0, 3)
     .flatMap((p) =>
-      [preflight.emulator.tenant, 'Cust99999'].map((ctx) => ({
-        panel: p,
-        url: p.url
-          .trim()
-          .replace(/<uctx>|%3Cuctx%3E/gi, ctx)
-          .replace(/<usid>|%3Cusid%3E/gi, admin.associateId)
-          .replace(/<usec>|%3Cusec%3E/gi, ''),
-      })),
+      [preflight.emulator.tenant, 'Cust99999'].map((ctx) => ({ panel: p, url: panelUrl(preflight, p, ctx) })),
     );
   if (targets.length === 0)
     return created.length
@@ -137,6 +136,112 @@ async function boundary(preflight: Preflight, created: readonly WebPanel[]): Pro
   };
 }
 
+/** What a sign-in control in a web panel says. */
+const SIGN_IN = /sign.?in|log.?in|log.?on|logg inn|logga in|anmelden|inloggen|connect|authori[sz]e/i;
+
+/** A web panel URL with its template variables filled in for a tenant and the administrator. */
+function panelUrl(preflight: Preflight, p: WebPanel, ctx = preflight.emulator.tenant): string {
+  return p.url
+    .trim()
+    .replace(/<uctx>|%3Cuctx%3E/gi, ctx)
+    .replace(/<usid>|%3Cusid%3E/gi, preflight.emulator.users.admin.associateId)
+    .replace(/<usec>|%3Cusec%3E/gi, '');
+}
+
+/**
+ * AUTH-IFRAME-POPUP: the first web panel, opened with no session inside a page of the tenant's
+ * web client (its host, `${tenant.origin}`), as SuperOffice shows it. Whatever the panel does by
+ * itself, or after a click on its sign-in control, is watched: SuperID inside the frame fails, a
+ * pop-up or the top window passes.
+ */
+async function framed(
+  preflight: Preflight,
+  created: readonly WebPanel[],
+): Promise<Judgement & { evidence?: Evidence[] }> {
+  const panel = created.find((p) => /^https?:\/\//i.test(p.url.trim()));
+  if (!panel)
+    return created.length
+      ? cannot('no web panel has an absolute http(s) URL to open')
+      : {
+          status: 'not-run',
+          message: 'not run: the app created no web panel in this run, so there is no web panel to frame',
+        };
+  const url = panelUrl(preflight, panel);
+  const session = await preflight.newFlow();
+  const { page } = session;
+  const context = page.context();
+  const superid = new URL(preflight.emulator.superidUrl).origin;
+  const seen = { framed: [] as string[], top: false, popups: [] as string[] };
+  const onRequest = (r: Request): void => {
+    if (!r.isNavigationRequest()) return;
+    let frame: Frame;
+    try {
+      frame = r.frame();
+    } catch {
+      // A pop-up's first navigation comes before its frame: seen through the 'page' event.
+      return;
+    }
+    if (frame.page() !== page) return;
+    if (!URL.canParse(r.url()) || new URL(r.url()).origin !== superid) return;
+    if (frame === page.mainFrame()) seen.top = true;
+    else seen.framed.push(r.url());
+  };
+  const onPage = (popup: Page): void => {
+    seen.popups.push(popup.url());
+    // Where it went once loaded (the app's sign-in, then SuperID).
+    void popup
+      .waitForLoadState('domcontentloaded', { timeout: 10_000 })
+      .then(() => seen.popups.push(popup.url()))
+      .catch(() => undefined);
+  };
+  context.on('request', onRequest);
+  context.on('page', onPage);
+  const decided = () => seen.framed.length > 0 || seen.top || seen.popups.length > 0;
+  let clicked: string | undefined;
+  let refusedFraming = false;
+  try {
+    // The tenant's web client framing the panel, from the tenant's host, as SuperOffice does.
+    const client = `${preflight.emulator.tenantOrigin}/${preflight.emulator.tenant}/default.aspx?webpanel=${encodeURIComponent(url)}`;
+    await page.goto(client, { timeout: 15_000 }).catch(() => null);
+    const frame = page.frames().find((f) => f !== page.mainFrame());
+    await frame?.waitForLoadState('load', { timeout: 15_000 }).catch(() => undefined);
+    await preflight.settle(page);
+    if (!decided() && frame) {
+      const control = frame
+        .getByRole('link', { name: SIGN_IN })
+        .or(frame.getByRole('button', { name: SIGN_IN }))
+        .first();
+      const shown = await control
+        .waitFor({ state: 'visible', timeout: 3_000 })
+        .then(() => true)
+        .catch(() => false);
+      if (shown) {
+        clicked = ((await control.innerText({ timeout: 2_000 }).catch(() => '')) || 'sign in').trim();
+        await control.click({ timeout: 5_000 }).catch(() => undefined);
+        await waitFor(decided, 10_000);
+      }
+    }
+    refusedFraming = !decided() && (frame?.url() ?? '').startsWith('chrome-error:');
+  } finally {
+    context.off('request', onRequest);
+    context.off('page', onPage);
+  }
+  const evidence: Evidence[] = [await preflight.screenshot(session, 'web-panel-framed')];
+  for (const p of context.pages()) if (p !== page) await p.close().catch(() => undefined);
+  return {
+    ...judgeFramedPanel({
+      panel: panel.name || panel.progId || 'web panel',
+      url,
+      framedSignIn: seen.framed,
+      topSignIn: seen.top,
+      popups: seen.popups,
+      clicked,
+      refusedFraming,
+    }),
+    evidence,
+  };
+}
+
 test.describe('provisioning', { tag: GLOBAL_TAG }, () => {
   test(
     'Sets itself up at install and removes it all at uninstall',
@@ -146,6 +251,7 @@ test.describe('provisioning', { tag: GLOBAL_TAG }, () => {
         '@WEBPANEL-URL-VARS',
         '@WEBPANEL-DESCRIPTION',
         '@API-WEBPANEL-BOUNDARY',
+        '@AUTH-IFRAME-POPUP',
         '@TICKET-NOT-IN-URL',
         '@LANG-MULTILINGUAL-LISTS',
         '@PROV-UNINSTALL',
@@ -194,6 +300,8 @@ test.describe('provisioning', { tag: GLOBAL_TAG }, () => {
         judgeListItemNames(listItemNames(await listWrites(preflight)), 'this run, the install included'),
       );
       await report('API-WEBPANEL-BOUNDARY', await boundary(preflight, installed.remaining));
+      const inFrame = await framed(preflight, installed.remaining);
+      await preflight.finding({ rule: 'AUTH-IFRAME-POPUP', ...CHECKS['AUTH-IFRAME-POPUP'], ...inFrame });
 
       const uninstall = preflight.config.app.provisioning?.uninstall;
       if (!uninstall) {

@@ -213,7 +213,7 @@ export const AUTHENTICATION_RULES: readonly Rule[] = [
     appTypes: WEB_UI,
     automation: 'automated',
     check:
-      "The emulator serves its login pages with `X-Frame-Options: DENY` and `frame-ancestors 'none'`; the harness loads the app's web-panel URL in an iframe and expects a pop-up or top-level navigation instead of a hang.",
+      "The emulator serves its login pages with `X-Frame-Options: DENY` and `frame-ancestors 'none'`. After the install, the harness opens the app's first web panel with no session in an iframe of a page on the tenant's host (as SuperOffice's web client shows it) and, when the panel does nothing by itself, clicks its sign-in control: the frame going to SuperID fails; a pop-up or the top window going there passes. A panel that refuses to be framed by the tenant's host cannot be judged.",
     remediation:
       'When your page detects it runs framed (`window.top !== window.self`) and has no session, open the sign-in with `window.open()` or `window.top.location` (where allowed) and post the result back to the panel. Use the tenant-specific authorize path `/login/{uctx}/oauth/authorize` so the user is signed in seamlessly.',
     docs: [DOC.iframeAuth],
