@@ -270,6 +270,7 @@ export function describeEmulator(e: Emulator): string[] {
     `  Client secret:        ${e.client.secret ?? '(none: native app, use PKCE)'}`,
     `  CA file (trust it):   ${e.caFile}   e.g. NODE_EXTRA_CA_CERTS=${e.caFile}`,
     `  Mail sink (HTTP API): ${e.mailUrl}   records mailings, sends nothing`,
+    `  Web client (frames web panels): ${e.tenantOrigin}   allow it as a frame ancestor`,
   ];
   if (e.privateKeyFile) lines.push(`  App private key:      ${e.privateKeyFile}`);
   lines.push('  Users:');
