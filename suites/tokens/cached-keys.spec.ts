@@ -121,6 +121,11 @@ test.describe('cached signing keys', () => {
       // A rollover as SuperID does it (the new key signs, the old one stays published), seen by
       // this check's flows only.
       const { kid } = await emulator.rotateSigningKey({ publishOnly: true });
+      // A JWKS the app fetched that holds the new key. A fetch recorded after the rotation may
+      // have been answered before it (another check's unknown kid, in flight meanwhile): only the
+      // key set it got says whether the app could know the new key.
+      const holdsNewKey = (e: Exchange) =>
+        isJwks(e) && e.status === 200 && e.responseBody.includes(`"${kid}"`);
       const attempt = async () => {
         await emulator.sync();
         const startedAt = recorder.lastSeq();
@@ -138,7 +143,7 @@ test.describe('cached signing keys', () => {
       // (inside openid-client) 60 s. Until the app has fetched the JWKS with the new key in it,
       // give it each of those since its last fetch and try again, not holding the run meanwhile.
       while (!result.signedIn && result.signIn.outcome === 'returned') {
-        const fetches = recorder.since(publishedAt).filter(isJwks);
+        const fetches = recorder.since(publishedAt).filter(holdsNewKey);
         // It had fetched the JWKS with the new key before this sign-in, and still refused it.
         if (fetches.some((e) => e.seq <= result.startedAt)) break;
         if (fetches.length) {
@@ -177,7 +182,7 @@ test.describe('cached signing keys', () => {
         );
       }
       // Accepting the new key is only evidence of a refetch when the app did fetch the JWKS.
-      const refetched = recorder.since(publishedAt).some(isJwks);
+      const refetched = recorder.since(publishedAt).some(holdsNewKey);
       if (result.signedIn && !refetched) {
         await preflight.finding({
           rule: 'TOKEN-JWKS-REFRESH',
