@@ -4,6 +4,7 @@
  * webhook tells the app, and its receiver then fetches the record through the API.
  */
 import type { Judgement } from './index.ts';
+import { decoded } from './shared.ts';
 
 /** An API request the app sent, as the emulator recorded it. */
 export interface ChangeCall {
@@ -25,14 +26,6 @@ const TRAVEL_LOG = /traveltransactionlog/i;
 /** A filter on when records changed: `updated gt '...'`, `updatedDate ge ...`, `ttime after ...`. */
 const SINCE =
   /\b(updated|updateddate|updated_date|registered|registereddate|lastmodified|modified|ttime)\s+(gt|ge|after|afterequal)\b/i;
-
-function decoded(url: string): string {
-  try {
-    return decodeURIComponent(url.replace(/\+/g, ' '));
-  } catch {
-    return url;
-  }
-}
 
 function shortUrl(url: string): string {
   const u = URL.canParse(url) ? new URL(url) : undefined;
@@ -116,6 +109,15 @@ export interface WebhookObservation {
   waitedMs: number;
 }
 
+/** The app's read of one record: `GET v1/{Entity}/{id}`, or a query filtered on its id. */
+export function fetchOf(calls: readonly ChangeCall[], entity: string, id: number): ChangeCall | undefined {
+  const record = new RegExp(`/v1/${entity}/${id}(?:[/?]|$)`, 'i');
+  const byQuery = new RegExp(`${entity}(?:Id|_id)\\s+(eq|=)\\s+${id}\\b`, 'i');
+  return calls.find(
+    (c) => c.method.toUpperCase() === 'GET' && (record.test(c.url) || byQuery.test(decoded(c.url))),
+  );
+}
+
 /**
  * A webhook receiver answers 2xx and fetches the changed record through the API with its own
  * credentials (the payload names the record only). An error answer fails: SuperOffice stops a
@@ -133,11 +135,7 @@ export function judgeWebhookReceiver(o: WebhookObservation): Judgement {
       status: 'fail',
       message: `delivered ${delivered}: the receiver answered ${o.status}; SuperOffice stops delivering to a webhook that keeps failing (State TooManyErrors). Answer 2xx once the event is taken in`,
     };
-  const record = new RegExp(`/v1/${o.entity}/${o.id}(?:[/?]|$)`, 'i');
-  const byArchive = new RegExp(`${o.entity}(?:Id|_id)\\s+(eq|=)\\s+${o.id}\\b`, 'i');
-  const fetched = o.after.find(
-    (c) => c.method.toUpperCase() === 'GET' && (record.test(c.url) || byArchive.test(decoded(c.url))),
-  );
+  const fetched = fetchOf(o.after, o.entity, o.id);
   if (fetched)
     return {
       status: 'pass',

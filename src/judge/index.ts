@@ -8,6 +8,7 @@ import { findStackTrace } from '../evidence/stacktrace.ts';
 import { parseBasic } from '../emulator/http.ts';
 import { scanForSecrets } from '../evidence/scan.ts';
 import type { SecretInput } from '../evidence/encodings.ts';
+import { decoded, parsed, peakWithin } from './shared.ts';
 
 export type JudgedStatus = 'pass' | 'fail' | 'warn' | 'error' | 'not-run';
 
@@ -408,14 +409,7 @@ export function judgeNoMix(requests: readonly TenantRequest[]): Judgement {
 
 /** API-RATE-10PS: the most API calls of one user (or the system user) inside any one second. */
 export function peakPerSecond(times: readonly number[]): number {
-  const t = [...times].sort((a, b) => a - b);
-  let peak = 0;
-  let from = 0;
-  for (let i = 0; i < t.length; i++) {
-    while (t[i]! - t[from]! >= 1000) from++;
-    peak = Math.max(peak, i - from + 1);
-  }
-  return peak;
+  return peakWithin(times, 1000);
 }
 
 /** No more than 10 calls per second: custom apps fail above it, standard apps are warned. */
@@ -800,15 +794,6 @@ export interface TenantRequestWithBody extends TenantRequest {
   body: string;
 }
 
-/** Percent-decoded, `+` as a space; the raw text when it is not valid percent-encoding. */
-function decoded(text: string): string {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    return text;
-  }
-}
-
 /**
  * Whether a request carries `text` as a whole search value, in any letter case: an OData literal
  * (`name begins 'Qz'`, `contains(name,'Qz')`), a query parameter (`?q=Qz`), a JSON or form field,
@@ -988,14 +973,6 @@ export interface WriteExchange extends TenantRequest {
 export interface PrivacySource {
   id: number;
   key: string;
-}
-
-function parsed(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /** A member of a JSON object, whatever its case (`ConsentSourceKey`, `consentSourceKey`). */

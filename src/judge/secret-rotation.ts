@@ -4,6 +4,7 @@
  * a tight loop, and it should tell its operator: a line in its own output.
  */
 import type { Judgement } from './index.ts';
+import { peakWithin } from './shared.ts';
 
 /** More refused requests than this within {@link LOOP_WINDOW_MS} is a tight loop. */
 export const LOOP_LIMIT = 3;
@@ -26,13 +27,7 @@ export function judgeSecretRejected(o: {
       status: 'error',
       message: `cannot judge: after the secret was replaced, ${o.action} made the app send no request with it (no code exchange, refresh or system-user login)`,
     };
-  const t = [...o.refused].sort((a, b) => a - b);
-  let peak = 0;
-  let from = 0;
-  for (let i = 0; i < t.length; i++) {
-    while (t[i]! - t[from]! >= LOOP_WINDOW_MS) from++;
-    peak = Math.max(peak, i - from + 1);
-  }
+  const peak = peakWithin(o.refused, LOOP_WINDOW_MS);
   if (peak > LOOP_LIMIT)
     return {
       status: 'fail',

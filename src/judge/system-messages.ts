@@ -5,6 +5,7 @@
  * may message only that user.
  */
 import type { Judgement } from './index.ts';
+import { parsedObject } from './shared.ts';
 
 /** A request the app sent during the journey, as recorded. */
 export interface MessageCall {
@@ -23,15 +24,6 @@ interface Sent {
 
 const FN = /\/v1\/agents?\/diagnostics\/(sendsystemmessage|removesystemmessage)(?:[/?]|$)/i;
 
-function parsed(body: string): Record<string, unknown> {
-  try {
-    const v: unknown = JSON.parse(body);
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
 const short = (text: string): string => {
   const t = text.replace(/\s+/g, ' ').trim();
   return t.length > 80 ? `${t.slice(0, 77)}...` : t;
@@ -46,7 +38,7 @@ export function judgeSystemMessages(o: { calls: readonly MessageCall[]; where: s
   for (const c of o.calls) {
     const fn = FN.exec(c.url)?.[1]?.toLowerCase();
     if (!fn || c.method.toUpperCase() !== 'POST') continue;
-    const b = parsed(c.body);
+    const b = parsedObject(c.body);
     const id = Number(b['SystemMessageId']);
     if (fn === 'removesystemmessage') {
       if (c.status < 300 && open.delete(id)) removed++;

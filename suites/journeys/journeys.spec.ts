@@ -12,11 +12,11 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
+import { aloneForSystemUser, test } from '../../fixtures/index.ts';
 import type { ResolvedConfig } from '../../src/config/schema.ts';
-import { readManifest } from '../../fixtures/harness.ts';
+import { loadRunConfig } from '../../fixtures/harness.ts';
 import { writeExchange } from '../../fixtures/jobs.ts';
-import { loadConfig, startEnvUses } from '../../src/config/load.ts';
+import { startEnvUses } from '../../src/config/load.ts';
 import { loadJourneys, type Journey } from '../../fixtures/journey.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
 import { waitFor } from '../../fixtures/preflight.ts';
@@ -65,14 +65,9 @@ async function journeyFiles(config: ResolvedConfig): Promise<string[]> {
   return files;
 }
 
-const manifest = readManifest();
-const runConfig = await loadConfig(manifest.configFile, { appPort: manifest.appPort });
+const runConfig = await loadRunConfig();
 const journeys: Journey[] = await loadJourneys(await journeyFiles(runConfig));
-/**
- * A server-to-server app's traffic is its system user's, which no flow tells apart from other
- * checks': its journeys run alone.
- */
-const alone = runConfig.app.type === 'server-to-server' ? [GLOBAL_TAG] : [];
+const alone = aloneForSystemUser(runConfig);
 
 const TRAFFIC_RULES = ['API-NO-CHOKE', 'API-NO-MIX', 'API-RATE-10PS', 'API-WEBHOOKS-NOT-POLLING'] as const;
 /** Judged from what the journeys write; a journey that writes nothing leaves them not run. */

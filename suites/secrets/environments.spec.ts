@@ -8,7 +8,7 @@
  */
 import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
 import type { Preflight } from '../../fixtures/index.ts';
-import { harnessFor, readManifest } from '../../fixtures/harness.ts';
+import { harnessFor, loadRunConfig } from '../../fixtures/harness.ts';
 import { freePort, loadConfig, startEnvUses } from '../../src/config/load.ts';
 import type { ResolvedConfig } from '../../src/config/schema.ts';
 import type { EnvironmentSlug, Exchange } from '../../src/emulator/types.ts';
@@ -46,9 +46,8 @@ function credentialsSeen(exchanges: readonly Exchange[], id: string, secret: str
   return [...seen];
 }
 
-const manifest = readManifest();
 /** Why this run's app cannot be checked in a second environment (decided once, at load). */
-const notSupported = unsupported(await loadConfig(manifest.configFile, { appPort: manifest.appPort }));
+const notSupported = unsupported(await loadRunConfig());
 
 async function secondEnvironment(preflight: Preflight): Promise<Judgement> {
   const config = preflight.config;

@@ -17,6 +17,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { Agent, request } from 'undici';
 import type { EmulatorCore } from '../core.ts';
+import { safeJson } from '../http.ts';
 import type { Reply } from './context.ts';
 import { err } from './context.ts';
 
@@ -135,12 +136,10 @@ function payloadFor(
 }
 
 function parseWebhook(body: Buffer): Record<string, unknown> | undefined {
-  try {
-    const v: unknown = JSON.parse(body.toString('utf8'));
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+  const parsed = safeJson(body.toString('utf8'));
+  return parsed.ok && parsed.value && typeof parsed.value === 'object' && !Array.isArray(parsed.value)
+    ? (parsed.value as Record<string, unknown>)
+    : undefined;
 }
 
 /** The webhooks of the tenants of one emulator, and the tenant's change log. */
