@@ -3,9 +3,16 @@
  *
  * 1. `env`: `PREFLIGHT_CHROMIUM`, a Chromium executable the user names;
  * 2. `playwright`: Playwright's own Chromium (`npx playwright install chromium`);
- * 3. `system`: the system's Chromium or Chrome (`/usr/bin/chromium`, ...);
- * 4. `bundled`: the Chromium shipped in the npm package `@sparticuz/chromium` (an optional
- *    dependency; Linux x64 only), unpacked once into a cache folder.
+ * 3. `bundled`: the headless Chromium shipped in the npm package `@sparticuz/chromium` (an
+ *    optional dependency; Linux x64 only), unpacked once into a cache folder;
+ * 4. `system`: the system's Chromium or Chrome (`/usr/bin/chromium`, ...).
+ *
+ * The bundled Chromium comes before the system's: it is a headless shell, as Playwright itself
+ * uses for headless runs, and its version is pinned by so-preflight's own, so a verdict does not
+ * move with the distribution's browser updates. A system Chromium is the full browser in
+ * `--headless` mode, about twice as slow per sign-in (Debian's Chromium 156: 0.9-1.1 s against
+ * 0.46 s for the bundled one, `npm run bench:emulator`). A bundled Chromium that cannot be
+ * unpacked or lacks libraries gives way to the system's.
  *
  * `PREFLIGHT_BROWSER_DISCOVERY` limits the steps: `all` (the default), `bundled-only`, or a comma
  * list of step names (`playwright,bundled`). CI uses `bundled-only` to prove that `npm ci` alone
@@ -37,7 +44,7 @@ import { chromium } from 'playwright-core';
 export type BrowserSource = 'PREFLIGHT_CHROMIUM' | 'playwright' | 'system' | 'bundled';
 export type DiscoveryStep = 'env' | 'playwright' | 'system' | 'bundled';
 
-export const DISCOVERY_STEPS: readonly DiscoveryStep[] = ['env', 'playwright', 'system', 'bundled'];
+export const DISCOVERY_STEPS: readonly DiscoveryStep[] = ['env', 'playwright', 'bundled', 'system'];
 
 export interface BrowserChoice {
   /** Absolute path, or undefined to let Playwright use its own installed browser. */
@@ -412,7 +419,12 @@ function syncStep(step: DiscoveryStep, env: NodeJS.ProcessEnv, args: string[]): 
       if ('missing' in pkg) return { skipped: pkg.missing };
       const dir = bundledDir(pkg, env);
       if (existsSync(join(dir, 'chromium')) && existsSync(join(dir, 'args.json'))) {
-        return { choice: bundledChoice(pkg, dir, args) };
+        try {
+          return { choice: bundledChoice(pkg, dir, args) };
+        } catch (e) {
+          if (e instanceof BrowserNotFoundError) return { skipped: e.message };
+          throw e;
+        }
       }
       return { needsUnpack: pkg };
     }
@@ -463,15 +475,27 @@ export async function discoverBrowser(env: NodeJS.ProcessEnv = process.env): Pro
     const r = syncStep(step, env, args);
     if (r.choice) return r.choice;
     if (r.needsUnpack) {
+      // A bundled Chromium that cannot be unpacked or started here gives way to a later step.
+      const last = step === steps[steps.length - 1];
       let dir: string;
       try {
         dir = await unpackBundled(r.needsUnpack, env);
       } catch (e) {
-        throw new BrowserNotFoundError(
-          `the bundled Chromium (${BUNDLED_PACKAGE} ${r.needsUnpack.version}) could not be unpacked into ${cacheDir(env)}: ${(e as Error).message.split('\n')[0]}; free space there, set PREFLIGHT_CACHE_DIR to a writable folder, or ${installHint()}`,
-        );
+        const why = `the bundled Chromium (${BUNDLED_PACKAGE} ${r.needsUnpack.version}) could not be unpacked into ${cacheDir(env)}: ${(e as Error).message.split('\n')[0]}`;
+        if (last)
+          throw new BrowserNotFoundError(
+            `${why}; free space there, set PREFLIGHT_CACHE_DIR to a writable folder, or ${installHint()}`,
+          );
+        skipped.push(why);
+        continue;
       }
-      return bundledChoice(r.needsUnpack, dir, args);
+      try {
+        return bundledChoice(r.needsUnpack, dir, args);
+      } catch (e) {
+        if (last || !(e instanceof BrowserNotFoundError)) throw e;
+        skipped.push(e.message);
+        continue;
+      }
     }
     if (r.skipped) skipped.push(r.skipped);
   }

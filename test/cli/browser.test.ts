@@ -2,15 +2,22 @@
  * Browser discovery: PREFLIGHT_BROWSER_DISCOVERY limits the steps (a bad value is bad usage, no
  * browser is exit 3 with one line naming the install command); `--version` names the browser; the
  * bundled Chromium (@sparticuz/chromium) unpacks once even when two processes race for it, drops
- * the Lambda flags that would change the web platform, and runs a page.
+ * the Lambda flags that would change the web platform, and runs a page; it is chosen before the
+ * system's Chromium, which takes over when the bundled one cannot be unpacked.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { chromium } from 'playwright-core';
-import { findBrowser, launchOptions, type BrowserChoice } from '../../src/browser.ts';
+import {
+  bundledPackage,
+  discoverBrowser,
+  findBrowser,
+  launchOptions,
+  type BrowserChoice,
+} from '../../src/browser.ts';
 import {
   REPO_ROOT,
   acmeWebConfig,
@@ -55,7 +62,7 @@ test('a PREFLIGHT_BROWSER_DISCOVERY it does not understand: exit 2, one line lis
   expect(r.code, explain(r)).toBe(2);
   expectOneLine(r);
   expect(r.message).toBe(
-    'so-preflight: PREFLIGHT_BROWSER_DISCOVERY=system,firefox is not understood; use all, bundled-only or a comma list of env, playwright, system, bundled',
+    'so-preflight: PREFLIGHT_BROWSER_DISCOVERY=system,firefox is not understood; use all, bundled-only or a comma list of env, playwright, bundled, system',
   );
 });
 
@@ -124,5 +131,43 @@ process.stdout.write(JSON.stringify(await m.discoverBrowser()));`;
     } finally {
       await browser.close();
     }
+  });
+
+  const systemChromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find(
+    (b) => existsSync(b),
+  );
+
+  test('it comes before the system Chromium, which takes over when it cannot be unpacked', async () => {
+    test.skip(!systemChromium, 'no system Chromium to compare with');
+    const noPlaywright = scratch('no-browsers');
+    mkdirSync(noPlaywright);
+    const cache = scratch('cache');
+    const base = {
+      ...process.env,
+      PLAYWRIGHT_BROWSERS_PATH: noPlaywright,
+      PREFLIGHT_CACHE_DIR: cache,
+      PREFLIGHT_CHROMIUM: '',
+      PREFLIGHT_BROWSER: '',
+      PREFLIGHT_BROWSER_DISCOVERY: 'all',
+    };
+    const chosen = await discoverBrowser(base);
+    expect(chosen.source, chosen.description).toBe('bundled');
+
+    // A file where the unpacked folder must go: the unpack fails, the system's Chromium is used.
+    const pkg = bundledPackage();
+    if ('missing' in pkg) throw new Error(pkg.missing);
+    const blocked = scratch('blocked-cache');
+    mkdirSync(blocked);
+    writeFileSync(join(blocked, `chromium-${pkg.version}`), 'not a folder');
+    const fallback = await discoverBrowser({ ...base, PREFLIGHT_CACHE_DIR: blocked });
+    expect(fallback.source, fallback.description).toBe('system');
+    expect(fallback.executablePath).toBe(systemChromium);
+
+    // With the bundled step alone, the same failure is the run's one-line answer.
+    await expect(
+      discoverBrowser({ ...base, PREFLIGHT_CACHE_DIR: blocked, PREFLIGHT_BROWSER_DISCOVERY: 'bundled-only' }),
+    ).rejects.toThrow(
+      /^the bundled Chromium \(@sparticuz\/chromium [\d.]+\) could not be unpacked into .*; free space there/,
+    );
   });
 });
