@@ -2,6 +2,8 @@
  * examples/acme-web with seeded defects (DEFECTS=...): each test shows by behaviour that the
  * defect is live. The compliant counterparts are in acme-web.test.ts.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { test, expect } from '@playwright/test';
 import {
   apiCalls,
@@ -161,17 +163,25 @@ test('xss-claims: a company_name payload executes on the contacts page', async (
 
 test('open-redirect: follows an absolute returnUrl off-site after sign-in', async ({ page, context }) => {
   const { emulator, app } = await setup(['open-redirect']);
-  await context.route('https://evil.example/**', (route) =>
-    route.fulfill({ status: 200, contentType: 'text/html', body: '<h1>evil</h1>' }),
+  // Another origin the browser can reach (a route would not see a redirect's target in every
+  // Chromium build, and the browser cannot resolve a made-up host).
+  const evil = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>evil</h1>'),
   );
-  const flow = await newFlow(context, emulator);
-  await signIn(
-    page,
-    flow,
-    `${app.url}/login?returnUrl=${encodeURIComponent('https://evil.example/landing')}`,
-    'https://evil.example',
-  );
-  expect(page.url()).toBe('https://evil.example/landing');
+  await new Promise<void>((done) => evil.listen(0, '127.0.0.1', done));
+  try {
+    const landing = `http://localhost:${(evil.address() as AddressInfo).port}/landing`;
+    const flow = await newFlow(context, emulator);
+    await signIn(
+      page,
+      flow,
+      `${app.url}/login?returnUrl=${encodeURIComponent(landing)}`,
+      new URL(landing).origin,
+    );
+    expect(page.url()).toBe(landing);
+  } finally {
+    evil.close();
+  }
 });
 
 test('hardcoded-tenant-url: calls the API on the SuperID host (421)', async ({ page, context }) => {
