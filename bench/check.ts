@@ -23,7 +23,9 @@ if (!Number.isFinite(bareMs)) {
   console.error(`bench:check: the emulator benchmark gave no sign-in median:\n${bare.stdout}${bare.stderr}`);
   process.exit(1);
 }
+const browserLine = /^browser: .*$/m.exec(bare.stdout)?.[0];
 console.log(`bare browser sign-in + consent, median of 5: ${bareMs} ms; workers: ${WORKERS}`);
+if (browserLine) console.log(browserLine);
 
 for (let i = 1; i <= RUNS; i++) {
   const dir = mkdtempSync(join(tmpdir(), 'so-bench-check-'));

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { request } from 'undici';
-import { findBrowser } from '../src/browser.ts';
+import { findBrowser, launchOptions } from '../src/browser.ts';
 import { startEmulator } from '../src/emulator/index.ts';
 import { emulatorAgent, headlessAuthorize, redeemCode } from '../src/emulator/testing.ts';
 
@@ -73,10 +73,8 @@ try {
 
   // Browser sign-in + consent, each in a fresh context (consent reset so the page shows).
   const choice = findBrowser();
-  const browser = await chromium.launch({
-    ...(choice.executablePath ? { executablePath: choice.executablePath } : {}),
-    args: choice.args,
-  });
+  console.log(`browser: ${choice.description}`);
+  const browser = await chromium.launch({ ...launchOptions(choice), headless: true });
   const times: number[] = [];
   try {
     for (let i = 0; i < BROWSER_N; i++) {
