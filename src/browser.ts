@@ -418,16 +418,20 @@ function syncStep(step: DiscoveryStep, env: NodeJS.ProcessEnv, args: string[]): 
       const pkg = bundledPackage();
       if ('missing' in pkg) return { skipped: pkg.missing };
       const dir = bundledDir(pkg, env);
-      if (existsSync(join(dir, 'chromium')) && existsSync(join(dir, 'args.json'))) {
-        try {
-          return { choice: bundledChoice(pkg, dir, args) };
-        } catch (e) {
-          if (e instanceof BrowserNotFoundError) return { skipped: e.message };
-          throw e;
-        }
-      }
+      if (existsSync(join(dir, 'chromium')) && existsSync(join(dir, 'args.json')))
+        return unpackedStep(pkg, dir, args);
       return { needsUnpack: pkg };
     }
+  }
+}
+
+/** The step's answer for an unpacked bundled Chromium: lacking libraries, it gives way to later steps. */
+function unpackedStep(pkg: BundledPackage, dir: string, args: string[]): StepResult {
+  try {
+    return { choice: bundledChoice(pkg, dir, args) };
+  } catch (e) {
+    if (e instanceof BrowserNotFoundError) return { skipped: e.message };
+    throw e;
   }
 }
 
@@ -475,27 +479,24 @@ export async function discoverBrowser(env: NodeJS.ProcessEnv = process.env): Pro
     const r = syncStep(step, env, args);
     if (r.choice) return r.choice;
     if (r.needsUnpack) {
-      // A bundled Chromium that cannot be unpacked or started here gives way to a later step.
-      const last = step === steps[steps.length - 1];
+      // A bundled Chromium that cannot be unpacked here gives way to a later step; as the last
+      // step, its failure is the answer.
       let dir: string;
       try {
         dir = await unpackBundled(r.needsUnpack, env);
       } catch (e) {
         const why = `the bundled Chromium (${BUNDLED_PACKAGE} ${r.needsUnpack.version}) could not be unpacked into ${cacheDir(env)}: ${(e as Error).message.split('\n')[0]}`;
-        if (last)
+        if (step === steps[steps.length - 1])
           throw new BrowserNotFoundError(
             `${why}; free space there, set PREFLIGHT_CACHE_DIR to a writable folder, or ${installHint()}`,
           );
         skipped.push(why);
         continue;
       }
-      try {
-        return bundledChoice(r.needsUnpack, dir, args);
-      } catch (e) {
-        if (last || !(e instanceof BrowserNotFoundError)) throw e;
-        skipped.push(e.message);
-        continue;
-      }
+      const unpacked = unpackedStep(r.needsUnpack, dir, args);
+      if (unpacked.choice) return unpacked.choice;
+      if (unpacked.skipped) skipped.push(unpacked.skipped);
+      continue;
     }
     if (r.skipped) skipped.push(r.skipped);
   }

@@ -133,9 +133,15 @@ process.stdout.write(JSON.stringify(await m.discoverBrowser()));`;
     }
   });
 
-  const systemChromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find(
-    (b) => existsSync(b),
-  );
+  /** The system's Chromium as discovery finds it, if this machine has one. */
+  const systemChromium = (() => {
+    try {
+      return findBrowser({ ...process.env, PREFLIGHT_BROWSER: '', PREFLIGHT_BROWSER_DISCOVERY: 'system' })
+        .executablePath;
+    } catch {
+      return undefined;
+    }
+  })();
 
   test('it comes before the system Chromium, which takes over when it cannot be unpacked', async () => {
     test.skip(!systemChromium, 'no system Chromium to compare with');
