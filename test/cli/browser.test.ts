@@ -6,7 +6,7 @@
  * system's Chromium, which takes over when the bundled one cannot be unpacked.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
@@ -107,7 +107,12 @@ process.stdout.write(JSON.stringify(await m.discoverBrowser()));`;
     expect(readdirSync(cache), 'no staging folders left behind').toEqual([
       a.executablePath!.split('/').at(-2),
     ]);
-    for (const flag of ['--disable-web-security', '--allow-running-insecure-content', '--single-process']) {
+    for (const flag of [
+      '--disable-web-security',
+      '--allow-running-insecure-content',
+      '--single-process',
+      '--no-zygote',
+    ]) {
       expect(a.args).not.toContain(flag);
     }
     expect(a.args.some((f) => f.startsWith('--disable-features=') || f.startsWith('--headless'))).toBe(false);
@@ -123,6 +128,8 @@ process.stdout.write(JSON.stringify(await m.discoverBrowser()));`;
       const page = await context.newPage();
       await page.setContent('<script>document.title = [1, 2, 3].map((n) => n * 2).join(",")</script>');
       expect(await page.title()).toBe('2,4,6');
+      // Renderers are forked from a zygote, not each a fresh exec (see BUNDLED_ARGS_LEFT_OUT).
+      expect(chromiumProcessTypes(again.executablePath!)).toContain('zygote');
       // A context closes without taking the browser down (it would with --single-process).
       await context.close();
       const next = await browser.newPage();
@@ -132,6 +139,23 @@ process.stdout.write(JSON.stringify(await m.discoverBrowser()));`;
       await browser.close();
     }
   });
+
+  /** The `--type=` of each running process of the Chromium at `executable` (browser: none). */
+  function chromiumProcessTypes(executable: string): string[] {
+    const types: string[] = [];
+    for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+      let cmdline: string;
+      try {
+        // Chromium's child processes rewrite their title: one string, spaces instead of NULs.
+        cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      } catch {
+        continue; // gone meanwhile
+      }
+      if (!cmdline.startsWith(`${executable} `)) continue;
+      types.push(/ --type=(\S+)/.exec(cmdline)?.[1] ?? 'browser');
+    }
+    return types;
+  }
 
   /** The system's Chromium as discovery finds it, if this machine has one. */
   const systemChromium = (() => {
