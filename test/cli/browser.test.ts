@@ -112,6 +112,7 @@ process.stdout.write(JSON.stringify(await m.discoverBrowser()));`;
       '--allow-running-insecure-content',
       '--single-process',
       '--no-zygote',
+      '--in-process-gpu',
     ]) {
       expect(a.args).not.toContain(flag);
     }
@@ -128,6 +129,8 @@ process.stdout.write(JSON.stringify(await m.discoverBrowser()));`;
       const page = await context.newPage();
       await page.setContent('<script>document.title = [1, 2, 3].map((n) => n * 2).join(",")</script>');
       expect(await page.title()).toBe('2,4,6');
+      // Without the Lambda GPU flags pages still get WebGL, as on a partner's users' browsers.
+      expect(await page.evaluate(() => !!document.createElement('canvas').getContext('webgl'))).toBe(true);
       // Renderers are forked from a zygote, not each a fresh exec (see BUNDLED_ARGS_LEFT_OUT).
       expect(chromiumProcessTypes(again.executablePath!)).toContain('zygote');
       // A context closes without taking the browser down (it would with --single-process).
