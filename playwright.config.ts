@@ -6,6 +6,7 @@ import { defineConfig, type ReporterDescription } from '@playwright/test';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findBrowser, launchOptions } from './src/browser.ts';
+import { phaseProjects } from './src/target/phases.ts';
 
 const env = process.env;
 // The checkout runs the TypeScript sources; the installed package runs dist/, compiled to .js.
@@ -13,6 +14,8 @@ const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
 const out = resolve(env['PREFLIGHT_OUT'] ?? 'preflight-report');
 const artifacts = env['PREFLIGHT_ARTIFACTS'] ?? join(tmpdir(), `so-preflight-artifacts-${process.pid}`);
 const browser = findBrowser();
+// The `--rules` selection (set by the CLI) picks the tests within each phase (src/target/phases.ts).
+const rules = env['PREFLIGHT_RULES']?.split(',').filter(Boolean);
 
 const reporters: ReporterDescription[] = [[resolve(import.meta.dirname, `reporters/readiness.${ext}`)]];
 if (env['PREFLIGHT_BLOB_DIR']) reporters.push(['blob', { outputDir: env['PREFLIGHT_BLOB_DIR'] }]);
@@ -26,6 +29,8 @@ export default defineConfig({
   // Workers share the run's one emulator and app (src/target/run.ts); each test has its own flow.
   workers: Number(env['PREFLIGHT_WORKERS'] ?? Math.min(2, availableParallelism())),
   fullyParallel: true,
+  // Shared checks on every worker first, then the checks that change what every flow sees, alone.
+  projects: phaseProjects(rules?.length ? rules : undefined, !!env['PREFLIGHT_SHARD']),
   retries: 0,
   forbidOnly: true,
   outputDir: artifacts,

@@ -35,6 +35,8 @@ export interface TestRecord {
   ruleIds: string[];
   outcome: 'passed' | 'failed' | 'skipped' | 'timedOut' | 'interrupted';
   error?: string;
+  /** When the test started (ISO 8601); absent for a test that never ran. */
+  startedAt?: string;
   durationMs: number;
   findings: Finding[];
 }
@@ -50,6 +52,11 @@ function ruleTags(test: TestCase): string[] {
 export function runErrorOf(line: string | undefined): string | undefined {
   const m = line === undefined ? null : RUN_ERROR_LINE.exec(line);
   return m ? m[1] : undefined;
+}
+
+/** A test as reports name it: its file and titles, without the phase (project) it ran in. */
+function testTitle(test: TestCase): string {
+  return test.titlePath().slice(2).join(' › ');
 }
 
 // eslint-disable-next-line no-control-regex -- terminal colour codes start with ESC
@@ -97,9 +104,10 @@ export default class ReadinessReporter implements Reporter {
       runError !== undefined && !this.runErrors.some((e) => redactPorts(e) === redactPorts(runError));
     if (runError !== undefined) this.addRunError(runError);
     const rec: TestRecord = {
-      test: test.titlePath().slice(1).join(' › '),
+      test: testTitle(test),
       ruleIds: ruleTags(test),
       outcome: result.status === 'passed' ? 'passed' : result.status,
+      ...(result.status !== 'skipped' ? { startedAt: result.startTime.toISOString() } : {}),
       durationMs: result.duration,
       findings,
     };
@@ -160,7 +168,7 @@ export default class ReadinessReporter implements Reporter {
     for (const test of this.suite?.allTests() ?? []) {
       records.push(
         this.records.get(test) ?? {
-          test: test.titlePath().slice(1).join(' › '),
+          test: testTitle(test),
           ruleIds: ruleTags(test),
           outcome: 'skipped',
           durationMs: 0,

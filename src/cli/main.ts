@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, findConfigFile, freePort } from '../config/load.ts';
 import { startRun, MANIFEST_ENV, CONTROL_TOKEN_ENV } from '../target/run.ts';
+import { rulesPattern } from '../target/phases.ts';
 import { attachRun } from '../target/attach.ts';
 import {
   BROWSER_CHANNEL,
@@ -213,8 +214,10 @@ async function check(argv: string[]): Promise<number> {
   if (workers) env['PREFLIGHT_WORKERS'] = workers;
   if (values.allure) env['PREFLIGHT_ALLURE_DIR'] = resolve(values.allure);
   const args = ['test', '--config', PLAYWRIGHT_CONFIG];
-  if (rules) args.push('--grep', `@(${rules.map((r) => r.replaceAll('.', '\\.')).join('|')})(?![-A-Z0-9.])`);
+  // The selection is each phase's own grep (src/target/phases.ts); a sharded run, one project,
+  // takes it on the command line.
   if (values.shard) {
+    if (rules) args.push('--grep', rulesPattern(rules));
     args.push(`--shard=${values.shard}`);
     env['PREFLIGHT_SHARD'] = values.shard;
     env['PREFLIGHT_BLOB_DIR'] = join(out, 'blob');

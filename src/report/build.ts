@@ -28,6 +28,8 @@ export interface TestResultInput {
   outcome: TestOutcome;
   /** The test's error message, when it failed (redacted by the builder). */
   error?: string;
+  /** When the test started (ISO 8601); absent for a test that never ran. */
+  startedAt?: string;
   durationMs: number;
   findings: Finding[];
 }

@@ -4,12 +4,12 @@
  * rollover, the new key signing while the old stays published, accepted after a refetch; and a
  * fail-closed sign-in when the JWKS endpoint is down and the key is new.
  *
- * One worker runs them in this order. Only this file publishes keys, so the kid-less case comes
- * before the rollover, while the JWKS still has one (and after the unknown kid, which makes an
- * app that kept keys from an earlier run, as with --attach, refetch them). The rollover is seen
- * by its own flows only (their tokens are signed with the new key; every other flow keeps the
- * current one), so it runs alongside other checks and lets go of the run while it waits out the
- * app's JWKS refetch cooldown. The file sorts before the other token checks so that this wait
+ * One worker runs them in this order, the two `@global-state` ones (the unknown kid, whose JWKS
+ * fetches are counted, and the JWKS outage) in the run's last phase. Only this file publishes
+ * keys, so the kid-less case comes before the rollover, while the JWKS still has one. The rollover
+ * is seen by its own flows only (their tokens are signed with the new key; every other flow keeps
+ * the current one), so it runs alongside other checks and lets go of the run while it waits out
+ * the app's JWKS refetch cooldown. The file sorts before the other token checks so that this wait
  * overlaps them.
  */
 import { GLOBAL_TAG, test } from '../../fixtures/index.ts';

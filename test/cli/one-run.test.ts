@@ -9,6 +9,8 @@ import { createServer } from 'node:net';
 import type { ResolvedConfig } from '../../src/config/schema.ts';
 import { checkSignInTarget } from '../../src/target/run.ts';
 import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   acmeWebConfig,
   cleanScratch,
@@ -34,6 +36,30 @@ async function freePort(): Promise<number> {
 /** Rules from several suites, parallel and exclusive ones, that run in well under a minute. */
 const RULES = 'AUTH-SCOPE-OPENID,AUTH-STATE,API-USE-CLAIM-URLS,STATUS-CHECK-BEFORE-ACTION,TOKEN-ISSUER';
 
+/**
+ * The run's two phases (src/target/phases.ts): the check that changes the tenant state
+ * (STATUS-CHECK-BEFORE-ACTION, `@global-state`) starts only once every shared check has ended.
+ */
+function expectGlobalPhaseLast(out: string): void {
+  const { records } = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as {
+    records: Array<{ test: string; ruleIds: string[]; startedAt?: string; durationMs: number }>;
+  };
+  const span = (r: (typeof records)[number]) => ({
+    start: Date.parse(r.startedAt!),
+    end: Date.parse(r.startedAt!) + r.durationMs,
+  });
+  // The checks that ran (a skipped one has no start time).
+  const ran = records.filter((r) => r.startedAt !== undefined);
+  const global = ran.filter((r) => r.ruleIds.includes('STATUS-CHECK-BEFORE-ACTION'));
+  const shared = ran.filter((r) => !r.ruleIds.includes('STATUS-CHECK-BEFORE-ACTION'));
+  expect(global.length).toBeGreaterThan(0);
+  expect(shared.length).toBeGreaterThan(1);
+  // Reports name tests by file and title, without the phase they ran in.
+  for (const r of records) expect(r.test).toMatch(/^[a-z-]+\/[a-z-]+\.spec\.ts › /);
+  const sharedEnd = Math.max(...shared.map((r) => span(r).end));
+  for (const r of global) expect(span(r).start, r.test).toBeGreaterThanOrEqual(sharedEnd);
+}
+
 test('a fixed-port app: --workers 3 gives the same rule results as --workers 1', async () => {
   test.setTimeout(300_000);
   const port = await freePort();
@@ -53,6 +79,7 @@ test('a fixed-port app: --workers 3 gives the same rule results as --workers 1',
     const report = readReport(out);
     expect(report.app.baseURL).toBe(`http://127.0.0.1:${port}`);
     results.push(statuses(report));
+    expectGlobalPhaseLast(out);
   }
   expect(results[1]).toEqual(results[0]);
   for (const id of RULES.split(',')) expect(results[0]![id], id).toBe('pass');

@@ -1,0 +1,66 @@
+/**
+ * How a check run's tests are scheduled: in two phases, as Playwright projects.
+ *
+ * - `shared`: every test that leaves what other flows see alone, on all workers at once;
+ * - `global-state`: the tests tagged {@link GLOBAL_TAG} (signing keys, global faults, tenant state,
+ *   consent), one at a time on one worker, after the shared phase has ended. The global phase is
+ *   the shared one's teardown project, so it runs even when a shared test failed or timed out.
+ *
+ * The run lock (fixtures/preflight.ts `RunLock`) still guards every test, so exclusivity never
+ * depends on this schedule; the phases only spare shared tests the wait for every exclusive one.
+ *
+ * A teardown project is never filtered by the command line's `--grep` nor split by `--shard`, so
+ * the `--rules` selection goes into each project's own `grep`, and a sharded run keeps one project
+ * (its shards' global tests then take the lock in turn, as before).
+ */
+
+/** A phase as a Playwright project (the fields of Playwright's `Project` it sets). */
+export interface PhaseProject {
+  name: string;
+  grep?: RegExp;
+  grepInvert?: RegExp;
+  /** The project that runs once this one has ended, whatever its outcome. */
+  teardown?: string;
+  workers?: number;
+}
+
+/**
+ * Tag of checks that change what every flow sees (keys, global faults, tenant state, consent):
+ * they run alone, while no other check runs.
+ */
+export const GLOBAL_TAG = '@global-state';
+
+/** Names of the two phases' projects (they show in Playwright's own output, not in reports). */
+export const SHARED_PHASE = 'shared';
+export const GLOBAL_PHASE = 'global-state';
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A test tagged with one of these rule ids (a whole tag: `@TOKEN` does not match `@TOKEN-X`). */
+export function rulesPattern(rules: readonly string[]): string {
+  return `@(${rules.map(escape).join('|')})(?![-A-Z0-9.])`;
+}
+
+const GLOBAL = `${escape(GLOBAL_TAG)}(?![-\\w])`;
+
+/**
+ * The projects of a run selecting `rules` (all when undefined). Sharded: one unnamed project, the
+ * selection given on the command line as now.
+ */
+export function phaseProjects(rules: readonly string[] | undefined, sharded: boolean): PhaseProject[] {
+  if (sharded) return [{ name: '' }];
+  const selected = rules ? rulesPattern(rules) : '';
+  return [
+    {
+      name: SHARED_PHASE,
+      grep: new RegExp(selected),
+      grepInvert: new RegExp(GLOBAL),
+      teardown: GLOBAL_PHASE,
+    },
+    {
+      name: GLOBAL_PHASE,
+      grep: new RegExp(`^(?=[^]*${GLOBAL})${selected ? `(?=[^]*${selected})` : ''}`),
+      workers: 1,
+    },
+  ];
+}
