@@ -271,6 +271,11 @@ export function judgeHandle421(o: TenantMoveObservation): Judgement {
     return cannot("the app never called the tenant's own host, so there was no move for it to follow");
   const old = o.after.filter((c) => c.host === 'old').length;
   const followed = o.after.some((c) => c.host === 'moved' && c.status < 400);
+  // Going straight to the new host shows the app asked the state API again, not what it does on a 421.
+  if (old === 0 && followed)
+    return cannot(
+      'the app reached the new host without calling the old one after the move, so it never met a 421 and its handling of one was not seen',
+    );
   if (!followed)
     return {
       status: 'fail',

@@ -5,7 +5,7 @@
  * a page for web apps, a command for native apps) and judges by the NetServer traffic of that
  * flow and by what the user saw.
  */
-import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
+import { GLOBAL_TAG, STATE_VALID_SECONDS, test } from '../../fixtures/index.ts';
 import {
   callsPerUse,
   cannotJudge as error,
@@ -449,14 +449,20 @@ test.describe('tenant state', { tag: GLOBAL_TAG }, () => {
       await preflight.apiAction(session);
       const before = await callsSince(start);
       // A silent move first: the app's next state answer still names the old host, so an app that
-      // trusts it meets the 421. An app that never asks the state API is moved outright.
+      // trusts it meets the 421. The app may rightly still hold the answer it got a moment ago, so
+      // each use waits out its ValidUntil first. An app that never asks the state API is moved
+      // outright and meets the 421 with the host it kept.
       await preflight.moveTenant({ silent: true });
-      const armed = emulator.recorder.lastSeq();
-      await preflight.apiAction(session);
-      await emulator.sync();
-      let movedAt = emulator.recorder
-        .since(armed)
-        .find((e) => e.endpoint === 'state' && e.notes.includes(TENANT_MOVED_NOTE))?.seq;
+      let movedAt: number | undefined;
+      for (let attempt = 0; attempt < 2 && movedAt === undefined; attempt++) {
+        await new Promise((r) => setTimeout(r, STATE_VALID_SECONDS * 1000 + 200));
+        const armed = emulator.recorder.lastSeq();
+        await preflight.apiAction(session);
+        await emulator.sync();
+        movedAt = emulator.recorder
+          .since(armed)
+          .find((e) => e.endpoint === 'state' && e.notes.includes(TENANT_MOVED_NOTE))?.seq;
+      }
       let uses = 1;
       if (movedAt === undefined) {
         movedAt = emulator.recorder.lastSeq();

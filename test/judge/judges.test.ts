@@ -226,6 +226,14 @@ test.describe('tenant move', () => {
     expect(judgeNoHardcodedUrl({ before: [], after: [], uses: 2 }).status).toBe('error');
   });
 
+  test('going straight to the new host is no evidence of 421 handling', () => {
+    const straight = { before: [c('old')], after: [c('moved'), c('moved')], uses: 2 };
+    const j = judgeHandle421(straight);
+    expect(j.status).toBe('error');
+    expect(j.message).toContain('never met a 421');
+    expect(judgeNoHardcodedUrl(straight).status).toBe('pass');
+  });
+
   test("calls to SuperID's host fail the hard-coded URL rule; 421 handling is then not judged", () => {
     const auth = { before: [c('auth', 421)], after: [c('auth', 421)], uses: 2 };
     expect(judgeNoHardcodedUrl(auth).status).toBe('fail');
