@@ -37,6 +37,8 @@ export interface TestRecord {
   error?: string;
   /** When the test started (ISO 8601); absent for a test that never ran. */
   startedAt?: string;
+  /** The phase (Playwright project, src/target/phases.ts) the test ran in; absent in a sharded run. */
+  phase?: string;
   durationMs: number;
   findings: Finding[];
 }
@@ -108,6 +110,7 @@ export default class ReadinessReporter implements Reporter {
       ruleIds: ruleTags(test),
       outcome: result.status === 'passed' ? 'passed' : result.status,
       ...(result.status !== 'skipped' ? { startedAt: result.startTime.toISOString() } : {}),
+      ...(test.parent.project()?.name ? { phase: test.parent.project()!.name } : {}),
       durationMs: result.duration,
       findings,
     };
@@ -262,6 +265,7 @@ export async function renderFromRecords(input: RenderInput) {
     ...(baselineFile ? { baseline: loadBaseline(baselineFile, RULES) } : {}),
     notAutomated: KNOWN_GAPS,
     ...(process.env['PREFLIGHT_SHARD'] ? { shard: process.env['PREFLIGHT_SHARD'] } : {}),
+    ...(process.env['PREFLIGHT_SHUFFLE'] ? { shuffleSeed: process.env['PREFLIGHT_SHUFFLE'] } : {}),
   });
   await writeReport(report, input.out);
   return report;

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, copyFileSync, mkdtempSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
+import { randomInt } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, findConfigFile, freePort } from '../config/load.ts';
 import { startRun, MANIFEST_ENV, CONTROL_TOKEN_ENV } from '../target/run.ts';
@@ -60,7 +61,7 @@ const REPORT_FILES = [
 const HELP = `so-preflight ${TOOL_VERSION}: readiness checks for SuperOffice CRM Online partner apps
 
 Usage:
-  so-preflight check [--config FILE] [--out DIR] [--rules ID,...] [--workers N] [--shard i/n] [--baseline FILE] [--allure DIR] [--attach [--state DIR]]
+  so-preflight check [--config FILE] [--out DIR] [--rules ID,...] [--workers N] [--shard i/n] [--shuffle SEED|random] [--baseline FILE] [--allure DIR] [--attach [--state DIR]]
   so-preflight emulator [--port N] [--config FILE] [--state DIR]
   so-preflight rules [--json]
   so-preflight init [--force]
@@ -87,6 +88,18 @@ function parseRules(value: string | undefined): string[] | undefined {
     );
   }
   return ids;
+}
+
+/**
+ * The `--shuffle` seed: a word of letters, digits, `-` or `_` that fixes the order (the same seed
+ * gives the same order), or `random` for a new one, printed so the order can be repeated.
+ */
+function shuffleSeed(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'random') return String(randomInt(1, 1_000_000_000));
+  if (!/^[\w-]{1,64}$/.test(value))
+    fail(EXIT.usage, '--shuffle takes a seed (letters, digits, - or _, e.g. --shuffle 42) or random');
+  return value;
 }
 
 function playwrightCli(): string {
@@ -143,6 +156,7 @@ async function check(argv: string[]): Promise<number> {
       rules: { type: 'string' },
       workers: { type: 'string' },
       shard: { type: 'string' },
+      shuffle: { type: 'string' },
       baseline: { type: 'string' },
       allure: { type: 'string' },
       attach: { type: 'boolean', default: false },
@@ -165,6 +179,7 @@ async function check(argv: string[]): Promise<number> {
     if (!/^[1-9]\d*\/[1-9]\d*$/.test(values.shard) || i! > n!)
       fail(EXIT.usage, '--shard takes i/n with 1 <= i <= n, e.g. --shard 1/2');
   }
+  const shuffle = shuffleSeed(values.shuffle);
   if (values.attach && config.superoffice.impersonate)
     fail(
       EXIT.usage,
@@ -199,6 +214,7 @@ async function check(argv: string[]): Promise<number> {
     'PREFLIGHT_BLOB_DIR',
     'PREFLIGHT_ALLURE_DIR',
     'PREFLIGHT_SHARD',
+    'PREFLIGHT_SHUFFLE',
     MANIFEST_ENV,
     CONTROL_TOKEN_ENV,
     BROWSER_CHANNEL,
@@ -214,6 +230,14 @@ async function check(argv: string[]): Promise<number> {
   if (workers) env['PREFLIGHT_WORKERS'] = workers;
   if (values.allure) env['PREFLIGHT_ALLURE_DIR'] = resolve(values.allure);
   const args = ['test', '--config', PLAYWRIGHT_CONFIG];
+  if (shuffle) {
+    // Every check leaves the emulator as it found it, so the order must not change a result.
+    args.push(`--shuffle=${shuffle}`);
+    env['PREFLIGHT_SHUFFLE'] = shuffle;
+    console.log(
+      `so-preflight: checks in a shuffled order, seed ${shuffle} (--shuffle ${shuffle} repeats it)`,
+    );
+  }
   // The selection is each phase's own grep (src/target/phases.ts); a sharded run, one project,
   // takes it on the command line.
   if (values.shard) {
@@ -274,6 +298,23 @@ function shardSelection(dirs: readonly string[]): string[] | undefined {
   return only ? only.split(',') : undefined;
 }
 
+/** The `--shuffle` seed every shard ran with, when they all ran with the same one. */
+function shardShuffleSeed(dirs: readonly string[]): string | undefined {
+  const seeds = new Set<string | undefined>();
+  for (const dir of dirs) {
+    const file = join(resolve(dir), 'readiness.json');
+    let seed: unknown;
+    try {
+      seed = (JSON.parse(readFileSync(file, 'utf8')) as { shuffleSeed?: unknown }).shuffleSeed;
+    } catch {
+      seed = undefined;
+    }
+    seeds.add(typeof seed === 'string' ? seed : undefined);
+  }
+  const [only] = seeds;
+  return seeds.size === 1 ? only : undefined;
+}
+
 async function report(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -323,8 +364,11 @@ async function report(argv: string[]): Promise<number> {
   delete env['PREFLIGHT_RULES'];
   delete env['PREFLIGHT_BLOB_DIR'];
   delete env['PREFLIGHT_BASELINE'];
+  delete env['PREFLIGHT_SHUFFLE'];
   if (selection) env['PREFLIGHT_RULES'] = selection.join(',');
   if (values.baseline) env['PREFLIGHT_BASELINE'] = resolve(values.baseline);
+  const seed = shardShuffleSeed(positionals);
+  if (seed) env['PREFLIGHT_SHUFFLE'] = seed;
   // The shards' evidence files, where the report writer finds the findings' relative paths.
   unpackEvidence(zips, out);
   try {

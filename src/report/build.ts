@@ -70,6 +70,8 @@ export interface BuildReportInput {
   notAutomated?: Readonly<Record<string, string>>;
   /** Shard of a sharded run (`i/n`), when this report covers one shard only. */
   shard?: string;
+  /** The `--shuffle` seed of the run, when its checks ran in a shuffled order. */
+  shuffleSeed?: string;
 }
 
 const NOT_SELECTED = 'not selected (--rules)';
@@ -399,6 +401,7 @@ export function buildReport(input: BuildReportInput): ReadinessReport {
     },
     ...(input.selectedRules ? { selectedRules: [...input.selectedRules] } : {}),
     ...(partial ? { partial } : {}),
+    ...(input.shuffleSeed ? { shuffleSeed: input.shuffleSeed } : {}),
     runErrors,
     rules,
   };

@@ -106,6 +106,8 @@ export interface ReadinessReport {
    * A partial run's verdict speaks for the judged rules only.
    */
   partial?: string;
+  /** The `--shuffle` seed the checks ran in the order of; absent when they ran in file order. */
+  shuffleSeed?: string;
   /** Problems of the run itself (app did not start, browser missing, reporter errors). */
   runErrors: string[];
   rules: RuleResult[];

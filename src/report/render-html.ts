@@ -466,7 +466,7 @@ export function renderHtml(report: ReadinessReport, options: RenderHtmlOptions =
         ${app.certification} ${app.type} app at ${app.baseURL} · environment ${app.environment} · tenant
         ${app.tenant} · started ${report.startedAt} · ${(report.durationMs / 1000).toFixed(1)} s ·
         so-preflight
-        ${report.tool.version}${report.tool.browser ? html` · browser: ${report.tool.browser}` : ''}${report.selectedRules ? html` · rules selected: ${report.selectedRules.join(', ')}` : ''}
+        ${report.tool.version}${report.tool.browser ? html` · browser: ${report.tool.browser}` : ''}${report.selectedRules ? html` · rules selected: ${report.selectedRules.join(', ')}` : ''}${report.shuffleSeed ? html` · order: shuffled, seed ${report.shuffleSeed}` : ''}
       </div>
       ${
         report.runErrors.length

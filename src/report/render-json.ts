@@ -30,6 +30,7 @@ const REPORT_KEYS = [
   'summary',
   'selectedRules',
   'partial',
+  'shuffleSeed',
   'staleBaseline',
   'runErrors',
   'rules',

@@ -36,7 +36,7 @@ export function renderMarkdown(report: ReadinessReport): string {
   out.push(`**Verdict: ${VERDICT_WORDS[report.verdict]}.** ${mdText(report.verdictReason, 600)}`);
   out.push('');
   out.push(
-    `${report.app.certification} ${report.app.type} app, environment ${mdText(report.app.environment)}, tenant ${mdText(report.app.tenant)}; so-preflight ${mdText(report.tool.version)}${report.tool.browser ? ` in ${mdText(report.tool.browser)}` : ''}, started ${report.startedAt}, took ${Math.round(report.durationMs / 1000)} s.`,
+    `${report.app.certification} ${report.app.type} app, environment ${mdText(report.app.environment)}, tenant ${mdText(report.app.tenant)}; so-preflight ${mdText(report.tool.version)}${report.tool.browser ? ` in ${mdText(report.tool.browser)}` : ''}, started ${report.startedAt}, took ${Math.round(report.durationMs / 1000)} s${report.shuffleSeed ? `, checks in a shuffled order (seed ${mdText(report.shuffleSeed)})` : ''}.`,
   );
   out.push('');
   out.push('| Status | Rules |');

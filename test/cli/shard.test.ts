@@ -34,10 +34,10 @@ test('two shards merged with "report" match the unsharded run rule by rule', asy
 
   const whole = await check(scratch('whole'));
   expect(whole.code, explain(whole)).toBe(0);
-  // The two shards run side by side, as CI jobs would.
+  // The two shards run side by side, as CI jobs would, in the order of one seed.
   const [one, two] = await Promise.all([
-    check(scratch('shard-1'), '--shard', '1/2'),
-    check(scratch('shard-2'), '--shard', '2/2'),
+    check(scratch('shard-1'), '--shard', '1/2', '--shuffle', '7'),
+    check(scratch('shard-2'), '--shard', '2/2', '--shuffle', '7'),
   ]);
   for (const r of [one, two]) {
     expect([0, 1, 3], explain(r)).toContain(r.code);
@@ -62,6 +62,9 @@ test('two shards merged with "report" match the unsharded run rule by rule', asy
   const a = readReport(scratch('whole'));
   const b = readReport(scratch('merged'));
   expect(validateReport(b).errors).toEqual([]);
+  // The shards' one seed is the merged run's; the unsharded run kept the file order.
+  expect(b.shuffleSeed).toBe('7');
+  expect(a.shuffleSeed).toBeUndefined();
   expect(b.verdict).toBe(a.verdict);
   expect(b.verdictReason).toBe(a.verdictReason);
   expect(b.selectedRules).toEqual(a.selectedRules);

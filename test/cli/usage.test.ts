@@ -69,6 +69,11 @@ test.describe('usage errors exit 2 with one line', () => {
       says: /^so-preflight: --workers takes a whole number of at least 1$/,
     },
     {
+      title: 'a --shuffle seed with a space',
+      args: (c) => ['check', '--config', c, '--shuffle', 'two words'],
+      says: /^so-preflight: --shuffle takes a seed \(letters, digits, - or _, e\.g\. --shuffle 42\) or random$/,
+    },
+    {
       title: 'an unknown option of rules',
       args: () => ['rules', '--yaml'],
       says: /^so-preflight: Unknown option '--yaml'/,
