@@ -11,7 +11,8 @@
  * flagged or passed against expectations) is never run again.
  *
  * Prints one line per case and writes test-results/matrix-results.json ({passed, failed, rows}).
- * `node test/matrix/run-matrix.ts [app[:defect]]...` runs a subset.
+ * `node test/matrix/run-matrix.ts [app[:defect]]...` runs a subset. `MATRIX_SHUFFLE=random` (or a
+ * seed) runs each case's checks in a shuffled order; a failing case's output names its seed.
  */
 import { spawn } from 'node:child_process';
 import {
@@ -33,6 +34,8 @@ const CLI = join(ROOT, 'src/cli/main.ts');
 const CONCURRENCY = Number(process.env['MATRIX_CONCURRENCY'] ?? 2);
 /** Playwright workers per check (they share the run's one emulator and app; default 2). */
 const WORKERS = process.env['MATRIX_WORKERS'];
+/** `--shuffle` for every check (a seed, or `random` for a new one per case), to test order independence. */
+const SHUFFLE = process.env['MATRIX_SHUFFLE'];
 
 interface Defect {
   name: string;
@@ -115,6 +118,7 @@ function runCase(c: Case): Promise<Row> {
   const args = [CLI, 'check', '--config', join(ROOT, 'examples', c.app, 'preflight.config.ts'), '--out', out];
   if (c.rules) args.push('--rules', c.rules.join(','));
   if (WORKERS) args.push('--workers', WORKERS);
+  if (SHUFFLE) args.push('--shuffle', SHUFFLE);
   const env: NodeJS.ProcessEnv = { ...process.env, DEFECTS: c.defect ?? '' };
   delete env['CI_PREFLIGHT_DEBUG'];
   const started = Date.now();
@@ -183,6 +187,8 @@ function runCase(c: Case): Promise<Row> {
       if (!sameErrors)
         notes.push(`errored: [${errored.join(',')}], expected errors [${c.expectedErrors.join(',')}]`);
       if (!sameRules) notes.push('rule sets differ');
+      const seed = /checks in a shuffled order, seed ([\w-]+)/.exec(output)?.[1];
+      if (!ok && seed) notes.push(`--shuffle ${seed} repeats its order`);
       let note = notes.join('; ');
       if (!ok) {
         const tail = output
