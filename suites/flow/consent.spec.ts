@@ -88,6 +88,18 @@ test.describe('consent', { tag: GLOBAL_TAG }, () => {
         'A normal (non-administrator) user of a consented tenant gets a working page, not an error screen';
       const control = await preflight.control();
       if (!control.ok) return cannotJudge(preflight, 'AUTH-ADMIN-ONLY-CONSENT', check, title, control.reason);
+      // The tenant consents first, as it does in life: an administrator signs in (approving the
+      // app on SuperID's consent page when no consent is left, e.g. after the revocation check).
+      const admin = await preflight.newFlow({ user: 'admin' });
+      const approved = await preflight.signIn(admin);
+      if (approved.outcome !== 'returned')
+        return cannotJudge(
+          preflight,
+          'AUTH-ADMIN-ONLY-CONSENT',
+          check,
+          title,
+          `an administrator's sign-in, to consent for the tenant, did not complete (${approved.detail})`,
+        );
       const session = await preflight.newFlow({ user: 'user' });
       const r = await preflight.signIn(session);
       if (r.outcome !== 'returned')
