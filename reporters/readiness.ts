@@ -105,12 +105,13 @@ export default class ReadinessReporter implements Reporter {
     const firstOfItsKind =
       runError !== undefined && !this.runErrors.some((e) => redactPorts(e) === redactPorts(runError));
     if (runError !== undefined) this.addRunError(runError);
+    const phase = test.parent.project()?.name;
     const rec: TestRecord = {
       test: testTitle(test),
       ruleIds: ruleTags(test),
       outcome: result.status === 'passed' ? 'passed' : result.status,
       ...(result.status !== 'skipped' ? { startedAt: result.startTime.toISOString() } : {}),
-      ...(test.parent.project()?.name ? { phase: test.parent.project()!.name } : {}),
+      ...(phase ? { phase } : {}),
       durationMs: result.duration,
       findings,
     };

@@ -272,21 +272,30 @@ async function check(argv: string[]): Promise<number> {
   return exitForReport(out);
 }
 
+/** Each shard folder's readiness.json, parsed; undefined where it is missing or unreadable. */
+function shardReports(
+  dirs: readonly string[],
+): Array<{ dir: string; report: Record<string, unknown> | undefined }> {
+  return dirs.map((dir) => {
+    const file = join(resolve(dir), 'readiness.json');
+    if (!existsSync(file)) return { dir, report: undefined };
+    try {
+      return { dir, report: JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> };
+    } catch {
+      return { dir, report: undefined };
+    }
+  });
+}
+
 /**
  * The `--rules` selection the shards ran with, read from each shard's readiness.json; the shards
  * must agree (they are parts of one run). Undefined when they ran every rule.
  */
-function shardSelection(dirs: readonly string[]): string[] | undefined {
+function shardSelection(shards: ReturnType<typeof shardReports>): string[] | undefined {
   const seen = new Map<string, string>();
-  for (const dir of dirs) {
-    const file = join(resolve(dir), 'readiness.json');
-    if (!existsSync(file)) continue;
-    let selected: unknown;
-    try {
-      selected = (JSON.parse(readFileSync(file, 'utf8')) as { selectedRules?: unknown }).selectedRules;
-    } catch {
-      continue;
-    }
+  for (const { dir, report } of shards) {
+    if (!report) continue;
+    const selected = report['selectedRules'];
     const key = Array.isArray(selected) ? [...selected].map(String).sort().join(',') : '';
     seen.set(key, dir);
   }
@@ -298,19 +307,16 @@ function shardSelection(dirs: readonly string[]): string[] | undefined {
   return only ? only.split(',') : undefined;
 }
 
-/** The `--shuffle` seed every shard ran with, when they all ran with the same one. */
-function shardShuffleSeed(dirs: readonly string[]): string | undefined {
-  const seeds = new Set<string | undefined>();
-  for (const dir of dirs) {
-    const file = join(resolve(dir), 'readiness.json');
-    let seed: unknown;
-    try {
-      seed = (JSON.parse(readFileSync(file, 'utf8')) as { shuffleSeed?: unknown }).shuffleSeed;
-    } catch {
-      seed = undefined;
-    }
-    seeds.add(typeof seed === 'string' ? seed : undefined);
-  }
+/**
+ * The `--shuffle` seed every shard ran with, when they all ran with the same one (a shard without
+ * a readable report counts as one without a seed).
+ */
+function shardShuffleSeed(shards: ReturnType<typeof shardReports>): string | undefined {
+  const seeds = new Set(
+    shards.map(({ report }) =>
+      typeof report?.['shuffleSeed'] === 'string' ? report['shuffleSeed'] : undefined,
+    ),
+  );
   const [only] = seeds;
   return seeds.size === 1 ? only : undefined;
 }
@@ -338,7 +344,8 @@ async function report(argv: string[]): Promise<number> {
         `${dir} holds no shard results (no blob/ folder); run "so-preflight check --shard i/n --out ${dir}" first`,
       );
   }
-  const selection = shardSelection(positionals);
+  const shards = shardReports(positionals);
+  const selection = shardSelection(shards);
   const merged = mkdtempSync(join(tmpdir(), 'so-preflight-merge-'));
   const zips: string[] = [];
   for (const dir of positionals) {
@@ -367,7 +374,7 @@ async function report(argv: string[]): Promise<number> {
   delete env['PREFLIGHT_SHUFFLE'];
   if (selection) env['PREFLIGHT_RULES'] = selection.join(',');
   if (values.baseline) env['PREFLIGHT_BASELINE'] = resolve(values.baseline);
-  const seed = shardShuffleSeed(positionals);
+  const seed = shardShuffleSeed(shards);
   if (seed) env['PREFLIGHT_SHUFFLE'] = seed;
   // The shards' evidence files, where the report writer finds the findings' relative paths.
   unpackEvidence(zips, out);

@@ -9,14 +9,13 @@ import { createServer } from 'node:net';
 import type { ResolvedConfig } from '../../src/config/schema.ts';
 import { checkSignInTarget } from '../../src/target/run.ts';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   acmeWebConfig,
   cleanScratch,
   explain,
   expectOneLine,
   readReport,
+  readResults,
   runCli,
   scratch,
   statuses,
@@ -41,9 +40,7 @@ const RULES = 'AUTH-SCOPE-OPENID,AUTH-STATE,API-USE-CLAIM-URLS,STATUS-CHECK-BEFO
  * (STATUS-CHECK-BEFORE-ACTION, `@global-state`) starts only once every shared check has ended.
  */
 function expectGlobalPhaseLast(out: string): void {
-  const { records } = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as {
-    records: Array<{ test: string; ruleIds: string[]; startedAt?: string; durationMs: number }>;
-  };
+  const records = readResults(out);
   const span = (r: (typeof records)[number]) => ({
     start: Date.parse(r.startedAt!),
     end: Date.parse(r.startedAt!) + r.durationMs,

@@ -13,6 +13,7 @@ import {
   cleanScratch,
   explain,
   readReport,
+  readResults,
   runCli,
   scratch,
   statuses,
@@ -36,10 +37,7 @@ const RULES = [
 
 /** The tests of the global phase in the order they started (results.json records each start). */
 function globalOrder(out: string): string[] {
-  const { records } = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as {
-    records: Array<{ test: string; phase?: string; startedAt?: string }>;
-  };
-  return records
+  return readResults(out)
     .filter((r) => r.phase === GLOBAL_PHASE && r.startedAt !== undefined)
     .sort((a, b) => Date.parse(a.startedAt!) - Date.parse(b.startedAt!))
     .map((r) => r.test);

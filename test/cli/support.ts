@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test, expect } from '@playwright/test';
 import type { ReadinessReport } from '../../src/report/index.ts';
+import type { TestRecord } from '../../reporters/readiness.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(REPO_ROOT, 'src', 'cli', 'main.ts');
@@ -200,6 +201,11 @@ export function writeJson(file: string, value: unknown): string {
 
 export function readReport(dir: string): ReadinessReport {
   return JSON.parse(readFileSync(join(dir, 'readiness.json'), 'utf8')) as ReadinessReport;
+}
+
+/** The raw test records of a report folder (results.json). */
+export function readResults(dir: string): TestRecord[] {
+  return (JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { records: TestRecord[] }).records;
 }
 
 /** Status of every rule, by ID. */
