@@ -51,6 +51,7 @@ export const KNOWN_DEFECTS = [
   'shared-discovery-cache',
   'panel-set-up-by-hand',
   'system-message-kept',
+  'admin-only-sign-in',
 ] as const;
 export type Defect = (typeof KNOWN_DEFECTS)[number];
 

@@ -354,6 +354,13 @@ export function createApp(
         nonce: tx.nonce,
         ...(config.defects.has('implicit-flow') ? { accessToken: tokens.access_token } : {}),
       });
+      if (config.defects.has('admin-only-sign-in') && !claims.isAdministrator) {
+        // DEFECT admin-only-sign-in: the first-install step (which needs an administrator) runs on
+        // every sign-in, and its failure is not handled: a normal user gets a bare HTTP 500.
+        log('signin.failed', { detail: 'install step needs an administrator' });
+        res.status(500).type('text').send('Internal Server Error');
+        return;
+      }
       sessions.create(res, {
         user: {
           sub: claims.sub,
