@@ -7,8 +7,9 @@
  *
  * A case whose only mismatch is rules that could not be judged (`error`: a sign-in or probe that
  * timed out on a loaded machine), with the flagged rules exactly as expected, runs once more at the
- * end, alone; its line says so, with the first run's errors. A wrong verdict on any rule (a rule
- * flagged or passed against expectations) is never run again.
+ * end, alone (in the same shuffled order, when shuffled); its line says so, with the first run's
+ * errors. A wrong verdict on any rule (a rule flagged or passed against expectations) is never run
+ * again.
  *
  * Prints one line per case and writes test-results/matrix-results.json ({passed, failed, rows}).
  * `node test/matrix/run-matrix.ts [app[:defect]]...` runs a subset. `MATRIX_SHUFFLE=random` (or a
@@ -72,6 +73,8 @@ interface Row {
   errorsOnly?: boolean;
   /** The first run's note, when this row is the case's second run. */
   firstRun?: string;
+  /** The shuffle seed the check ran with (under MATRIX_SHUFFLE). */
+  seed?: string;
 }
 
 async function casesFor(app: string): Promise<Case[]> {
@@ -113,12 +116,13 @@ async function casesFor(app: string): Promise<Case[]> {
   return cases;
 }
 
-function runCase(c: Case): Promise<Row> {
+/** One check of a case; `shuffle` overrides MATRIX_SHUFFLE (a rerun repeats the first run's seed). */
+function runCase(c: Case, shuffle = SHUFFLE): Promise<Row> {
   const out = mkdtempSync(join(tmpdir(), `matrix-${c.app}-`));
   const args = [CLI, 'check', '--config', join(ROOT, 'examples', c.app, 'preflight.config.ts'), '--out', out];
   if (c.rules) args.push('--rules', c.rules.join(','));
   if (WORKERS) args.push('--workers', WORKERS);
-  if (SHUFFLE) args.push('--shuffle', SHUFFLE);
+  if (shuffle) args.push('--shuffle', shuffle);
   const env: NodeJS.ProcessEnv = { ...process.env, DEFECTS: c.defect ?? '' };
   delete env['CI_PREFLIGHT_DEBUG'];
   const started = Date.now();
@@ -212,6 +216,7 @@ function runCase(c: Case): Promise<Row> {
         seconds,
         note,
         errorsOnly,
+        ...(seed ? { seed } : {}),
       });
     });
   });
@@ -266,10 +271,13 @@ async function main(): Promise<number> {
     }),
   );
   // One more run, alone, for the cases that only could not judge: the machine is quieter now.
+  // Under a shuffle it repeats the first run's seed, so the same order runs again without the
+  // load: a pass then clears that order, and an order bug errs again.
   for (const c of retry) {
     const first = rows.findIndex((r) => r.app === c.app && r.defect === (c.defect ?? '(compliant)'));
-    const row = await runCase(c);
-    const firstRun = `first run could not judge ${rows[first]!.errored.join(', ')}`;
+    const seed = rows[first]!.seed;
+    const row = await runCase(c, seed ?? SHUFFLE);
+    const firstRun = `first run could not judge ${rows[first]!.errored.join(', ')}${seed ? ` (seed ${seed}, repeated)` : ''}`;
     rows[first] = { ...row, firstRun };
     print(
       { ...row, note: [row.note, firstRun].filter(Boolean).join('; ') },
