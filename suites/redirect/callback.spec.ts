@@ -64,7 +64,11 @@ async function captureCallback(preflight: Preflight, session: FlowSession): Prom
  * loaded machine (CI running several checks at once) can make slow.
  */
 async function deliver(preflight: Preflight, session: FlowSession, url: URL) {
-  const res = await session.page.goto(url.href, { timeout: 30_000 }).catch(() => null);
+  let why = '';
+  const res = await session.page.goto(url.href, { timeout: 30_000 }).catch((e: Error) => {
+    why = `: ${e.message.split('\n')[0]}`;
+    return null;
+  });
   await preflight.settle(session.page);
   const status = res?.status();
   return {
@@ -73,7 +77,7 @@ async function deliver(preflight: Preflight, session: FlowSession, url: URL) {
     status,
     detail:
       status === undefined
-        ? `the app did not answer the delivered callback (${url.pathname})`
+        ? `the app did not answer the delivered callback (${url.pathname}${why})`
         : 'callback delivered by the harness',
   };
 }
@@ -146,6 +150,7 @@ test.describe('callback: state', () => {
     { tag: ['@AUTH-STATE'] },
     async ({ preflight }) => {
       const check = 'login-csrf';
+      const superid = new URL(preflight.emulator.superidUrl).origin;
       const title = "Rejects a callback with another browser's code and state (login CSRF)";
       const control = await preflight.control();
       if (!control.ok) return cannotJudge(preflight, 'AUTH-STATE', check, title, control.reason);
@@ -167,12 +172,17 @@ test.describe('callback: state', () => {
           );
         const victim = await preflight.newFlow();
         // The victim has started a sign-in of its own, then follows the attacker's link.
+        const { signIn } = preflight.config.app;
         await victim.page
-          .goto(
-            preflight.appUrl('path' in preflight.config.app.signIn ? preflight.config.app.signIn.path : '/'),
-            { timeout: 15_000 },
-          )
+          .goto(preflight.appUrl('path' in signIn ? signIn.path : '/'), { timeout: 15_000 })
           .catch(() => undefined);
+        // A sign-in page may send the browser on to SuperID from a script after it has loaded
+        // (next-auth's signIn() does). Let that navigation land first: on a loaded machine it
+        // would otherwise cut the delivery below short, and the check could not judge.
+        if ('path' in signIn)
+          await victim.page
+            .waitForURL((u) => u.origin === superid, { timeout: 10_000 })
+            .catch(() => undefined);
         attempt = { victim, result: await deliver(preflight, victim, stolen) };
         if (attempt.result.status === undefined)
           unanswered = ` (a first delivery went unanswered: ${attempt.result.detail})`;
