@@ -48,6 +48,7 @@ def create_app(settings):
     app.config['MAX_CONTENT_LENGTH'] = 64 * 1024
     superid = SuperId(app, settings)
     tenant_api = TenantApi(settings, superid)
+    quiet_failures = 'quiet-sign-in-failures' in settings.defects
 
     def error_page(status, title, reason, retry_login=False, headers=None):
         body = render_template('error.html', title=title, reason=reason, retry_login=retry_login)
@@ -133,10 +134,12 @@ def create_app(settings):
                 ) from err
             claims = superid.validate_id_token(token, nonce=pending['nonce'])
         except SignInError as err:
-            log.warning('signin.failed detail=%s', err)
+            # DEFECT quiet-sign-in-failures logs sign-in failures at DEBUG ("too noisy in production").
+            log.log(logging.DEBUG if quiet_failures else logging.WARNING, 'signin.failed detail=%s', err)
             return error_page(400, 'Sign-in failed', err.reason, retry_login=True)
         except Exception as err:  # noqa: BLE001 - never a stack trace on the page
-            log.error('signin.failed error=%s', type(err).__name__)
+            level = logging.DEBUG if quiet_failures else logging.ERROR
+            log.log(level, 'signin.failed error=%s', type(err).__name__)
             return error_page(
                 400, 'Sign-in failed', 'Something went wrong while signing you in.', retry_login=True
             )

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-KNOWN_DEFECTS = ['skip-signature', 'skip-state', 'secret-on-home-page', 'refresh-every-call', 'search-every-key']
+KNOWN_DEFECTS = ['skip-signature', 'skip-state', 'secret-on-home-page', 'refresh-every-call', 'search-every-key', 'quiet-sign-in-failures']
 
 TENANT_PATTERN = re.compile(r'^Cust\d+$')
 

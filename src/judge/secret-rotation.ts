@@ -14,6 +14,22 @@ export const LOOP_WINDOW_MS = 10_000;
 const OPERATOR_WORDS =
   /invalid[_ ]client|client[_ ]?secret|application[_ ]?token|unauthori[sz]ed|\b401\b|credential|denied|reject|refus|fail|error/i;
 
+/**
+ * An access-log line (method, path, status: `GET /callback 400 3 ms`, or the common log format's
+ * `"GET /callback?code=... HTTP/1.1" 500`) reports a request the app answered, not the refusal,
+ * even when its path says `error=invalid_client`.
+ */
+const ACCESS_LOG =
+  /\b(?:GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) (?:\/|https?:\/\/)\S*(?: HTTP\/[\d.]+"?)? [1-5]\d\d\b/;
+/** URLs and paths with a query: what they carry (`?error=...`) is an address, not a message. */
+const ADDRESSES = /\b[a-z][\w+.-]*:\/\/\S+|(?<![\w/])\/[\w\-./~%]*\?\S*/gi;
+
+/** Whether an output line tells an operator that the credentials were refused. */
+export function toldOperator(line: string): boolean {
+  if (ACCESS_LOG.test(line)) return false;
+  return OPERATOR_WORDS.test(line.replace(ADDRESSES, ' '));
+}
+
 export function judgeSecretRejected(o: {
   /** When the app sent a request with the refused secret (ms), from the replacement on. */
   refused: readonly number[];
@@ -39,7 +55,7 @@ export function judgeSecretRejected(o: {
       status: 'pass',
       message: `${tried}, no tight loop; the app's own output is not captured here (started outside the harness), so whether it told its operator is attested`,
     };
-  const line = o.output.find((l) => OPERATOR_WORDS.test(l));
+  const line = o.output.find(toldOperator);
   if (line)
     return {
       status: 'pass',
@@ -47,6 +63,6 @@ export function judgeSecretRejected(o: {
     };
   return {
     status: 'warn',
-    message: `${tried}, no tight loop, but the app wrote nothing about it to its output (${o.output.length} new line(s)): log one clear error naming the environment, so an operator knows to put the new secret in the configuration`,
+    message: `${tried}, no tight loop, but the app wrote nothing about it to its output (${o.output.length} new line(s), request logs aside): log one clear error naming the environment, so an operator knows to put the new secret in the configuration`,
   };
 }
