@@ -15,18 +15,25 @@ const OPERATOR_WORDS =
   /invalid[_ ]client|client[_ ]?secret|application[_ ]?token|unauthori[sz]ed|\b401\b|credential|denied|reject|refus|fail|error/i;
 
 /**
- * An access-log line (method, path, status: `GET /callback 400 3 ms`, or the common log format's
- * `"GET /callback?code=... HTTP/1.1" 500`) reports a request the app answered, not the refusal,
- * even when its path says `error=invalid_client`.
+ * An access-log line (method, path, status: `GET /callback 400 3 ms`, the common log format's
+ * `"GET /callback?code=... HTTP/1.1" 500`, or a JSON logger's `"method":"GET"` with a
+ * `"statusCode":302`) reports a request the app answered, not the refusal, even when its path
+ * says `/auth-error?error=invalid_client`.
  */
 const ACCESS_LOG =
   /\b(?:GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) (?:\/|https?:\/\/)\S*(?: HTTP\/[\d.]+"?)? [1-5]\d\d\b/;
-/** URLs and paths with a query: what they carry (`?error=...`) is an address, not a message. */
-const ADDRESSES = /\b[a-z][\w+.-]*:\/\/\S+|(?<![\w/])\/[\w\-./~%]*\?\S*/gi;
+const JSON_ACCESS_LOG = [
+  /"method"\s*:\s*"(?:GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)"/,
+  /"status(?:Code)?"\s*:\s*[1-5]\d\d\b/,
+];
+/** URLs and paths: what they carry (`/auth-error`, `?error=...`) is an address, not a message. */
+const ADDRESSES = /\b[a-z][\w+.-]*:\/\/\S+|(?<![\w/])\/[\w\-./~%]*(?:\?[^\s"']*)?/gi;
 
 /** Whether an output line tells an operator that the credentials were refused. */
 export function toldOperator(line: string): boolean {
   if (ACCESS_LOG.test(line)) return false;
+  // A JSON request log that carries the error it met (pino-http's "request errored") does tell.
+  if (JSON_ACCESS_LOG.every((r) => r.test(line)) && !/"err(?:or)?"\s*:/.test(line)) return false;
   return OPERATOR_WORDS.test(line.replace(ADDRESSES, ' '));
 }
 

@@ -31,6 +31,9 @@ test('toldOperator: request logs and addresses are not a message to the operator
     'ERROR superoffice: token endpoint refused the client secret (invalid_client)',
     'fail: Microsoft.AspNetCore.Authentication.OpenIdConnect.OpenIdConnectHandler[17]',
     '[2026-12-03 09:00:00,120] WARNING in app: SuperID refused our credentials: invalid_client',
+    '{"level":50,"msg":"token request refused","url":"https://sod.superoffice.com/login/common/oauth/tokens","error":"invalid_client"}',
+    'acme-eoc request.failed path=/callback status=400 error=BadRequestError code=invalid_client',
+    '{"req":{"method":"GET","url":"/callback"},"res":{"statusCode":500},"err":{"message":"invalid_client"},"msg":"request errored"}',
   ])
     expect(toldOperator(line), line).toBe(true);
   // Request lines and redirects to an error page: what the app answered, not what it said.
@@ -40,6 +43,8 @@ test('toldOperator: request logs and addresses are not a message to the operator
     'POST /api/auth/callback/superoffice 401 12ms',
     'redirecting to https://app.example/auth-error?reason=failed',
     'next: /login?error=OAuthCallback',
+    'redirect to /auth-error',
+    '{"level":30,"req":{"method":"GET","url":"/auth-error"},"res":{"statusCode":302},"msg":"request completed"}',
     'listening on 3000',
   ])
     expect(toldOperator(line), line).toBe(false);
