@@ -1,7 +1,8 @@
 /**
  * Check benchmark (`npm run bench:check`): the full readiness check of the compliant acme-web,
  * BENCH_RUNS times (default 3). Prints per run the wall time, the summed test time, the number of
- * browser sign-ins (authorize requests SuperID saw), and the ratio of wall time to
+ * browser sign-ins (authorization requests SuperID saw, not counting their resumptions after its
+ * sign-in pages), and the ratio of wall time to
  * (sign-ins × median bare sign-in time / workers), the bare sign-in time being measured in the
  * same session by the emulator benchmark. Prints figures; asserts nothing about speed.
  */

@@ -234,7 +234,10 @@ export async function startRun(
         writeFileSync(
           statsFile,
           JSON.stringify({
-            signIns: all.filter((e) => e.endpoint === 'authorize').length,
+            // Sign-ins started: an authorize request, not its resumption after SuperID's pages
+            // (`.../authorize/<interaction id>`), which the recorder also files as authorize.
+            signIns: all.filter((e) => e.endpoint === 'authorize' && !/\/authorize\/[^/]+$/.test(e.path))
+              .length,
             tokenRequests: all.filter((e) => e.endpoint === 'token').length,
             apiCalls: all.filter((e) => e.endpoint === 'api' || e.endpoint === 'api-wrong-host').length,
             exchanges: all.length,
