@@ -246,13 +246,19 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Bounded wait for "must reject" judgements, in ms (default 5 s, as the OIDF suite). */
       rejectTimeout: z.int().min(500).max(60_000).default(5_000),
+      /**
+       * How long a flow's traffic must stay quiet after the app's page has loaded before a
+       * sign-in counts as finished and a rejection is judged, in ms. Measured on the examples,
+       * an app's last call after the page had loaded came at most about 150 ms later.
+       */
+      quietMs: z.int().min(50).max(5_000).default(200),
       /** Per-test timeout in ms. */
       testTimeout: z.int().min(5_000).max(600_000).default(60_000),
       /** Fixed emulator ports (0 = free port). */
       superidPort: z.int().min(0).max(65535).default(0),
       tenantPort: z.int().min(0).max(65535).default(0),
     })
-    .default({ rejectTimeout: 5_000, testTimeout: 60_000, superidPort: 0, tenantPort: 0 }),
+    .default({ rejectTimeout: 5_000, quietMs: 200, testTimeout: 60_000, superidPort: 0, tenantPort: 0 }),
 });
 
 /** What a config file may contain (defaults optional). */

@@ -39,6 +39,7 @@ test('a valid config gets defaults, the port substituted, and is frozen', async 
   expect(config.app.certification).toBe('standard');
   expect(config.superoffice).toEqual({ environment: 'sod', tenant: 'Cust12345', impersonate: false });
   expect(config.harness.rejectTimeout).toBe(5000);
+  expect(config.harness.quietMs).toBe(200);
   expect(config.app.session?.expect).toEqual({ status: 200 });
   expect(Object.isFrozen(config.app)).toBe(true);
 });
@@ -53,6 +54,16 @@ test('every problem is named with its path', async () => {
   expect(text).toMatch(/unknown key "foo".* → at app\.foo/);
   expect(text).toMatch(/→ at app\.redirectUris\[0\]/);
   expect(text).toMatch(/Cust12345 → at superoffice\.tenant/);
+});
+
+test('the quiet period is bounded: too short to see an app answer, or too long to wait for, is an error', async () => {
+  expect((await problems({ ...base, harness: { quietMs: 10 } })).join('\n')).toMatch(/→ at harness\.quietMs/);
+  expect((await problems({ ...base, harness: { quietMs: 60_000 } })).join('\n')).toMatch(
+    /→ at harness\.quietMs/,
+  );
+  const config = await loadConfig(write({ ...base, harness: { quietMs: 800 } }), { appPort: 4000 });
+  expect(config.harness.quietMs).toBe(800);
+  expect(config.harness.rejectTimeout).toBe(5000);
 });
 
 /** A native app's smallest valid config. */
