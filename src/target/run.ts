@@ -235,9 +235,11 @@ export async function startRun(
           statsFile,
           JSON.stringify({
             // Sign-ins started: an authorize request, not its resumption after SuperID's pages
-            // (`.../authorize/<interaction id>`), which the recorder also files as authorize.
-            signIns: all.filter((e) => e.endpoint === 'authorize' && !/\/authorize\/[^/]+$/.test(e.path))
-              .length,
+            // (`.../authorize/<interaction id>`, with or without a trailing slash, as SuperID's
+            // router reads it), which the recorder also files as authorize.
+            signIns: all.filter(
+              (e) => e.endpoint === 'authorize' && !/\/authorize\/[A-Za-z0-9_-]+\/?$/i.test(e.path),
+            ).length,
             tokenRequests: all.filter((e) => e.endpoint === 'token').length,
             apiCalls: all.filter((e) => e.endpoint === 'api' || e.endpoint === 'api-wrong-host').length,
             exchanges: all.length,
