@@ -132,6 +132,14 @@ export interface FlowOptions {
    * An unknown kid falls back to the current key.
    */
   signingKid?: string;
+  /**
+   * The browser arrives with a SuperID session of the flow's user, as a user who signed in to
+   * SuperID earlier does: SuperID skips its sign-in page (single sign-on). Tenant choice and
+   * consent still show when due, and an authorization request that asks for a fresh sign-in
+   * (`prompt=login`, `max_age=0`) still gets the sign-in page. For checks whose subject is what
+   * the app does with SuperID's answer, not the sign-in pages.
+   */
+  superIdSession?: boolean;
 }
 
 export interface EmulatedUser {

@@ -24,7 +24,7 @@ export async function judgeAccept(
 ): Promise<void> {
   const check = `accept-${c.scenario}`;
   const title = `Accepts ${c.title}`;
-  const session = await preflight.newFlow({ idToken: c.scenario });
+  const session = await preflight.newFlow({ idToken: c.scenario, superIdSession: true });
   const signIn = await preflight.signIn(session);
   const evidence = preflight.tokenEvidence(session.flow.forged());
   if (signIn.outcome !== 'returned') {

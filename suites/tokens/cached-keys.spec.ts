@@ -42,7 +42,10 @@ test.describe('cached signing keys', () => {
         return cannotJudge(preflight, 'TOKEN-JWKS-REFRESH', check, title, control.reason);
       }
       const mark = preflight.emulator.recorder.lastSeq();
-      const session = await preflight.newFlow({ idToken: 'sig-unknown-key-unknown-kid' });
+      const session = await preflight.newFlow({
+        idToken: 'sig-unknown-key-unknown-kid',
+        superIdSession: true,
+      });
       const signIn = await preflight.signIn(session);
       const fetches = preflight.emulator.recorder.since(mark).filter((e) => e.endpoint === 'jwks').length;
       // Only a token the app received can make it fetch: no redemption, no observation.
@@ -129,7 +132,7 @@ test.describe('cached signing keys', () => {
       const attempt = async () => {
         await emulator.sync();
         const startedAt = recorder.lastSeq();
-        const session = await preflight.newFlow({ signingKid: kid });
+        const session = await preflight.newFlow({ signingKid: kid, superIdSession: true });
         const signIn = await preflight.signIn(session);
         const signedIn = signIn.outcome === 'returned' && (await preflight.accepted(session));
         await emulator.sync();
@@ -219,7 +222,7 @@ test.describe('cached signing keys', () => {
       await emulator.rotateSigningKey({ dropOld: true });
       await emulator.setFaults({ jwksUnavailable: true });
       try {
-        const session = await preflight.newFlow();
+        const session = await preflight.newFlow({ superIdSession: true });
         const signIn = await preflight.signIn(session);
         await preflight.judgeRejection(session, signIn, {
           rule: 'TOKEN-SIGNATURE',

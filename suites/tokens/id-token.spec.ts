@@ -150,7 +150,7 @@ test.describe('id_token validation', () => {
         await preflight.control();
         await mapLimit(cases, CONCURRENCY, async (c) => {
           const attempt = async () => {
-            const session = await preflight.newFlow({ idToken: c.scenario });
+            const session = await preflight.newFlow({ idToken: c.scenario, superIdSession: true });
             return { session, signIn: await preflight.signIn(session) };
           };
           let { session, signIn } = await attempt();

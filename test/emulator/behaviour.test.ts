@@ -189,6 +189,34 @@ test('SuperID pages: unknown redirect, pattern redirect, decline, normal user wi
   });
   expect(direct.steps).toEqual(['signin']);
 
+  // A browser with a SuperID session (single sign-on): no sign-in page, the flow's own user, and
+  // the tenant choice still shown when the user has several; a fresh sign-in asked for still
+  // gets the page.
+  const sso = await headlessAuthorize(emulator, {
+    flow: emulator.createFlow({ user: 'user', superIdSession: true }),
+    authorize: { redirect_uri: REDIRECT },
+  });
+  expect(sso.steps).toEqual([]);
+  const ssoTokens = await redeemCode(emulator, { code: sso.params['code']!, redirectUri: REDIRECT });
+  expect(decodeJwt(ssoTokens.json['id_token'] as string)[`${SO}is_administrator`]).toBe('False');
+  expect(
+    emulator.recorder.all().some((e) => e.notes.some((n) => /signed in by the SuperID session/.test(n))),
+  ).toBe(true);
+  const ssoMulti = await headlessAuthorize(emulator, {
+    flow: emulator.createFlow({ user: 'multiTenant', superIdSession: true }),
+    authorize: { redirect_uri: REDIRECT },
+    tenant: 'Cust34568',
+  });
+  expect(ssoMulti.steps).toEqual(['tenant']);
+  for (const fresh of [{ prompt: 'login' }, { max_age: '0' }] as Record<string, string>[]) {
+    const asked = await headlessAuthorize(emulator, {
+      flow: emulator.createFlow({ superIdSession: true }),
+      authorize: { redirect_uri: REDIRECT, ...fresh },
+    });
+    expect(asked.steps, JSON.stringify(fresh)).toEqual(['signin']);
+    expect(asked.params['code']).toBeTruthy();
+  }
+
   const legacy = await http(`${emulator.superidUrl}/login/?app_id=${emulator.client.id}`);
   expect(legacy.status).toBe(400);
   expect(legacy.text).toContain('deprecated');

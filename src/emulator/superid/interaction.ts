@@ -43,6 +43,16 @@ export async function interaction(
 
   if (ctx.method === 'GET' && !step) {
     if (details.prompt.name === 'login' || !state) {
+      // Single sign-on: the flow's browser holds a SuperID session (FlowOptions.superIdSession),
+      // so the user is known without the sign-in page, unless the app asks for a fresh sign-in.
+      const flow = core.flowOf(meta?.flowId);
+      const fresh =
+        /(?:^|\s)login(?:\s|$)/.test(details.params['prompt'] ?? '') || details.params['max_age'] === '0';
+      if (flow?.options.superIdSession && !fresh) {
+        ctx.state.rec.notes.push(`signed in by the SuperID session of ${flow.user.username}`);
+        uidUser.set(uid, { userKey: flow.options.user });
+        return afterUser(sid, ctx, uid, flow.options.user, acrTenant);
+      }
       html(ctx, signInPage(uid, { loginHint: details.params['login_hint'], appName }));
       return;
     }
