@@ -69,6 +69,11 @@ export class FlowImpl implements Flow {
   /** Successful API calls so far, and of them the writes (POST, PUT, PATCH, DELETE). */
   apiCalls = 0;
   writes = 0;
+  /**
+   * Whether SuperID has used the browser's session of {@link FlowOptions.superIdSession}: once it
+   * has, SuperID's own session cookie in that browser stands for it, as after a sign-in on the page.
+   */
+  superIdSessionUsed = false;
   /** End of this flow's maintenance window (epoch ms; 0: not opened yet). */
   maintenanceUntil = 0;
   throttleLeft: number;

@@ -137,7 +137,10 @@ export interface FlowOptions {
    * SuperID earlier does: SuperID skips its sign-in page (single sign-on). Tenant choice and
    * consent still show when due, and an authorization request that asks for a fresh sign-in
    * (`prompt=login`, `max_age=0`) still gets the sign-in page. For checks whose subject is what
-   * the app does with SuperID's answer, not the sign-in pages.
+   * the app does with SuperID's answer, not the sign-in pages. SuperID sets its own session
+   * cookie in that browser at this first authorization, as after a sign-in on its page; from
+   * then on that cookie is the session (a browser that drops SuperID's cookies is signed out of
+   * SuperID).
    */
   superIdSession?: boolean;
 }

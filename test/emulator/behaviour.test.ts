@@ -192,11 +192,24 @@ test('SuperID pages: unknown redirect, pattern redirect, decline, normal user wi
   // A browser with a SuperID session (single sign-on): no sign-in page, the flow's own user, and
   // the tenant choice still shown when the user has several; a fresh sign-in asked for still
   // gets the page.
+  const ssoFlow = emulator.createFlow({ user: 'user', superIdSession: true });
+  const ssoJar = new Map<string, string>();
   const sso = await headlessAuthorize(emulator, {
-    flow: emulator.createFlow({ user: 'user', superIdSession: true }),
+    flow: ssoFlow,
+    jar: ssoJar,
     authorize: { redirect_uri: REDIRECT },
   });
   expect(sso.steps).toEqual([]);
+  // From then on SuperID's own cookie is the session: kept, no page; dropped, signed out.
+  const again = await headlessAuthorize(emulator, {
+    flow: ssoFlow,
+    jar: ssoJar,
+    authorize: { redirect_uri: REDIRECT },
+  });
+  expect(again.steps).toEqual([]);
+  expect(again.params['code']).toBeTruthy();
+  const dropped = await headlessAuthorize(emulator, { flow: ssoFlow, authorize: { redirect_uri: REDIRECT } });
+  expect(dropped.steps).toEqual(['signin']);
   const ssoTokens = await redeemCode(emulator, { code: sso.params['code']!, redirectUri: REDIRECT });
   expect(decodeJwt(ssoTokens.json['id_token'] as string)[`${SO}is_administrator`]).toBe('False');
   expect(

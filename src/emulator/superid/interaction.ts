@@ -48,7 +48,8 @@ export async function interaction(
       const flow = core.flowOf(meta?.flowId);
       const fresh =
         /(?:^|\s)login(?:\s|$)/.test(details.params['prompt'] ?? '') || details.params['max_age'] === '0';
-      if (flow?.options.superIdSession && !fresh) {
+      if (flow?.options.superIdSession && !flow.superIdSessionUsed && !fresh) {
+        flow.superIdSessionUsed = true;
         ctx.state.rec.notes.push(`signed in by the SuperID session of ${flow.user.username}`);
         uidUser.set(uid, { userKey: flow.options.user });
         return afterUser(sid, ctx, uid, flow.options.user, acrTenant);
