@@ -171,6 +171,7 @@ async function maintenanceRun(
   const afterWrites = Math.ceil((writes + 1) / 2) - 1;
   const session = await preflight.newFlow({
     user: j.as,
+    superIdSession: true,
     api: { maintenance: { afterWrites, windowMs: WINDOW_MS, retryAfterSeconds: RETRY_AFTER_S } },
   });
   const signIn = await preflight.signIn(session);
@@ -278,7 +279,7 @@ test.describe('journeys', () => {
         };
         const control = await preflight.control();
         if (!control.ok) return errorAll(control.reason);
-        const session = await preflight.newFlow({ user: j.as });
+        const session = await preflight.newFlow({ user: j.as, superIdSession: true });
         const signIn = await preflight.signIn(session);
         if (signIn.outcome !== 'returned') return errorAll(`the sign-in did not complete (${signIn.detail})`);
         const start = preflight.emulator.recorder.lastSeq();

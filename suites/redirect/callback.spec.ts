@@ -429,7 +429,7 @@ test.describe('return parameters', () => {
       const hits: string[] = [];
       for (const param of preflight.config.app.returnParams) {
         for (const target of targets) {
-          const session = await preflight.newFlow();
+          const session = await preflight.newFlow({ superIdSession: true });
           let reached = false;
           // Requests are reported for redirect targets too (routes are not), so any attempt to load
           // the foreign origin is seen, even though its name does not resolve.

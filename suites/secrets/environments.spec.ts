@@ -90,7 +90,7 @@ async function secondEnvironment(preflight: Preflight): Promise<Judgement> {
     const { harness, dispose } = await harnessFor(run.manifest, token, 'env2', secondConfig);
     const other = preflight.sibling(harness);
     try {
-      const session = await other.newFlow();
+      const session = await other.newFlow({ superIdSession: true });
       const signIn = await other.signIn(session);
       const probe = config.app.session ? await other.probe(session) : undefined;
       await a.sync();

@@ -65,7 +65,7 @@ test.describe('secret rotation', () => {
           await preflight.apiAction(installed);
         } else {
           action = 'a user signing in';
-          const session = await preflight.newFlow();
+          const session = await preflight.newFlow({ superIdSession: true });
           await preflight.signIn(session);
           evidence.push(await preflight.screenshot(session, 'secret-replaced'));
         }
