@@ -3,7 +3,7 @@
  * consent revoked later (ERR-ACCESS-LOST), and the URLs the app uses with SuperOffice being the
  * registered ones (post-logout redirect, CORS origins).
  */
-import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
+import { bodyText, GLOBAL_TAG, test } from '../../fixtures/index.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
 import { findStackTrace } from '../../src/evidence/stacktrace.ts';
 import { cannotJudge, needsApiAction, signedIn } from '../../fixtures/jobs.ts';
@@ -114,12 +114,7 @@ test.describe('consent', { tag: GLOBAL_TAG }, () => {
           title,
           'the sign-in run did not exit in 15 s',
         );
-      const text = native
-        ? native.process.output().join('\n')
-        : await session.page
-            .locator('body')
-            .innerText({ timeout: 2_000 })
-            .catch(() => '');
+      const text = native ? native.process.output().join('\n') : ((await bodyText(session.page)) ?? '');
       const problem = await pageProblems(preflight, text, r.status);
       await preflight.finding({
         rule: 'AUTH-ADMIN-ONLY-CONSENT',

@@ -12,7 +12,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { aloneForSystemUser, test } from '../../fixtures/index.ts';
+import { aloneForSystemUser, bodyText, test } from '../../fixtures/index.ts';
 import type { ResolvedConfig } from '../../src/config/schema.ts';
 import { loadRunConfig } from '../../fixtures/harness.ts';
 import { writeExchange } from '../../fixtures/jobs.ts';
@@ -143,11 +143,8 @@ async function runJourney(
   }
 }
 
-const bodyText = (session: FlowSession) =>
-  session.page
-    .locator('body')
-    .innerText({ timeout: 2_000 })
-    .catch(() => '');
+/** The journey page's visible text ('' when it cannot be read). */
+const pageText = async (session: FlowSession) => (await bodyText(session.page)) ?? '';
 
 /**
  * AVAIL-MAINTENANCE: the journey again, in a new session whose middle write (of `writes` in the
@@ -191,7 +188,7 @@ async function maintenanceRun(
     failed = e;
     finished = true;
   });
-  const toldUser = async () => failureLines(await bodyText(session), controlText).length > 0;
+  const toldUser = async () => failureLines(await pageText(session), controlText).length > 0;
   await waitFor(async () => finished || (!!(await opened()) && (await toldUser())), 60_000);
   // A retry needs the window to pass: when the user was not told, give the app the window and
   // two Retry-After periods to write again.
@@ -210,7 +207,7 @@ async function maintenanceRun(
       time: Date.parse(e.time),
       inWindow: e.notes.includes(MAINTENANCE_NOTE),
     }));
-  const judged = judgeMaintenance({ where, calls, pageText: await bodyText(session), controlText });
+  const judged = judgeMaintenance({ where, calls, pageText: await pageText(session), controlText });
   const evidence: Evidence[] = [await preflight.screenshot(session, `journey-maintenance`)];
   if (failed)
     evidence.push({ kind: 'text', label: 'the journey under the maintenance window', text: failed });
@@ -295,7 +292,7 @@ test.describe('journeys', () => {
         const calls = requests.filter((e) => e.endpoint === 'api' || e.endpoint === 'api-wrong-host');
         if (requests.length === 0) return errorAll('the app made no API call during the journey');
         const where = `journey "${j.name}"`;
-        const controlText = await bodyText(session);
+        const controlText = await pageText(session);
         const writes = requests.map((e) => ({ method: e.method, url: e.url, notes: e.notes }));
         const exchanges = requests.map(writeExchange);
         const judged = {

@@ -3,7 +3,7 @@
  * from another browser (login CSRF), code replay, error responses, hostile error text, garbage
  * parameters, and open redirects through return parameters.
  */
-import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
+import { bodyText, GLOBAL_TAG, test } from '../../fixtures/index.ts';
 import { cannotJudge } from '../../fixtures/jobs.ts';
 import { judgeCodeReplay, needsConfig } from '../../src/judge/index.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
@@ -287,10 +287,7 @@ test.describe('callback: codes and errors', () => {
           title,
           `the session probe gave no answer (${probe.excerpt})`,
         );
-      const text = await session.page
-        .locator('body')
-        .innerText({ timeout: 2_000 })
-        .catch(() => '');
+      const text = (await bodyText(session.page)) ?? '';
       await preflight.finding({
         rule: 'AUTH-CONSENT-FLOW',
         check,

@@ -10,7 +10,7 @@
  * `app.provisioning.uninstall`) and none of its web panels may be left (PROV-UNINSTALL). The
  * uninstall changes the tenant for every check, so this one runs alone.
  */
-import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
+import { bodyText, GLOBAL_TAG, test } from '../../fixtures/index.ts';
 import type { Frame, Page, Request } from '@playwright/test';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
 import type { Evidence } from '../../src/findings.ts';
@@ -109,10 +109,7 @@ async function boundary(preflight: Preflight, created: readonly WebPanel[]): Pro
     const session: FlowSession = await preflight.newFlow();
     const res = await session.page.goto(t.url, { timeout: 15_000 }).catch(() => null);
     await preflight.settle(session.page);
-    const text = await session.page
-      .locator('body')
-      .innerText({ timeout: 2_000 })
-      .catch(() => '');
+    const text = (await bodyText(session.page)) ?? '';
     const shown = namesShown(text, companies);
     if (shown.length)
       return {
