@@ -229,6 +229,13 @@ test('SuperID pages: unknown redirect, pattern redirect, decline, normal user wi
     expect(asked.steps, JSON.stringify(fresh)).toEqual(['signin']);
     expect(asked.params['code']).toBeTruthy();
   }
+  // A hint is no reason to sign in again: the session answers.
+  const hinted = await headlessAuthorize(emulator, {
+    flow: emulator.createFlow({ superIdSession: true }),
+    authorize: { redirect_uri: REDIRECT, login_hint: 'someone@example.test' },
+  });
+  expect(hinted.steps).toEqual([]);
+  expect(hinted.params['code']).toBeTruthy();
 
   const legacy = await http(`${emulator.superidUrl}/login/?app_id=${emulator.client.id}`);
   expect(legacy.status).toBe(400);

@@ -44,10 +44,11 @@ export async function interaction(
   if (ctx.method === 'GET' && !step) {
     if (details.prompt.name === 'login' || !state) {
       // Single sign-on: the flow's browser holds a SuperID session (FlowOptions.superIdSession),
-      // so the user is known without the sign-in page, unless the app asks for a fresh sign-in.
+      // so the user is known without the sign-in page, but only when the lack of a session is the
+      // one reason SuperID wants a sign-in. Any other reason oidc-provider found (`prompt=login`,
+      // `max_age`, an `id_token_hint`, an essential acr) asks for a fresh sign-in: the page.
       const flow = core.flowOf(meta?.flowId);
-      const fresh =
-        /(?:^|\s)login(?:\s|$)/.test(details.params['prompt'] ?? '') || details.params['max_age'] === '0';
+      const fresh = details.prompt.name === 'login' && details.prompt.reasons.some((r) => r !== 'no_session');
       if (flow?.options.superIdSession && !flow.superIdSessionUsed && !fresh) {
         flow.superIdSessionUsed = true;
         ctx.state.rec.notes.push(`signed in by the SuperID session of ${flow.user.username}`);
