@@ -10,7 +10,7 @@
  * ```
  */
 import type { Evidence } from '../findings.ts';
-import { needleRegExp, needlesFor, type SecretInput } from './encodings.ts';
+import { NeedleIndex, needlesFor, type SecretInput } from './encodings.ts';
 
 export type { SecretInput } from './encodings.ts';
 
@@ -23,6 +23,8 @@ export interface Redactor {
   redactExchange<E extends Extract<Evidence, { kind: 'exchange' }>>(exchange: E): E;
   /** Any evidence item; decoded tokens (forged by the harness) keep their claims readable. */
   redactEvidence<E extends Evidence>(evidence: E): E;
+  /** Redacts these secrets too, from now on (a run's secrets only grow). */
+  addSecrets(secrets: readonly SecretInput[]): void;
 }
 
 type Replacer = (match: string, ...groups: string[]) => string;
@@ -76,13 +78,13 @@ function redactCookieHeader(value: string, setCookie: boolean): string {
 }
 
 export function createRedactor(secrets: readonly SecretInput[] = []): Redactor {
-  const needles = needlesFor(secrets);
-  const byText = new Map(needles.map((n) => [n.text, n.marker]));
-  const known = needleRegExp(needles);
+  const known = new NeedleIndex();
+  const addSecrets = (more: readonly SecretInput[]): void => known.add(needlesFor(more));
+  addSecrets(secrets);
 
   const redact = (text: string): string => {
     if (typeof text !== 'string' || text.length === 0) return text;
-    let out = known ? text.replace(known, (m) => byText.get(m) ?? '[REDACTED]') : text;
+    let out = known.replace(text, (needle) => needle.marker);
     for (const [pattern, replace] of GENERIC) out = out.replace(pattern, replace as (m: string) => string);
     return out;
   };
@@ -147,5 +149,5 @@ export function createRedactor(secrets: readonly SecretInput[] = []): Redactor {
     }
   };
 
-  return { redact, redactDeep, redactExchange, redactEvidence };
+  return { redact, redactDeep, redactExchange, redactEvidence, addSecrets };
 }

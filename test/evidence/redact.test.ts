@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { createRedactor } from '../../src/evidence/redact.ts';
 import { scanForSecrets } from '../../src/evidence/scan.ts';
+import { NeedleIndex, needlesFor } from '../../src/evidence/encodings.ts';
 import {
   CLIENT_SECRET,
   PRIVATE_KEY_PEM,
@@ -122,6 +123,70 @@ test.describe('redactor', () => {
 
   test('markers name the kind, or a hash prefix when no kind is given', () => {
     expect(createRedactor([CLIENT_SECRET]).redact(CLIENT_SECRET)).toMatch(/^\[REDACTED:[0-9a-f]{8}\]$/);
+  });
+
+  test('finds what one alternation of every needle, longest first, finds, among thousands of secrets', () => {
+    // Secrets as a run has them: id_token-like values sharing one header, secrets that are parts
+    // of other secrets, overlapping and repeated values, and short ones; texts hold them in many
+    // encodings, back to back and overlapping.
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const pick = (alphabet: string, n: number) =>
+      Array.from({ length: n }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+    const b64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const header = 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0';
+    const values: string[] = [];
+    for (let i = 0; i < 1500; i++) {
+      const kind = i % 5;
+      if (kind === 0) values.push(`${header}.${pick(b64, 60)}.${pick(b64, 40)}`);
+      else if (kind === 1) values.push(`8A:Cust12345.${pick(b64, 30)}`);
+      else if (kind === 2) values.push(pick('abc/+ &"<:=', 6 + Math.floor(random() * 12)));
+      else if (kind === 3 && values.length) values.push(values[values.length - 1]!.slice(2, -3));
+      else values.push(pick(b64, 6 + Math.floor(random() * 30)));
+    }
+    // Secrets that overlap where one ends and the next begins, by one character or more.
+    values.push('overlap-aaaa1', '1bbbb-overlap', 'pair-cccc-22', '22-dddd-pair');
+    const needles = needlesFor(values);
+    const markers = new Map(needles.map((n) => [n.text, n.marker]));
+    const alternation = new RegExp(
+      needles.map((n) => n.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'),
+      'g',
+    );
+    const oracle = (text: string) => text.replace(alternation, (m) => markers.get(m) ?? '[REDACTED]');
+    const index = new NeedleIndex();
+    index.add(needles);
+    for (let t = 0; t < 200; t++) {
+      let text = '';
+      for (let part = 0; part < 20; part++) {
+        const r = random();
+        if (r < 0.4) text += pick(`${b64} .&=:"`, Math.floor(random() * 40));
+        else {
+          const needle = needles[Math.floor(random() * needles.length)]!.text;
+          // A whole needle, or a piece of one (which must not be redacted on its own).
+          text += r < 0.8 ? needle : needle.slice(Math.floor(random() * needle.length));
+        }
+      }
+      expect(index.replace(text, (n) => n.marker)).toBe(oracle(text));
+    }
+    for (const text of ['overlap-aaaa1bbbb-overlap', 'pair-cccc-22-dddd-pair', 'xpair-cccc-2pair-cccc-22'])
+      expect(index.replace(text, (n) => n.marker)).toBe(oracle(text));
+    const r = createRedactor(values.slice(0, 700));
+    r.addSecrets(values.slice(700));
+    const sample = values.filter((_, i) => i % 97 === 0).join(' | ');
+    expect(r.redact(sample)).toBe(createRedactor(values).redact(sample));
+  });
+
+  test('a redactor redacts the secrets added after it was built, in every encoding', () => {
+    const r = createRedactor([{ value: REFRESH_TOKEN, kind: 'refresh-token' }]);
+    expect(r.redact(`s=${encodeURIComponent(CLIENT_SECRET)}`)).toContain(encodeURIComponent(CLIENT_SECRET));
+    r.addSecrets([{ value: CLIENT_SECRET, kind: 'client-secret' }]);
+    for (const encoded of Object.values(encodings(CLIENT_SECRET))) {
+      const out = r.redact(`a ${encoded} b`);
+      expect(out, encoded).not.toContain(encoded);
+      expect(containsBase64Of(out, CLIENT_SECRET), encoded).toBe(false);
+      expect(out, encoded).toMatch(/^a .*\[REDACTED:client-secret\].* b$/);
+    }
+    expect(r.redact(REFRESH_TOKEN)).toBe('[REDACTED:refresh-token]');
   });
 });
 
