@@ -203,10 +203,6 @@ export class NeedleIndex {
   readonly #short = new HashedNeedles();
   readonly #texts = new Set<string>();
 
-  get size(): number {
-    return this.#texts.size;
-  }
-
   /** Adds needles; a text already held keeps its first needle (and marker). */
   add(needles: readonly Needle[]): void {
     for (const needle of needles) {
