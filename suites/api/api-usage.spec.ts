@@ -5,7 +5,7 @@
  * a page for web apps, a command for native apps) and judges by the NetServer traffic of that
  * flow and by what the user saw.
  */
-import { GLOBAL_TAG, STATE_VALID_SECONDS, test } from '../../fixtures/index.ts';
+import { GLOBAL_TAG, STATE_VALID_SECONDS, test, validUntilOf } from '../../fixtures/index.ts';
 import {
   callsPerUse,
   cannotJudge as error,
@@ -371,14 +371,7 @@ test.describe('tenant state', { tag: GLOBAL_TAG }, () => {
         return;
       }
       const lastValidUntil = stateCalls
-        .map((e) => {
-          try {
-            return Date.parse((JSON.parse(e.responseBody) as { ValidUntil?: string }).ValidUntil ?? '');
-          } catch {
-            return NaN;
-          }
-        })
-        .filter((t) => !Number.isNaN(t))
+        .map((e) => validUntilOf(e.responseBody) ?? 0)
         .reduce((a, b) => Math.max(a, b), 0);
       await preflight.setTenantState('OfflineMaintenance');
       const wait = lastValidUntil - Date.now();

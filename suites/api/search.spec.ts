@@ -5,7 +5,7 @@
  * button). A NetServer request carrying 1 or 2 typed characters fails; the 3-character try must
  * search, which shows the input is the app's search (else nothing was observed: an error).
  */
-import { test } from '../../fixtures/index.ts';
+import { test, waitFor } from '../../fixtures/index.ts';
 import { signedIn } from '../../fixtures/jobs.ts';
 import type { Evidence } from '../../src/findings.ts';
 import { carriesSearchText, judgeSearchMin3, needsConfig, type SearchTry } from '../../src/judge/index.ts';
@@ -13,7 +13,10 @@ import type { Exchange } from '../../src/emulator/types.ts';
 
 /** Typed one character at a time; distinctive, so a request carrying it is the search. */
 const TRIES = ['Q', 'Qz', 'Qzx'];
-/** Longer than the usual search-as-you-type debounce (about 300 ms), so a late search is seen. */
+/**
+ * How long a try waits for its search: longer than the usual search-as-you-type debounce (about
+ * 300 ms), so a late search is seen. A try whose search is seen sooner ends then.
+ */
 const AFTER_TYPING_MS = 1_200;
 
 const RULE = 'API-SEARCH-MIN3';
@@ -82,7 +85,12 @@ test.describe('search', () => {
             await input.pressSequentially(text, { delay: 80, timeout: 10_000 });
             if (search.submit) await page.locator(search.submit).first().click({ timeout: 5_000 });
             else await input.press('Enter', { timeout: 5_000 });
-            await page.waitForTimeout(AFTER_TYPING_MS);
+            // Until a search carrying the text is seen (the try is judged by it), or long
+            // enough for a debounced search to have gone out.
+            await waitFor(async () => {
+              await preflight.emulator.sync();
+              return preflight.apiCalls(session, mark).some((e) => carriesSearchText(tenantRequest(e), text));
+            }, AFTER_TYPING_MS);
             await preflight.settle(page, flow);
             const requests = preflight
               .apiCalls(session, mark)
