@@ -85,16 +85,16 @@ test.describe('search', () => {
             await input.pressSequentially(text, { delay: 80, timeout: 10_000 });
             if (search.submit) await page.locator(search.submit).first().click({ timeout: 5_000 });
             else await input.press('Enter', { timeout: 5_000 });
+            const searches = () =>
+              preflight.apiCalls(session, mark).filter((e) => carriesSearchText(tenantRequest(e), text));
             // Until a search carrying the text is seen (the try is judged by it), or long
             // enough for a debounced search to have gone out.
             await waitFor(async () => {
               await preflight.emulator.sync();
-              return preflight.apiCalls(session, mark).some((e) => carriesSearchText(tenantRequest(e), text));
+              return searches().length > 0;
             }, AFTER_TYPING_MS);
             await preflight.settle(page, flow);
-            const requests = preflight
-              .apiCalls(session, mark)
-              .filter((e) => carriesSearchText(tenantRequest(e), text));
+            const requests = searches();
             tries.push({ text, requests: requests.map(tenantRequest) });
             const first = requests[0];
             if (first)
