@@ -205,7 +205,6 @@ async function check(argv: string[]): Promise<number> {
     PREFLIGHT_CONFIG: config.configFile,
     PREFLIGHT_OUT: out,
     PREFLIGHT_TEST_TIMEOUT: String(config.harness.testTimeout),
-    PREFLIGHT_ARTIFACTS: mkdtempSync(join(tmpdir(), 'so-preflight-artifacts-')),
   };
   // Internal channels to the Playwright run: only this command's options may set them.
   for (const name of [
@@ -249,11 +248,19 @@ async function check(argv: string[]): Promise<number> {
   // One emulator and one app for the whole run; workers share them through the control API.
   // --attach: the running `so-preflight emulator` and the running app; neither is started here.
   const run = values.attach ? await attachRun(config, values.state) : await startRun(config, appPort);
+  // Made once the run is up, and removed on every path from here, so no run leaves one behind.
+  const artifacts = mkdtempSync(join(tmpdir(), 'so-preflight-artifacts-'));
+  env['PREFLIGHT_ARTIFACTS'] = artifacts;
   try {
-    Object.assign(env, run.env);
-    await runPlaywright(args, env);
-  } finally {
-    await run.stop();
+    try {
+      Object.assign(env, run.env);
+      await runPlaywright(args, env);
+    } finally {
+      await run.stop();
+    }
+  } catch (e) {
+    rmSync(artifacts, { recursive: true, force: true });
+    throw e;
   }
   const blobDir = env['PREFLIGHT_BLOB_DIR'];
   try {
@@ -267,7 +274,7 @@ async function check(argv: string[]): Promise<number> {
       `could not clean the shard results in ${blobDir} (${(e as Error).message}), so they were removed; run the shard again`,
     );
   } finally {
-    rmSync(env['PREFLIGHT_ARTIFACTS']!, { recursive: true, force: true });
+    rmSync(artifacts, { recursive: true, force: true });
   }
   return exitForReport(out);
 }

@@ -6,7 +6,7 @@
  */
 import { test, expect } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -440,15 +440,22 @@ test('an app configured with another SuperID, an unreachable one or another clie
   );
 });
 
-test('no emulator was started for the state folder: exit 3, one line', async () => {
+test('no emulator was started for the state folder: exit 3, one line, nothing left behind', async () => {
   const config = fixedConfig(await freePort());
-  const r = await runCli(['check', '--attach', '--config', config], { timeoutMs: 60_000 });
+  // The run's own temporary folder: a check that stops before its run is up leaves nothing in it.
+  const tmp = scratch('tmp');
+  mkdirSync(tmp);
+  const r = await runCli(['check', '--attach', '--config', config], {
+    timeoutMs: 60_000,
+    env: { TMPDIR: tmp },
+  });
   expect(r.code, explain(r)).toBe(3);
   expectOneLine(r);
   expectNoStackTrace(r);
   expect(r.message).toMatch(
     /^so-preflight: no emulator running at \S+\.so-preflight: start "so-preflight emulator --config \S+preflight\.config\.json" first, then check again$/,
   );
-  // Nothing was written beside the config.
+  // Nothing was written beside the config, nor in the temporary folder.
   expect(existsSync(scratch('.so-preflight'))).toBe(false);
+  expect(readdirSync(tmp)).toEqual([]);
 });

@@ -1,8 +1,8 @@
 import { test, expect } from '@playwright/test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, expandPlaceholders, loadConfig } from '../../src/config/load.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const base = {
   app: {
@@ -16,7 +16,7 @@ const base = {
 };
 
 function write(config: unknown, name = 'preflight.config.json'): string {
-  const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  const dir = tempDir('cfg-');
   const file = join(dir, name);
   writeFileSync(file, typeof config === 'string' ? config : JSON.stringify(config));
   return file;

@@ -1,11 +1,11 @@
 import { expect, test as t } from '@playwright/test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, finding, notReadyResults, readyResults, test, FIXTURE_RULES } from './fixtures.ts';
 import { loadBaseline, parseBaseline, BaselineError } from '../../src/report/baseline.ts';
 import { validateReport } from '../../src/report/schema.ts';
 import { renderJson } from '../../src/report/render-json.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const sigFails = () => notReadyResults().filter((r) => r.ruleIds.includes('TOKEN-SIGNATURE'));
 const others = () => readyResults().filter((r) => !r.ruleIds.includes('TOKEN-SIGNATURE'));
@@ -78,7 +78,7 @@ t.describe('baseline', () => {
   });
 
   t('bad baseline files give one clear line naming the entry', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'baseline-'));
+    const dir = tempDir('baseline-');
     const write = (name: string, text: string): string => {
       const file = join(dir, name);
       writeFileSync(file, text);

@@ -1,6 +1,4 @@
 import { expect, test as t, type Page } from '@playwright/test';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -16,6 +14,7 @@ import {
 import { attachScreenshot } from '../attach-screenshot.ts';
 import { renderHtml } from '../../src/report/render-html.ts';
 import { writeReport } from '../../src/report/write.ts';
+import { tempDir } from '../temp-dir.ts';
 
 /**
  * Records and aborts every request the page makes except loading the report itself (data: URIs
@@ -63,7 +62,7 @@ t.describe('index.html in Chromium', () => {
           ],
         ),
       );
-      const dir = mkdtempSync(join(tmpdir(), 'so-html-'));
+      const dir = tempDir('so-html-');
       await writeReport(build(results), dir, {
         screenshotsAndFiles: { '/in-flight/shot.png': shot },
         env: {},

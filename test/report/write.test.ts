@@ -1,6 +1,5 @@
 import { expect, test as t } from '@playwright/test';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { build, finding, notReadyResults, readyResults, test } from './fixtures.ts';
@@ -14,8 +13,9 @@ import {
   encodings,
   pemLines,
 } from '../evidence/secrets.ts';
+import { tempDir } from '../temp-dir.ts';
 
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'so-report-'));
+const tmp = (): string => tempDir('so-report-');
 
 t.describe('writeReport', () => {
   t('writes the five artifacts, content-addressed evidence, and appends to GITHUB_STEP_SUMMARY', async () => {
