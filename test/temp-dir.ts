@@ -1,14 +1,27 @@
 import { test } from '@playwright/test';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+const made = new Map<string, string[]>();
+
 /**
- * A fresh folder inside the running test's own output folder (under test-results/), which
- * Playwright empties at the start of the next run, so unit tests leave nothing in the system's
- * temporary folder.
+ * A fresh folder in the system's temporary folder, for the running test; {@link removeTempDirs}
+ * (in `test.afterEach`) removes it. Not `testInfo.outputPath`: another `playwright test` run of this
+ * repository empties test-results/ when it starts.
  */
 export function tempDir(prefix: string): string {
-  const root = test.info().outputPath();
-  mkdirSync(root, { recursive: true });
-  return mkdtempSync(join(root, prefix));
+  const id = test.info().testId;
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.set(id, [...(made.get(id) ?? []), dir]);
+  return dir;
+}
+
+/** For `test.afterEach`: removes the folders this test made, unless it went other than expected. */
+export function removeTempDirs(): void {
+  const info = test.info();
+  const dirs = made.get(info.testId) ?? [];
+  made.delete(info.testId);
+  if (info.status !== info.expectedStatus) return;
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 }

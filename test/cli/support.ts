@@ -5,13 +5,13 @@
  */
 import { spawn } from 'node:child_process';
 import { inflateRawSync } from 'node:zlib';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test, expect } from '@playwright/test';
 import type { ReadinessReport } from '../../src/report/index.ts';
 import type { TestRecord } from '../../reporters/readiness.ts';
+import { removeTempDirs, tempDir } from '../temp-dir.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(REPO_ROOT, 'src', 'cli', 'main.ts');
@@ -20,16 +20,12 @@ export const FIXTURES = join(REPO_ROOT, 'test', 'fixtures-cli');
 
 const scratchDirs = new Map<string, string>();
 
-/**
- * A path in this test's own scratch folder under the OS temp dir. Not `testInfo.outputPath`:
- * another `playwright test` run of this repository (others run the unit tests concurrently)
- * empties test-results/ when it starts, which would pull configs and reports from under a run.
- */
+/** A path in this test's own scratch folder in the system's temporary folder. */
 export function scratch(...segments: string[]): string {
   const info = test.info();
   let dir = scratchDirs.get(info.testId);
   if (!dir) {
-    dir = mkdtempSync(join(tmpdir(), 'so-preflight-cli-'));
+    dir = tempDir('so-preflight-cli-');
     scratchDirs.set(info.testId, dir);
     info.annotations.push({ type: 'scratch', description: dir });
   }
@@ -38,10 +34,8 @@ export function scratch(...segments: string[]): string {
 
 /** For `test.afterEach`: removes the scratch folder of a test that went as expected. */
 export function cleanScratch(): void {
-  const info = test.info();
-  const dir = scratchDirs.get(info.testId);
-  scratchDirs.delete(info.testId);
-  if (dir && info.status === info.expectedStatus) rmSync(dir, { recursive: true, force: true });
+  scratchDirs.delete(test.info().testId);
+  removeTempDirs();
 }
 
 export interface CliResult {

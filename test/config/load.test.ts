@@ -2,7 +2,9 @@ import { test, expect } from '@playwright/test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, expandPlaceholders, loadConfig } from '../../src/config/load.ts';
-import { tempDir } from '../temp-dir.ts';
+import { removeTempDirs, tempDir } from '../temp-dir.ts';
+
+test.afterEach(removeTempDirs);
 
 const base = {
   app: {

@@ -5,7 +5,9 @@ import { build, finding, notReadyResults, readyResults, test, FIXTURE_RULES } fr
 import { loadBaseline, parseBaseline, BaselineError } from '../../src/report/baseline.ts';
 import { validateReport } from '../../src/report/schema.ts';
 import { renderJson } from '../../src/report/render-json.ts';
-import { tempDir } from '../temp-dir.ts';
+import { removeTempDirs, tempDir } from '../temp-dir.ts';
+
+t.afterEach(removeTempDirs);
 
 const sigFails = () => notReadyResults().filter((r) => r.ruleIds.includes('TOKEN-SIGNATURE'));
 const others = () => readyResults().filter((r) => !r.ruleIds.includes('TOKEN-SIGNATURE'));

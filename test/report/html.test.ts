@@ -14,7 +14,9 @@ import {
 import { attachScreenshot } from '../attach-screenshot.ts';
 import { renderHtml } from '../../src/report/render-html.ts';
 import { writeReport } from '../../src/report/write.ts';
-import { tempDir } from '../temp-dir.ts';
+import { removeTempDirs, tempDir } from '../temp-dir.ts';
+
+t.afterEach(removeTempDirs);
 
 /**
  * Records and aborts every request the page makes except loading the report itself (data: URIs

@@ -13,7 +13,9 @@ import {
   encodings,
   pemLines,
 } from '../evidence/secrets.ts';
-import { tempDir } from '../temp-dir.ts';
+import { removeTempDirs, tempDir } from '../temp-dir.ts';
+
+t.afterEach(removeTempDirs);
 
 const tmp = (): string => tempDir('so-report-');
 
