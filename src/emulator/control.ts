@@ -4,8 +4,9 @@
  * run's random bearer token (compared in constant time), and is never recorded as traffic.
  *
  * - `GET  info`: URLs, client, users, CA file (what a worker needs to drive and to start a native app)
- * - `GET  events?since=N&secrets=M`: long poll; exchanges after seq N, the token state of the
- *   flows they touch, and secrets from index M on (so workers redact with every issued value)
+ * - `GET  events?since=N&secrets=M[&wait=0]`: long poll; exchanges after seq N, the token state of
+ *   the flows they touch, and secrets from index M on (so workers redact with every issued value);
+ *   `wait=0` answers at once, with whatever there is (a worker's first read)
  * - `GET  seq`: the current last seq (workers wait until their mirror has it)
  * - `POST flows {options}` → a new flow; `POST flows/ID/arm {api}`
  * - `POST faults`, `POST rotate`, `POST reset`, `POST expire-tickets`, `POST state-change`
@@ -127,9 +128,9 @@ export function createControl(
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   const lock = new RunLock();
 
-  const events = async (since: number, secretsFrom: number): Promise<EventsAnswer> => {
+  const events = async (since: number, secretsFrom: number, wait: boolean): Promise<EventsAnswer> => {
     const { recorder } = emulator;
-    if (recorder.lastSeq() <= since) await recorder.waitFor((e) => e.seq > since, LONG_POLL_MS);
+    if (wait && recorder.lastSeq() <= since) await recorder.waitFor((e) => e.seq > since, LONG_POLL_MS);
     const exchanges = recorder.since(since);
     const flows: Record<string, FlowState> = {};
     for (const e of exchanges) {
@@ -169,7 +170,8 @@ export function createControl(
     if (method === 'GET' && path === 'events') {
       const since = Number(url.searchParams.get('since') ?? 0) || 0;
       const secretsFrom = Number(url.searchParams.get('secrets') ?? 0) || 0;
-      return send(res, 200, await events(since, secretsFrom));
+      const wait = url.searchParams.get('wait') !== '0';
+      return send(res, 200, await events(since, secretsFrom, wait));
     }
     if (method === 'GET' && path === 'proxy') {
       const p = emulator.proxy;

@@ -145,16 +145,18 @@ export async function connectEmulator(options: RemoteOptions): Promise<RemoteEmu
     secrets.push(...answer.secrets);
     recorder.push(answer.exchanges);
   };
-  const poll = async (): Promise<void> => {
+  const poll = async (wait = true): Promise<void> => {
     const answer = await call<EventsAnswer>(
       'GET',
-      `events?since=${recorder.seq}&secrets=${secrets.length}`,
+      `events?since=${recorder.seq}&secrets=${secrets.length}${wait ? '' : '&wait=0'}`,
       undefined,
       60_000,
     );
     apply(answer);
   };
-  await poll();
+  // The first read answers at once: an app that has not called SuperID or NetServer yet must not
+  // hold the worker for a whole long poll.
+  await poll(false);
   const loop = (async () => {
     while (!closed) {
       try {
