@@ -21,6 +21,7 @@ import {
   type TenantState,
 } from '../../src/emulator/index.ts';
 import { emulatorAgent, headlessAuthorize, redeemCode } from '../../src/emulator/testing.ts';
+import { withEmulator } from './own-emulator.ts';
 
 const SO = 'http://schemes.superoffice.net/identity/';
 const REDIRECT = 'https://app.example.test/callback';
@@ -567,48 +568,47 @@ test('state-change notification token is signed with the environment key; forger
 });
 
 test('native app: public client, PKCE recorded (not enforced), loopback redirect with any port', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'so-emu-native-'));
-  const native = await startEmulator({
-    environment: 'sod',
-    tenant: 'Cust56789',
-    dataDir: dir,
-    app: { name: 'Desk', type: 'native', redirectUris: ['http://127.0.0.1/cb'] },
-  });
-  try {
-    expect(native.client.secret).toBeUndefined();
-    const noPkce = await headlessAuthorize(native, {
-      authorize: { redirect_uri: 'http://127.0.0.1:49152/cb', state: 'a' },
-    });
-    expect(noPkce.params['code']).toBeTruthy();
-    expect(
-      native.recorder
-        .all()
-        .some((e) => e.endpoint === 'authorize' && e.notes.includes('pkce=none (native apps must use PKCE)')),
-    ).toBe(true);
-    const verifier = 'x'.repeat(64);
-    const { createHash } = await import('node:crypto');
-    const ok = await headlessAuthorize(native, {
-      authorize: {
-        redirect_uri: 'http://127.0.0.1:49153/cb',
-        code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-        code_challenge_method: 'S256',
-      },
-    });
-    const tok = await redeemCode(native, {
-      code: ok.params['code']!,
-      redirectUri: 'http://127.0.0.1:49153/cb',
-      codeVerifier: verifier,
-    });
-    expect(tok.status).toBe(200);
-    expect(tok.json['access_token']).toMatch(/^8A:Cust56789\./);
-    const other = await headlessAuthorize(native, {
-      authorize: { redirect_uri: 'http://127.0.0.1:49153/other' },
-    });
-    expect(other.page).toContain('InvalidRedirectUrl (2)');
-  } finally {
-    await native.stop();
-    await rm(dir, { recursive: true, force: true });
-  }
+  await withEmulator(
+    {
+      environment: 'sod',
+      tenant: 'Cust56789',
+      app: { name: 'Desk', type: 'native', redirectUris: ['http://127.0.0.1/cb'] },
+    },
+    async (native) => {
+      expect(native.client.secret).toBeUndefined();
+      const noPkce = await headlessAuthorize(native, {
+        authorize: { redirect_uri: 'http://127.0.0.1:49152/cb', state: 'a' },
+      });
+      expect(noPkce.params['code']).toBeTruthy();
+      expect(
+        native.recorder
+          .all()
+          .some(
+            (e) => e.endpoint === 'authorize' && e.notes.includes('pkce=none (native apps must use PKCE)'),
+          ),
+      ).toBe(true);
+      const verifier = 'x'.repeat(64);
+      const { createHash } = await import('node:crypto');
+      const ok = await headlessAuthorize(native, {
+        authorize: {
+          redirect_uri: 'http://127.0.0.1:49153/cb',
+          code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+          code_challenge_method: 'S256',
+        },
+      });
+      const tok = await redeemCode(native, {
+        code: ok.params['code']!,
+        redirectUri: 'http://127.0.0.1:49153/cb',
+        codeVerifier: verifier,
+      });
+      expect(tok.status).toBe(200);
+      expect(tok.json['access_token']).toMatch(/^8A:Cust56789\./);
+      const other = await headlessAuthorize(native, {
+        authorize: { redirect_uri: 'http://127.0.0.1:49153/other' },
+      });
+      expect(other.page).toContain('InvalidRedirectUrl (2)');
+    },
+  );
 });
 
 test('NetServer writes: answered and recorded, not applied; the owner company and associates are noted', async () => {

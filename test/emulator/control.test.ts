@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { decodeProtectedHeader } from 'jose';
+import { withEmulator } from './own-emulator.ts';
 import { startEmulator, type Emulator } from '../../src/emulator/index.ts';
 import { connectEmulator, type RemoteEmulator } from '../../src/emulator/remote.ts';
 import { RunLock } from '../../fixtures/preflight.ts';
@@ -67,39 +68,36 @@ test('control requests need the run token; they are not recorded as app traffic'
 test('a worker connects at once to an emulator that has recorded nothing yet', async () => {
   // An app that calls neither SuperID nor NetServer at start: the first read must not wait out a
   // long poll (15 s) for traffic that only the checks will cause.
-  const dir = await mkdtemp(join(tmpdir(), 'so-emu-control-quiet-'));
-  const quiet = await startEmulator({
-    environment: 'sod',
-    tenant: 'Cust12345',
-    dataDir: dir,
-    app: { name: 'Acme Web', type: 'web', redirectUris: ['http://127.0.0.1:5058/callback'] },
-    control: { token: TOKEN },
-  });
-  try {
-    expect(quiet.recorder.lastSeq()).toBe(0);
-    const connecting = connectEmulator({ controlUrl: quiet.controlUrl, token: TOKEN, caPem: quiet.caPem });
-    const waited = new Promise<'waited'>((r) => setTimeout(() => r('waited'), 5_000).unref());
-    const first = await Promise.race([connecting, waited]);
-    expect(first, 'connectEmulator waited for traffic').not.toBe('waited');
-    const worker = await connecting;
-    try {
-      // The long poll still serves what follows.
-      const tls = new Agent({ connect: { ca: quiet.caPem } });
-      const res = await request(new URL('/login/.well-known/openid-configuration', quiet.superidUrl), {
-        dispatcher: tls,
-      });
-      await res.body.dump();
-      await tls.close();
-      expect(quiet.recorder.lastSeq()).toBeGreaterThan(0);
-      await worker.sync();
-      expect(worker.recorder.lastSeq()).toBe(quiet.recorder.lastSeq());
-    } finally {
-      await worker.close();
-    }
-  } finally {
-    await quiet.stop();
-    await rm(dir, { recursive: true, force: true });
-  }
+  await withEmulator(
+    {
+      environment: 'sod',
+      tenant: 'Cust12345',
+      app: { name: 'Acme Web', type: 'web', redirectUris: ['http://127.0.0.1:5058/callback'] },
+      control: { token: TOKEN },
+    },
+    async (quiet) => {
+      expect(quiet.recorder.lastSeq()).toBe(0);
+      const connecting = connectEmulator({ controlUrl: quiet.controlUrl, token: TOKEN, caPem: quiet.caPem });
+      const waited = new Promise<'waited'>((r) => setTimeout(() => r('waited'), 5_000).unref());
+      const first = await Promise.race([connecting, waited]);
+      expect(first, 'connectEmulator waited for traffic').not.toBe('waited');
+      const worker = await connecting;
+      try {
+        // The long poll still serves what follows.
+        const tls = new Agent({ connect: { ca: quiet.caPem } });
+        const res = await request(new URL('/login/.well-known/openid-configuration', quiet.superidUrl), {
+          dispatcher: tls,
+        });
+        await res.body.dump();
+        await tls.close();
+        expect(quiet.recorder.lastSeq()).toBeGreaterThan(0);
+        await worker.sync();
+        expect(worker.recorder.lastSeq()).toBe(quiet.recorder.lastSeq());
+      } finally {
+        await worker.close();
+      }
+    },
+  );
 });
 
 test('a remote flow mirrors the exchanges and tokens the emulator records for it', async () => {

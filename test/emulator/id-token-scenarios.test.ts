@@ -28,6 +28,7 @@ import {
   type IdTokenScenario,
 } from '../../src/emulator/index.ts';
 import { emulatorAgent, headlessAuthorize, redeemCode } from '../../src/emulator/testing.ts';
+import { withEmulator } from './own-emulator.ts';
 
 const SO = 'http://schemes.superoffice.net/identity/';
 const REDIRECT = 'https://app.example.test/callback';
@@ -322,60 +323,57 @@ test('implicit/hybrid: authorize-response id_token carries at_hash and nonce; th
 
 test('rotateSigningKey publishes a new kid and signs with it', async () => {
   // Its own emulator: rotation must not disturb the single-key scenarios above.
-  const dir = await mkdtemp(join(tmpdir(), 'so-emu-rot-'));
-  const emulator = await startEmulator({
-    environment: 'sod',
-    tenant: 'Cust23456',
-    dataDir: dir,
-    app: { name: 'Rot', type: 'web', redirectUris: [REDIRECT] },
-  });
-  try {
-    const { kid } = await emulator.rotateSigningKey();
-    const res = await request(`${emulator.superidUrl}/login/.well-known/jwks`, {
-      dispatcher: emulatorAgent(emulator),
-    });
-    const keys = ((await res.body.json()) as JSONWebKeySet).keys;
-    expect(keys.map((k) => k.kid)).toContain(kid);
-    expect(keys).toHaveLength(2);
-    const flow = emulator.createFlow();
-    const auth = await headlessAuthorize(emulator, {
-      flow,
-      authorize: { redirect_uri: REDIRECT, nonce: 'r' },
-    });
-    const tok = await redeemCode(emulator, { code: auth.params['code']!, redirectUri: REDIRECT });
-    expect(decodeProtectedHeader(tok.json['id_token'] as string).kid).toBe(kid);
-    await jwtVerify(tok.json['id_token'] as string, createLocalJWKSet({ keys }), {
-      issuer: emulator.superidUrl,
-      audience: emulator.client.id,
-    });
-
-    // A per-flow rollover: the published-only key signs only the flow that names it.
-    const { kid: next } = await emulator.rotateSigningKey({ publishOnly: true });
-    const jwks = await request(`${emulator.superidUrl}/login/.well-known/jwks`, {
-      dispatcher: emulatorAgent(emulator),
-    });
-    const published = ((await jwks.body.json()) as JSONWebKeySet).keys;
-    expect(published.map((k) => k.kid)).toEqual(expect.arrayContaining([kid, next]));
-    expect(published).toHaveLength(3);
-    const signedBy = async (options: Parameters<typeof emulator.createFlow>[0]) => {
-      const f = emulator.createFlow(options);
-      const a = await headlessAuthorize(emulator, {
-        flow: f,
-        authorize: { redirect_uri: REDIRECT, nonce: 'n' },
+  await withEmulator(
+    {
+      environment: 'sod',
+      tenant: 'Cust23456',
+      app: { name: 'Rot', type: 'web', redirectUris: [REDIRECT] },
+    },
+    async (emulator) => {
+      const { kid } = await emulator.rotateSigningKey();
+      const res = await request(`${emulator.superidUrl}/login/.well-known/jwks`, {
+        dispatcher: emulatorAgent(emulator),
       });
-      const t = await redeemCode(emulator, { code: a.params['code']!, redirectUri: REDIRECT });
-      const idToken = t.json['id_token'] as string;
-      await jwtVerify(idToken, createLocalJWKSet({ keys: published }), {
+      const keys = ((await res.body.json()) as JSONWebKeySet).keys;
+      expect(keys.map((k) => k.kid)).toContain(kid);
+      expect(keys).toHaveLength(2);
+      const flow = emulator.createFlow();
+      const auth = await headlessAuthorize(emulator, {
+        flow,
+        authorize: { redirect_uri: REDIRECT, nonce: 'r' },
+      });
+      const tok = await redeemCode(emulator, { code: auth.params['code']!, redirectUri: REDIRECT });
+      expect(decodeProtectedHeader(tok.json['id_token'] as string).kid).toBe(kid);
+      await jwtVerify(tok.json['id_token'] as string, createLocalJWKSet({ keys }), {
         issuer: emulator.superidUrl,
         audience: emulator.client.id,
       });
-      return decodeProtectedHeader(idToken).kid;
-    };
-    expect(await signedBy({})).toBe(kid);
-    expect(await signedBy({ signingKid: next })).toBe(next);
-    expect(await signedBy({ signingKid: 'no-such-kid' })).toBe(kid);
-  } finally {
-    await emulator.stop();
-    await rm(dir, { recursive: true, force: true });
-  }
+
+      // A per-flow rollover: the published-only key signs only the flow that names it.
+      const { kid: next } = await emulator.rotateSigningKey({ publishOnly: true });
+      const jwks = await request(`${emulator.superidUrl}/login/.well-known/jwks`, {
+        dispatcher: emulatorAgent(emulator),
+      });
+      const published = ((await jwks.body.json()) as JSONWebKeySet).keys;
+      expect(published.map((k) => k.kid)).toEqual(expect.arrayContaining([kid, next]));
+      expect(published).toHaveLength(3);
+      const signedBy = async (options: Parameters<typeof emulator.createFlow>[0]) => {
+        const f = emulator.createFlow(options);
+        const a = await headlessAuthorize(emulator, {
+          flow: f,
+          authorize: { redirect_uri: REDIRECT, nonce: 'n' },
+        });
+        const t = await redeemCode(emulator, { code: a.params['code']!, redirectUri: REDIRECT });
+        const idToken = t.json['id_token'] as string;
+        await jwtVerify(idToken, createLocalJWKSet({ keys: published }), {
+          issuer: emulator.superidUrl,
+          audience: emulator.client.id,
+        });
+        return decodeProtectedHeader(idToken).kid;
+      };
+      expect(await signedBy({})).toBe(kid);
+      expect(await signedBy({ signingKid: next })).toBe(next);
+      expect(await signedBy({ signingKid: 'no-such-kid' })).toBe(kid);
+    },
+  );
 });
