@@ -6,7 +6,7 @@ import { defineConfig, type ReporterDescription } from '@playwright/test';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findBrowser, launchOptions } from './src/browser.ts';
-import { phaseProjects } from './src/target/phases.ts';
+import { defaultWorkers, phaseProjects } from './src/target/phases.ts';
 
 const env = process.env;
 // The checkout runs the TypeScript sources; the installed package runs dist/, compiled to .js.
@@ -27,7 +27,7 @@ export default defineConfig({
   testMatch: `**/*.spec.${ext}`,
   timeout: Number(env['PREFLIGHT_TEST_TIMEOUT'] ?? 60_000),
   // Workers share the run's one emulator and app (src/target/run.ts); each test has its own flow.
-  workers: Number(env['PREFLIGHT_WORKERS'] ?? Math.min(2, availableParallelism())),
+  workers: Number(env['PREFLIGHT_WORKERS'] ?? defaultWorkers(availableParallelism())),
   fullyParallel: true,
   // Shared checks on every worker first, then the checks that change what every flow sees, alone.
   projects: phaseProjects(rules?.length ? rules : undefined, !!env['PREFLIGHT_SHARD']),

@@ -10,10 +10,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { defaultWorkers } from '../src/target/phases.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
-const WORKERS = Number(process.env['BENCH_WORKERS'] ?? Math.min(2, availableParallelism()));
+const WORKERS = Number(process.env['BENCH_WORKERS'] ?? defaultWorkers(availableParallelism()));
 
 const bare = spawnSync(process.execPath, [join(ROOT, 'bench/emulator.ts')], {
   env: { ...process.env, BENCH_REFRESH_N: '1', BENCH_CODE_N: '1', BENCH_BROWSER_N: '5' },

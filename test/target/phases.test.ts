@@ -8,6 +8,7 @@ import {
   GLOBAL_PHASE,
   GLOBAL_TAG,
   SHARED_PHASE,
+  defaultWorkers,
   phaseProjects,
   rulesPattern,
 } from '../../src/target/phases.ts';
@@ -59,4 +60,8 @@ test('a sharded run keeps one unnamed project; the selection goes on the command
   expect(grep.test(asGrepped('x', ['@LANG-1.2']))).toBe(true);
   expect(grep.test(asGrepped('x', ['@LANG-1x2']))).toBe(false);
   expect(grep.test(asGrepped('x', ['@TOKEN-SIGNATURES']))).toBe(false);
+});
+
+test('default workers: three from two cores on, one on a single core', () => {
+  expect([1, 2, 4, 16].map(defaultWorkers)).toEqual([1, 3, 3, 3]);
 });
