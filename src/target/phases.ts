@@ -67,9 +67,11 @@ export function phaseProjects(rules: readonly string[] | undefined, sharded: boo
 
 /**
  * The default number of Playwright workers (`--workers` overrides it): three on two cores or
- * more, one on a single core. Measured on two cores with the compliant acme-web: a full check
- * took 75–81 s with three workers against 86–88 s with two (the shared phase waits on the app,
- * SuperID and quiet periods more than on the CPU), and 82 s with four.
+ * more, one on a single core. Measured on two cores with the compliant acme-web, a full check took
+ * 75–81 s with three workers in six runs of eight, against 86–95 s with two (the shared phase
+ * waits on the app, SuperID and quiet periods more than on the CPU), and 82 s with four. The other
+ * two runs took 100 s: the key-rotation check met the app's JWKS refetch cooldown, started by a
+ * forged token with an unknown kid in a check running beside it, and waited it out.
  */
 export function defaultWorkers(cores: number): number {
   return cores >= 2 ? 3 : 1;
