@@ -1,7 +1,9 @@
 /**
  * so-preflight configuration for Acme Web. The harness starts the app itself and hands it the
- * emulator's SuperID URL, client credentials and tenant through the placeholders below; seeded
- * defects are switched on with DEFECTS=name,name in the environment (see defects.json).
+ * emulator's SuperID URL and client credentials through the placeholders below; seeded defects
+ * are switched on with DEFECTS=name,name in the environment (see defects.json). As a standard
+ * app it serves every tenant that signs in (no SUPEROFFICE_TENANT), so the checks that change a
+ * tenant run on tenants of their own, beside the others.
  */
 import { defineConfig } from 'so-preflight';
 
@@ -21,7 +23,6 @@ export default defineConfig({
         SUPEROFFICE_URL: '${superid.url}',
         SUPEROFFICE_CLIENT_ID: '${client.id}',
         SUPEROFFICE_CLIENT_SECRET: '${client.secret}',
-        SUPEROFFICE_TENANT: '${tenant.id}',
         // The newsletter's mail service: so-preflight's mail sink records what would be sent.
         MAIL_API: '${mail.url}',
         // The web panel may be framed by SuperOffice's web client, on the tenant's host.

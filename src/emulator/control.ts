@@ -9,6 +9,8 @@
  *   `wait=0` answers at once, with whatever there is (a worker's first read)
  * - `GET  seq`: the current last seq (workers wait until their mirror has it)
  * - `POST flows {options}` → a new flow; `POST flows/ID/arm {api}`
+ * - `POST tenants` → a tenant for one check ({@link Emulator.createTenant});
+ *   `POST tenants/CTX/faults {faults}`: its state and host
  * - `POST faults`, `POST rotate`, `POST reset`, `POST expire-tickets`, `POST state-change`
  * - `POST lock {mode}` / `POST unlock {id}`: tests that change what every flow sees (global
  *   faults, tenant state, consent) hold the run exclusively; all others hold it shared
@@ -199,6 +201,18 @@ export function createControl(
     }
     if (method === 'POST' && path === 'faults') {
       emulator.setFaults((body['faults'] ?? {}) as Parameters<Emulator['setFaults']>[0]);
+      return send(res, 200, {});
+    }
+    if (method === 'POST' && path === 'tenants') return send(res, 200, emulator.createTenant());
+    const tenantFaults = /^tenants\/([^/]+)\/faults$/.exec(path);
+    if (method === 'POST' && tenantFaults) {
+      const tenant = decodeURIComponent(tenantFaults[1]!);
+      const f = (body['faults'] ?? {}) as Parameters<Emulator['setTenantFaults']>[1];
+      try {
+        emulator.setTenantFaults(tenant, f);
+      } catch (e) {
+        return send(res, 404, { error: (e as Error).message });
+      }
       return send(res, 200, {});
     }
     if (method === 'POST' && path === 'rotate')

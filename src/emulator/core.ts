@@ -13,6 +13,8 @@ import type {
   FlowTokens,
   ForgedToken,
   GlobalFaults,
+  OwnTenant,
+  TenantFaults,
   TenantState,
 } from './types.ts';
 import { MemoryRecorder } from './recorder.ts';
@@ -23,7 +25,21 @@ import { createEnvironmentPki, type EnvironmentPki, type SigningKey } from './pk
 import { halfHash, mintIdToken, SO_CLAIM, type JsonObject } from './scenarios.ts';
 
 export const FLOW_COOKIE = 'so_preflight_flow';
-export type UserKey = 'admin' | 'user' | 'multiTenant';
+/** The run's own users. */
+export type StandardUserKey = 'admin' | 'user' | 'multiTenant';
+/**
+ * A user: one of the run's own ({@link StandardUserKey}), or `admin@CustNNNNN` / `user@CustNNNNN`,
+ * the administrator and user of a tenant made for one check ({@link EmulatorCore.createTenant}).
+ */
+export type UserKey = string;
+
+const OWN_TENANT_NAMES = [
+  'Havbris Shipping',
+  'Solglimt Design',
+  'Skogly Bygg',
+  'Fjordlys Media',
+  'Nordkapp Fisk',
+];
 
 export interface TenantInfo {
   ctx: string;
@@ -133,7 +149,11 @@ export class EmulatorCore {
   readonly tenant: string;
   readonly otherTenant: string;
   readonly tenants = new Map<string, TenantInfo>();
-  readonly users: Record<UserKey, EmulatedUser>;
+  readonly users: Record<StandardUserKey, EmulatedUser>;
+  /** The users of the tenants made for one check, by key (`admin@CustNNNNN`). */
+  readonly ownTenantUsers = new Map<UserKey, EmulatedUser>();
+  /** The faults of the tenants made for one check, by ctx (the run's tenant's are in `faults`). */
+  readonly tenantFaults = new Map<string, TenantFaults>();
   readonly client: { id: string; secret: string | undefined };
   readonly accessTtl: number;
   readonly idTtl: number;
@@ -281,30 +301,117 @@ export class EmulatorCore {
     });
   }
 
-  webapiUrlFor(tenant: string, origin = this.currentTenantOrigin()): string {
+  webapiUrlFor(tenant: string, origin = this.currentTenantOrigin(tenant)): string {
     return `${origin}/${tenant}/api/`;
   }
-  currentTenantOrigin(): string {
-    return this.faults.tenantMoved ? this.movedTenantOrigin : this.tenantOrigin;
+  /** Where `tenant` (default: the run's) lives now: its first host, or the standby after a move. */
+  currentTenantOrigin(tenant = this.tenant): string {
+    return this.faultsOf(tenant).tenantMoved ? this.movedTenantOrigin : this.tenantOrigin;
+  }
+
+  /** The state and host faults of `tenant`: the run's tenant's are part of the global faults. */
+  faultsOf(tenant: string): TenantFaults {
+    return tenant === this.tenant ? this.faults : (this.tenantFaults.get(tenant) ?? {});
+  }
+
+  /**
+   * Change the state or host of a tenant made for one check: the fields given replace theirs,
+   * the others stay (the run's tenant changes with {@link setFaults}).
+   */
+  setTenantFaults(tenant: string, f: TenantFaults): void {
+    const current = this.tenantFaults.get(tenant);
+    if (!current) throw new Error(`no tenant ${tenant} was made for a check`);
+    this.tenantFaults.set(tenant, { ...current, ...f });
+  }
+
+  /** `tenant` moves to the standby host now (the silent move after a state answer). */
+  moveNow(tenant: string): void {
+    if (tenant === this.tenant) this.faults = { ...this.faults, tenantMoved: true };
+    else if (this.tenantFaults.has(tenant)) this.setTenantFaults(tenant, { tenantMoved: true });
   }
 
   tenantState(tenant: string): TenantState {
     if (!this.tenants.has(tenant)) return 'Unknown';
-    if (tenant === this.tenant && this.faults.tenantState) return this.faults.tenantState;
-    return 'Running';
+    return this.faultsOf(tenant).tenantState ?? 'Running';
+  }
+
+  /**
+   * A new tenant for one check, with its own administrator and user, running on the first host
+   * and not yet consented: a check that changes a tenant's state, host or consent does it there,
+   * so checks running beside it never see the change.
+   */
+  createTenant(): OwnTenant {
+    const base = Number(this.tenant.replace(/^Cust/i, '')) || 12345;
+    let n = this.tenantFaults.size;
+    let ctx: string;
+    do ctx = `Cust${base + 100 + ++n}`;
+    while (this.tenants.has(ctx));
+    const companyName = `${OWN_TENANT_NAMES[n % OWN_TENANT_NAMES.length]} ${n} AS`;
+    const serial = String(1800000000 + (Number(ctx.replace(/\D/g, '')) % 99999999));
+    this.tenants.set(ctx, { ctx, companyName, serial });
+    this.tenantFaults.set(ctx, {});
+    const domain = `${ctx.toLowerCase()}.so-preflight.test`;
+    const users = {
+      admin: {
+        username: `admin@${domain}`,
+        password: password(),
+        associateId: '5',
+        isAdministrator: true,
+        tenants: [ctx],
+      },
+      user: {
+        username: `user@${domain}`,
+        password: password(),
+        associateId: '7',
+        isAdministrator: false,
+        tenants: [ctx],
+      },
+    };
+    this.ownTenantUsers.set(`admin@${ctx}`, users.admin);
+    this.ownTenantUsers.set(`user@${ctx}`, users.user);
+    this.addSecret(users.admin.password);
+    this.addSecret(users.user.password);
+    return { ctx, companyName, users };
+  }
+
+  /** The user of a key (the run's own, or of a tenant made for one check), if there is one. */
+  userByKey(key: UserKey): EmulatedUser | undefined {
+    return Object.hasOwn(this.users, key) ? this.users[key as StandardUserKey] : this.ownTenantUsers.get(key);
+  }
+
+  /** The user of a key the emulator handed out itself. */
+  userOf(key: UserKey): EmulatedUser {
+    const u = this.userByKey(key);
+    if (!u) throw new Error(`unknown user ${key}`);
+    return u;
+  }
+
+  /** The users a tenant's data names (its associates): its own, or the run's. */
+  usersOfTenant(tenant: string): Record<StandardUserKey, EmulatedUser> {
+    const admin = this.ownTenantUsers.get(`admin@${tenant}`);
+    const user = this.ownTenantUsers.get(`user@${tenant}`);
+    return admin && user ? { ...this.users, admin, user } : this.users;
+  }
+
+  /** The key of the user a flow signs in as. */
+  userKeyOf(options: FlowOptions): UserKey {
+    const role = options.user ?? 'admin';
+    return options.tenant && role !== 'multiTenant' ? `${role}@${options.tenant}` : role;
   }
 
   userByName(username: string): [UserKey, EmulatedUser] | undefined {
     const lower = username.trim().toLowerCase();
-    for (const [k, u] of Object.entries(this.users) as [UserKey, EmulatedUser][]) {
+    for (const [k, u] of [...Object.entries(this.users), ...this.ownTenantUsers]) {
       if (u.username.toLowerCase() === lower) return [k, u];
     }
     return undefined;
   }
 
   createFlow(options: FlowOptions = {}): FlowImpl {
+    if (options.tenant && !this.tenantFaults.has(options.tenant))
+      throw new Error(`no tenant ${options.tenant} was made for a check`);
     const id = `flow-${randomBytes(9).toString('base64url')}`;
-    const f = new FlowImpl(id, options, this.users[options.user ?? 'admin'], this.superidUrl, this.recorder);
+    const f = new FlowImpl(id, options, this.userOf(this.userKeyOf(options)), this.superidUrl, this.recorder);
     this.flows.set(id, f);
     return f;
   }
@@ -362,11 +469,11 @@ export class EmulatorCore {
     code?: string | undefined;
     flow?: FlowImpl | undefined;
   }): JsonObject {
-    const u = this.users[args.userKey];
+    const u = this.userOf(args.userKey);
     const t = this.tenants.get(args.tenant) ?? { ctx: args.tenant, companyName: 'Unknown', serial: '0' };
     const xss = !!args.flow?.options.xssPayloads;
     const override = args.flow?.options.webapiUrlOverride;
-    const origin = this.currentTenantOrigin();
+    const origin = this.currentTenantOrigin(t.ctx);
     const webapi = override ?? this.webapiUrlFor(t.ctx, origin);
     const netserver = override
       ? override.replace(/\/?$/, '/Remote/Services88/')
@@ -419,7 +526,7 @@ export class EmulatorCore {
     const flow = args.flow;
     const scenario = flow?.options.idToken ?? 'valid';
     const other = this.otherTenant === args.tenant ? this.tenant : this.otherTenant;
-    const otherUser = args.userKey === 'user' ? this.users.admin : this.users.user;
+    const otherUser = this.userOf(args.userKey).isAdministrator ? this.users.user : this.users.admin;
     const kid = flow?.options.signingKid;
     const minted = await mintIdToken(scenario, payload, {
       signing: (kid && this.keys.find((k) => k.kid === kid)) || this.signing,
@@ -433,7 +540,7 @@ export class EmulatorCore {
       otherTenant: {
         ctx: other,
         webapiUrl: this.webapiUrlFor(other),
-        netserverUrl: `${this.currentTenantOrigin()}/${other}/Remote/Services88/`,
+        netserverUrl: `${this.currentTenantOrigin(other)}/${other}/Remote/Services88/`,
       },
       otherUser: { sub: otherUser.username, associateId: otherUser.associateId },
     });

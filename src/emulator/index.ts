@@ -169,6 +169,8 @@ export const startEmulator: StartEmulator = async (options: EmulatorOptions): Pr
     createFlow: (o) => core.createFlow(o),
     getFlow: (id) => core.flows.get(id),
     setFaults: (f: GlobalFaults) => core.setFaults(f),
+    createTenant: () => core.createTenant(),
+    setTenantFaults: (tenant, f) => core.setTenantFaults(tenant, f),
     rotateSigningKey: async (o) => {
       const k = await rotateLeaf(core.pki, environmentLabel(options.environment));
       // New keys are published last; a published-only key does not sign (except for flows
@@ -192,7 +194,8 @@ export const startEmulator: StartEmulator = async (options: EmulatorOptions): Pr
       core.setFaults({});
       core.consentRevokedAt = 0;
       core.ticketCalls = 0;
-      if (!o?.keepConsent) core.consents.clear();
+      // Tenants made for one check keep theirs: that check alone changes them.
+      if (!o?.keepConsent) for (const t of [core.tenant, core.otherTenant]) core.consents.delete(t);
     },
     secrets: () => core.secrets(),
     expireTickets: () => {

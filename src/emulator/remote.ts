@@ -17,8 +17,10 @@ import type {
   FlowApiFaults,
   FlowOptions,
   GlobalFaults,
+  OwnTenant,
   ProxyStats,
   Recorder,
+  TenantFaults,
 } from './types.ts';
 
 export interface RemoteOptions {
@@ -139,6 +141,8 @@ export async function connectEmulator(options: RemoteOptions): Promise<RemoteEmu
   const recorder = new MirrorRecorder();
   const flowStates = new Map<string, FlowState>();
   const secrets: string[] = [];
+  /** Secrets this worker learned from its own requests, before the events bring them. */
+  const learned: string[] = [];
 
   const apply = (answer: EventsAnswer): void => {
     for (const [id, state] of Object.entries(answer.flows)) flowStates.set(id, state);
@@ -197,6 +201,14 @@ export async function connectEmulator(options: RemoteOptions): Promise<RemoteEmu
     setFaults: async (faults: GlobalFaults) => {
       await call('POST', 'faults', { faults });
     },
+    createTenant: async () => {
+      const own = await call<OwnTenant>('POST', 'tenants', {});
+      learned.push(own.users.admin.password, own.users.user.password);
+      return own;
+    },
+    setTenantFaults: async (tenant: string, faults: TenantFaults) => {
+      await call('POST', `tenants/${encodeURIComponent(tenant)}/faults`, { faults });
+    },
     rotateSigningKey: (o) =>
       call<{ kid: string }>('POST', 'rotate', {
         dropOld: o?.dropOld === true,
@@ -209,7 +221,7 @@ export async function connectEmulator(options: RemoteOptions): Promise<RemoteEmu
         newRun: o?.newRun === true,
       });
     },
-    secrets: () => [...secrets],
+    secrets: () => [...secrets, ...learned],
     expireTickets: async () => {
       await call('POST', 'expire-tickets', {});
     },

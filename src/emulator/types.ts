@@ -119,6 +119,11 @@ export interface FlowOptions {
   api?: FlowApiFaults;
   /** Which emulated user the login page expects; the driver reads {@link Flow.user}. Default `admin`. */
   user?: 'admin' | 'user' | 'multiTenant';
+  /**
+   * Sign in on this tenant, one made for the check ({@link EmulatorHandle.createTenant}), as its
+   * administrator or user (`user`); default: the run's tenant.
+   */
+  tenant?: string;
   /** XSS payloads in claims (`company_name`, names) and in tenant data returned to this flow. */
   xssPayloads?: boolean;
   /**
@@ -337,6 +342,19 @@ export interface GlobalFaults {
   secretReplaced?: boolean;
 }
 
+/** What can change for one tenant alone: its state, and its host. */
+export type TenantFaults = Pick<GlobalFaults, 'tenantState' | 'tenantMoved' | 'tenantMovesAfterStateCheck'>;
+
+/**
+ * A tenant made for one check ({@link Emulator.createTenant}): its own administrator and user,
+ * running on the first host, not yet consented. Nobody else signs in there.
+ */
+export interface OwnTenant {
+  ctx: string;
+  companyName: string;
+  users: { admin: EmulatedUser; user: EmulatedUser };
+}
+
 export interface ProxyStats {
   tunnels: { app: number; browser: number };
   /** Other hosts each client asked for (first 20). */
@@ -381,6 +399,13 @@ export interface Emulator {
   getFlow(id: string): Flow | undefined;
   /** Current global faults; {@link reset} clears them. */
   setFaults(faults: GlobalFaults): void;
+  /**
+   * A new tenant for one check, so a check that changes a tenant's state, host or consent does
+   * it where checks running beside it never look. {@link reset} leaves these tenants alone.
+   */
+  createTenant(): OwnTenant;
+  /** Change the state or host of a tenant made by {@link createTenant} (fields not given stay). */
+  setTenantFaults(tenant: string, faults: TenantFaults): void;
   /**
    * Generate a new signing key and publish it in JWKS (old key kept unless `dropOld`). It signs
    * from now on, unless `publishOnly`: then only flows created with its kid as
@@ -463,6 +488,8 @@ export interface EmulatorHandle extends Pick<
 > {
   createFlow(options?: FlowOptions): Promise<Flow>;
   setFaults(faults: GlobalFaults): Promise<void>;
+  createTenant(): Promise<OwnTenant>;
+  setTenantFaults(tenant: string, faults: TenantFaults): Promise<void>;
   /**
    * Clear global faults and tenant state; `restoreKeys`: SuperID signs with its original key
    * again, every key used so far staying published (so apps that refetched keep working).

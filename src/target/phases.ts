@@ -14,6 +14,8 @@
  * (its shards' global tests then take the lock in turn, as before).
  */
 
+import type { ResolvedConfig } from '../config/schema.ts';
+
 /** A phase as a Playwright project (the fields of Playwright's `Project` it sets). */
 export interface PhaseProject {
   name: string;
@@ -29,6 +31,25 @@ export interface PhaseProject {
  * they run alone, while no other check runs.
  */
 export const GLOBAL_TAG = '@global-state';
+
+/**
+ * Tag of checks that change a tenant (its state, host or consent) on a tenant of their own,
+ * running beside the other checks in the shared phase (see {@link ownTenantsFor}).
+ */
+export const OWN_TENANT_TAG = '@own-tenant';
+
+/**
+ * Whether a check that changes a tenant may do it on a tenant of its own, which the emulator makes
+ * for it: the app must serve whichever tenant signs in. Not so for a server-to-server app (its
+ * system user works for the tenant it was set up for), nor for an app whose start hands it the
+ * run's tenant (`${tenant.id}` in `app.start`), which may keep to that tenant. Such checks then
+ * change the run's tenant in the last phase, alone. An app that keeps to one tenant on its own
+ * is found out by the check's sign-in, which then goes back to the run's tenant, alone.
+ */
+export function ownTenantsFor(config: Pick<ResolvedConfig, 'app'>): boolean {
+  if (config.app.type === 'server-to-server') return false;
+  return !JSON.stringify(config.app.start ?? {}).includes('${tenant.id}');
+}
 
 /** Names of the two phases' projects (they show in Playwright's own output, not in reports). */
 export const SHARED_PHASE = 'shared';

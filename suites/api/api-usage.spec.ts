@@ -5,12 +5,14 @@
  * a page for web apps, a command for native apps) and judges by the NetServer traffic of that
  * flow and by what the user saw.
  */
-import { GLOBAL_TAG, STATE_VALID_SECONDS, test, validUntilOf } from '../../fixtures/index.ts';
+import { STATE_VALID_SECONDS, tenantChangeTags, test, validUntilOf } from '../../fixtures/index.ts';
+import { loadRunConfig } from '../../fixtures/harness.ts';
 import {
   callsPerUse,
   cannotJudge as error,
   needsApiAction,
   signedInFlow,
+  signedInToChange,
   usesASecondApart,
 } from '../../fixtures/jobs.ts';
 import {
@@ -334,7 +336,8 @@ test.describe('API usage', () => {
   });
 });
 
-test.describe('tenant state', { tag: GLOBAL_TAG }, () => {
+// On a tenant of each check's own when the app serves any tenant (fixtures/index.ts).
+test.describe('tenant state', { tag: tenantChangeTags(await loadRunConfig()) }, () => {
   test(
     'Checks the tenant state and stops calling an unavailable tenant',
     { tag: ['@STATUS-CHECK-BEFORE-ACTION'] },
@@ -345,12 +348,12 @@ test.describe('tenant state', { tag: GLOBAL_TAG }, () => {
         await needsApiAction(preflight, { rule: 'STATUS-CHECK-BEFORE-ACTION', check: 'state-checked', title })
       )
         return;
-      const session = await signedInFlow(preflight);
+      const session = await signedInToChange(preflight);
       if (typeof session === 'string') return error(preflight, rule, 'state-checked', title, session);
       const { emulator } = preflight;
       const before = emulator.recorder.lastSeq();
       await preflight.apiAction(session);
-      const stateCalls = emulator.recorder.all().filter((e) => e.endpoint === 'state');
+      const stateCalls = preflight.stateAnswers();
       if (preflight.apiCalls(session).length === 0 && stateCalls.length === 0)
         return error(
           preflight,
@@ -388,7 +391,7 @@ test.describe('tenant state', { tag: GLOBAL_TAG }, () => {
       const mark = emulator.recorder.lastSeq();
       const seen = await preflight.apiAction(session);
       const afterCalls = preflight.apiCalls(session).filter((e) => e.seq > mark);
-      const checked = emulator.recorder.since(Math.max(before, mark)).some((e) => e.endpoint === 'state');
+      const checked = preflight.stateAnswers(Math.max(before, mark)).length > 0;
       await preflight.finding({
         rule,
         check: 'no-calls-when-offline',
@@ -420,7 +423,7 @@ test.describe('tenant state', { tag: GLOBAL_TAG }, () => {
         },
       ];
       if (await needsApiAction(preflight, ...checks)) return;
-      const session = await signedInFlow(preflight);
+      const session = await signedInToChange(preflight);
       if (typeof session === 'string') {
         for (const c of checks) await error(preflight, c.rule, c.check, c.title, session);
         return;
@@ -452,9 +455,7 @@ test.describe('tenant state', { tag: GLOBAL_TAG }, () => {
         const armed = emulator.recorder.lastSeq();
         await preflight.apiAction(session);
         await emulator.sync();
-        movedAt = emulator.recorder
-          .since(armed)
-          .find((e) => e.endpoint === 'state' && e.notes.includes(TENANT_MOVED_NOTE))?.seq;
+        movedAt = preflight.stateAnswers(armed).find((e) => e.notes.includes(TENANT_MOVED_NOTE))?.seq;
       }
       let uses = 1;
       if (movedAt === undefined) {

@@ -82,6 +82,31 @@ test('a fixed-port app: --workers 3 gives the same rule results as --workers 1',
   for (const id of RULES.split(',')) expect(results[0]![id], id).toBe('pass');
 });
 
+test('checks that change a tenant: on tenants of their own beside the others, or on the run tenant alone when the app keeps to it', async () => {
+  test.setTimeout(300_000);
+  const rules = 'STATUS-CHECK-BEFORE-ACTION,STATUS-HANDLE-421,STATUS-NO-HARDCODED-URL,API-USE-CLAIM-URLS';
+  // Not handed the run's tenant: any tenant may sign in. Set up for Cust12345 by hand (nothing
+  // the harness could see): the app refuses the check's own tenant, and the check goes back to
+  // the run's tenant, alone; the verdict is the same.
+  for (const tenant of ['', 'Cust12345']) {
+    const config = writeJson(
+      scratch(`tenant-${tenant || 'any'}.config.json`),
+      acmeWebConfig({}, {}, { SUPEROFFICE_TENANT: tenant }),
+    );
+    const out = scratch(`report-${tenant || 'any'}`);
+    const r = await runCli(['check', '--config', config, '--out', out, '--rules', rules], {
+      timeoutMs: 240_000,
+    });
+    expect(r.code, explain(r)).toBe(0);
+    const results = statuses(readReport(out));
+    for (const id of rules.split(',')) expect(results[id], `${id} (tenant "${tenant}")`).toBe('pass');
+    // No `${tenant.id}` in the app's start: these checks ran in the shared phase.
+    const records = readResults(out).filter((x) => x.ruleIds.some((id) => id.startsWith('STATUS-')));
+    expect(records.length).toBe(2);
+    for (const x of records) expect(x.phase, x.test).toBe('shared');
+  }
+});
+
 test("an app whose sign-in goes to another SuperID: exit 3, one line naming the run's SuperID", async () => {
   test.setTimeout(120_000);
   const config = writeJson(

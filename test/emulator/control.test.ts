@@ -127,6 +127,50 @@ test('faults are armed remotely on the emulator flow', async () => {
   await remote.reset({ keepConsent: true });
 });
 
+test("a tenant made for one check changes alone: the run's tenant keeps its state and host, and reset leaves it", async () => {
+  const own = await remote.createTenant();
+  const again = await remote.createTenant();
+  expect(own.ctx).toMatch(/^Cust\d+$/);
+  expect(new Set([own.ctx, again.ctx, emulator.tenant]).size).toBe(3);
+  expect(own.users.admin.tenants).toEqual([own.ctx]);
+  expect(own.users.user.isAdministrator).toBe(false);
+  // Its users' passwords are secrets the workers redact.
+  await remote.sync();
+  expect(remote.secrets()).toContain(own.users.admin.password);
+
+  const state = async (ctx: string) => {
+    const res = await request(new URL(`/api/state/${ctx}`, emulator.superidUrl), { dispatcher: agent });
+    return (await res.body.json()) as { State: string; Endpoint: string };
+  };
+  const api = async (ctx: string) => {
+    const res = await request(`${emulator.tenantOrigin}/${ctx}/api/v1/Contact/2`, { dispatcher: agent });
+    await res.body.dump();
+    return res.statusCode;
+  };
+  await remote.setTenantFaults(own.ctx, { tenantState: 'OfflineMaintenance' });
+  await remote.setTenantFaults(own.ctx, { tenantMoved: true });
+  // Fields given replace theirs; the state set before stays.
+  expect(await state(own.ctx)).toMatchObject({ State: 'OfflineMaintenance' });
+  expect((await state(own.ctx)).Endpoint).not.toContain(emulator.tenantOrigin);
+  expect(await api(own.ctx)).toBe(421);
+  for (const ctx of [emulator.tenant, again.ctx]) {
+    expect(await state(ctx)).toEqual(
+      expect.objectContaining({ State: 'Running', Endpoint: `${emulator.tenantOrigin}/${ctx}` }),
+    );
+    expect(await api(ctx)).toBe(401);
+  }
+  // Another check's reset is not this check's business.
+  await remote.reset({ keepConsent: true, restoreKeys: true });
+  expect(await state(own.ctx)).toMatchObject({ State: 'OfflineMaintenance' });
+  // Only tenants made for a check change this way; a flow only signs in on a known one.
+  await expect(remote.setTenantFaults(emulator.tenant, { tenantState: 'Suspended' })).rejects.toThrow(
+    /no tenant/,
+  );
+  await expect(remote.createFlow({ tenant: 'Cust99999' })).rejects.toThrow(/no tenant/);
+  const flow = await remote.createFlow({ tenant: own.ctx, user: 'user' });
+  expect(flow.user.username).toBe(own.users.user.username);
+});
+
 test('the run lock: an exclusive holder never overlaps a shared one', async () => {
   const events: string[] = [];
   const releaseShared = await remote.lock('shared');

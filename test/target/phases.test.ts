@@ -9,6 +9,7 @@ import {
   GLOBAL_TAG,
   SHARED_PHASE,
   defaultWorkers,
+  ownTenantsFor,
   phaseProjects,
   rulesPattern,
 } from '../../src/target/phases.ts';
@@ -64,4 +65,20 @@ test('a sharded run keeps one unnamed project; the selection goes on the command
 
 test('default workers: three from two cores on, one on a single core', () => {
   expect([1, 2, 4, 16].map(defaultWorkers)).toEqual([1, 3, 3, 3]);
+});
+
+test('checks that change a tenant get tenants of their own only when the app serves any tenant', () => {
+  const app = (a: Record<string, unknown>) =>
+    ({ app: { type: 'web', ...a } }) as Parameters<typeof ownTenantsFor>[0];
+  // Attached or started without the run's tenant: any tenant may sign in.
+  expect(ownTenantsFor(app({}))).toBe(true);
+  expect(ownTenantsFor(app({ start: { command: 'node server.ts', env: { PORT: '${app.port}' } } }))).toBe(
+    true,
+  );
+  // Handed the run's tenant, the app may keep to it; a system user works for its one tenant.
+  expect(ownTenantsFor(app({ start: { command: 'node server.ts', env: { TENANT: '${tenant.id}' } } }))).toBe(
+    false,
+  );
+  expect(ownTenantsFor(app({ start: { command: 'flask run --tenant ${tenant.id}' } }))).toBe(false);
+  expect(ownTenantsFor(app({ type: 'server-to-server' }))).toBe(false);
 });

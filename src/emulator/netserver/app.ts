@@ -24,7 +24,7 @@ export function createNetServerHandler(core: EmulatorCore, which: 'primary' | 'm
     const key = `${tenant}|${xss}`;
     let d = seeds.get(key);
     if (!d) {
-      d = seedTenant(core.tenants.get(tenant)?.companyName ?? tenant, core.users, xss);
+      d = seedTenant(core.tenants.get(tenant)?.companyName ?? tenant, core.usersOfTenant(tenant), xss);
       seeds.set(key, d);
     }
     return d;
@@ -138,7 +138,8 @@ export function createNetServerHandler(core: EmulatorCore, which: 'primary' | 'm
     }
     const tenant = decodeURIComponentSafe(m[1]!);
     const rest = m[2] ?? '';
-    if (which === 'primary' ? !!core.faults.tenantMoved : !core.faults.tenantMoved) {
+    const moved = !!core.faultsOf(tenant).tenantMoved;
+    if (which === 'primary' ? moved : !moved) {
       meta.notes.push('tenant not on this host');
       return {
         status: 421,

@@ -3,7 +3,7 @@
  * SO-AppToken).
  */
 import type { IncomingMessage } from 'node:http';
-import type { AccessRecord, EmulatorCore, FlowImpl, TicketRecord } from '../core.ts';
+import type { AccessRecord, EmulatorCore, FlowImpl, TicketRecord, UserKey } from '../core.ts';
 import { TICKET_TTL_MS } from '../superid/system-user.ts';
 import type { Reply } from './context.ts';
 import { err } from './context.ts';
@@ -12,7 +12,8 @@ export interface Caller {
   kind: 'bearer' | 'ticket';
   tenant: string;
   flow: FlowImpl | undefined;
-  userKey: 'admin' | 'user' | 'multiTenant' | 'system';
+  /** The signed-in user, or `system` for a system-user ticket. */
+  userKey: UserKey | 'system';
   access?: AccessRecord;
   ticket?: TicketRecord;
 }

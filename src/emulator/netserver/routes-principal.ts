@@ -27,7 +27,7 @@ export function principal(
       SecondaryGroups: [],
     };
   }
-  const u = core.users[caller.userKey];
+  const u = core.userOf(caller.userKey);
   const a = data.associates.find((x) => String(x.AssociateId) === u.associateId) ?? data.associates[0]!;
   const p = data.persons.find((x) => x.PersonId === a.PersonId);
   return {

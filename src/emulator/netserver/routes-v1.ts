@@ -103,7 +103,7 @@ export function api(
     return needGet() ?? listItems(data, b, d);
   if (A === 'mdolist' && b !== undefined && segs.length === 3) return needGet() ?? mdoList(data, b);
   if (A === 'agents' || A === 'agent') {
-    const user = caller.userKey === 'system' ? undefined : ns.core.users[caller.userKey];
+    const user = caller.userKey === 'system' ? undefined : ns.core.userOf(caller.userKey);
     const sender: MessageSender = user
       ? { kind: 'user', associateId: Number(user.associateId), isAdministrator: user.isAdministrator }
       : { kind: 'system' };

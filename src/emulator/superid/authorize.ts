@@ -184,8 +184,9 @@ async function rewriteResponseFields(
   }
   const providerIdToken = fields['id_token'];
   const idPayload = providerIdToken ? decodePayload(providerIdToken) : undefined;
-  let account = parseAccountId(idPayload?.['sub'] as string | undefined);
-  if (!account && code) account = parseAccountId((await provider.AuthorizationCode.find(code))?.accountId);
+  let account = parseAccountId(core, idPayload?.['sub'] as string | undefined);
+  if (!account && code)
+    account = parseAccountId(core, (await provider.AuthorizationCode.find(code))?.accountId);
   let accessToken: string | undefined;
   if (fields['access_token'] && account) {
     accessToken = core.issueAccessToken({

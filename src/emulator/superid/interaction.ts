@@ -38,7 +38,7 @@ export async function interaction(
   if (!ctx.state.rec.flowId && meta?.flowId) ctx.state.rec.flowId = meta.flowId;
   const appName = core.options.app.name;
   const acrTenant = /(?:^|\s)tenant:(Cust\d+)/i.exec(details.params['acr_values'] ?? '')?.[1];
-  const known = parseAccountId(details.session?.accountId);
+  const known = parseAccountId(core, details.session?.accountId);
   const state = uidUser.get(uid) ?? (known ? { userKey: known.userKey, tenant: known.tenant } : undefined);
 
   if (ctx.method === 'GET' && !step) {
@@ -52,8 +52,9 @@ export async function interaction(
       if (flow?.options.superIdSession && !flow.superIdSessionUsed && !fresh) {
         flow.superIdSessionUsed = true;
         ctx.state.rec.notes.push(`signed in by the SuperID session of ${flow.user.username}`);
-        uidUser.set(uid, { userKey: flow.options.user });
-        return afterUser(sid, ctx, uid, flow.options.user, acrTenant);
+        const userKey = core.userKeyOf(flow.options);
+        uidUser.set(uid, { userKey });
+        return afterUser(sid, ctx, uid, userKey, acrTenant);
       }
       html(ctx, signInPage(uid, { loginHint: details.params['login_hint'], appName }));
       return;
@@ -89,7 +90,7 @@ export async function interaction(
   }
   if (step === 'tenant') {
     const t = form.get('tenant') ?? '';
-    if (!core.users[state.userKey].tenants.includes(t)) {
+    if (!core.userOf(state.userKey).tenants.includes(t)) {
       errorPage(ctx, 403, 'Account does not have access', `Account does not have access to tenant ${t}.`);
       return;
     }
@@ -102,7 +103,7 @@ export async function interaction(
     return;
   }
   if (form.get('decision') === 'approve') {
-    if (!core.users[state.userKey].isAdministrator) {
+    if (!core.userOf(state.userKey).isAdministrator) {
       errorPage(
         ctx,
         403,
@@ -134,7 +135,7 @@ async function afterUser(
   tenantHint: string | undefined,
 ): Promise<void> {
   const { core, uidUser } = sid;
-  const user = core.users[userKey];
+  const user = core.userOf(userKey);
   if (tenantHint) {
     if (!user.tenants.includes(tenantHint)) {
       errorPage(
@@ -172,7 +173,7 @@ async function consentStep(
 ): Promise<void> {
   const { core } = sid;
   if (core.consents.has(tenant)) return finish(sid, ctx, uid, userKey, tenant);
-  if (!core.users[userKey].isAdministrator) {
+  if (!core.userOf(userKey).isAdministrator) {
     errorPage(
       ctx,
       403,

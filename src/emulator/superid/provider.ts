@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import Provider from 'oidc-provider';
-import type { EmulatorCore } from '../core.ts';
+import type { EmulatorCore, UserKey } from '../core.ts';
 import { redirectAllowed } from './redirects.ts';
 import { memoryAdapterFactory } from './adapter.ts';
 
@@ -27,13 +27,14 @@ export const RESPONSE_TYPES = [
 export function accountIdOf(userKey: string, tenant: string): string {
   return `${userKey}|${tenant}`;
 }
+/** The user and tenant of an account id (`userKey|tenant`), when it names a known user. */
 export function parseAccountId(
+  core: EmulatorCore,
   id: string | undefined,
-): { userKey: 'admin' | 'user' | 'multiTenant'; tenant: string } | undefined {
+): { userKey: UserKey; tenant: string } | undefined {
   const [userKey, tenant] = String(id ?? '').split('|');
-  if ((userKey === 'admin' || userKey === 'user' || userKey === 'multiTenant') && tenant)
-    return { userKey, tenant };
-  return undefined;
+  if (!userKey || !tenant || !core.userByKey(userKey)) return undefined;
+  return { userKey, tenant };
 }
 
 export function createProvider(core: EmulatorCore): Provider {
@@ -118,7 +119,7 @@ export function createProvider(core: EmulatorCore): Provider {
       const fromResult = ctx.oidc.result?.consent?.grantId;
       if (fromResult) return ctx.oidc.provider.Grant.find(fromResult);
       const grantId = ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
-      const account = parseAccountId(ctx.oidc.session.accountId);
+      const account = parseAccountId(core, ctx.oidc.session.accountId);
       // Consent is remembered per tenant; without it the consent page comes back.
       if (!grantId || !account || !core.consents.has(account.tenant)) return undefined;
       return ctx.oidc.provider.Grant.find(grantId);

@@ -7,7 +7,7 @@ export const NETSERVER_LABEL = 'Release_11.10_2026.02.24-02';
 
 export function handleStateApi(core: EmulatorCore, ctx: Ctx, tenant: string): void {
   const state = core.tenantState(tenant);
-  const origin = core.currentTenantOrigin();
+  const origin = core.currentTenantOrigin(tenant);
   const known = core.tenants.has(tenant);
   ctx.set('Cache-Control', 'no-store');
   ctx.body = {
@@ -22,8 +22,9 @@ export function handleStateApi(core: EmulatorCore, ctx: Ctx, tenant: string): vo
   ctx.state.rec.notes.push(`state=${state} (${TENANT_STATES[state]})`);
   // A silent move: this answer still names the old host, the tenant moves right after it, so an
   // app that trusts its cached answer meets the 421 (as in production until ValidUntil).
-  if (known && core.faults.tenantMovesAfterStateCheck && !core.faults.tenantMoved) {
-    core.faults = { ...core.faults, tenantMoved: true };
+  const faults = core.faultsOf(tenant);
+  if (known && faults.tenantMovesAfterStateCheck && !faults.tenantMoved) {
+    core.moveNow(tenant);
     ctx.state.rec.notes.push(TENANT_MOVED_NOTE);
   }
 }

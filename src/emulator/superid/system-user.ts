@@ -100,7 +100,7 @@ export async function handleSystemUser(core: EmulatorCore, ctx: Ctx): Promise<vo
   core.tickets.set(ticket, { flowId: undefined, tenant, expiresAt: Date.now() + TICKET_TTL_MS });
   core.addSecret(ticket);
   const iat = Math.floor(Date.now() / 1000);
-  const origin = core.currentTenantOrigin();
+  const origin = core.currentTenantOrigin(tenant);
   const payload = {
     sub: tenant,
     [`${SO_CLAIM}ticket`]: ticket,

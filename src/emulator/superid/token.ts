@@ -110,7 +110,7 @@ export async function token(sid: SuperId, ctx: Ctx): Promise<void> {
   }
   const flow = core.flowOf(rec.flowId);
   const idPayload = typeof res['id_token'] === 'string' ? decodePayload(res['id_token']) : undefined;
-  let account = parseAccountId(idPayload?.['sub'] as string | undefined);
+  let account = parseAccountId(core, idPayload?.['sub'] as string | undefined);
   if (grantType === 'authorization_code') core.redeemedCodes.add(form.get('code') ?? '');
   if (!account && grantType === 'refresh_token') {
     const r = core.refreshTokens.get(form.get('refresh_token') ?? '');
