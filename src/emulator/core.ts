@@ -321,6 +321,10 @@ export class EmulatorCore {
   setTenantFaults(tenant: string, f: TenantFaults): void {
     const current = this.tenantFaults.get(tenant);
     if (!current) throw new Error(`no tenant ${tenant} was made for a check`);
+    if (f.consentRevoked && !current.consentRevoked) {
+      this.ownConsentRevokedAt.set(tenant, Date.now());
+      this.consents.delete(tenant);
+    }
     this.tenantFaults.set(tenant, { ...current, ...f });
   }
 
@@ -426,9 +430,26 @@ export class EmulatorCore {
   /** Time `consentRevoked` was set (ms), or 0. */
   consentRevokedAt = 0;
 
-  /** True when the app's consent was revoked after a credential issued at `issuedAt`. */
-  isRevokedByConsent(issuedAt: number): boolean {
-    return !!this.faults.consentRevoked && issuedAt <= this.consentRevokedAt;
+  /** When a tenant made for one check revoked the app's consent (ms), by ctx. */
+  readonly ownConsentRevokedAt = new Map<string, number>();
+
+  /**
+   * True when the app's consent was revoked after a credential for `tenant` issued at `issuedAt`:
+   * by the global fault (whatever the tenant, as before tenants were made for checks), or by the
+   * tenant made for one check that the credential is for.
+   */
+  isRevokedByConsent(tenant: string, issuedAt: number): boolean {
+    if (this.faults.consentRevoked && issuedAt <= this.consentRevokedAt) return true;
+    const own = this.ownConsentRevokedAt.get(tenant);
+    return own !== undefined && !!this.tenantFaults.get(tenant)?.consentRevoked && issuedAt <= own;
+  }
+
+  /** True when system-user tickets for `tenant` no longer work: consent revoked and not given again. */
+  ticketsRevokedByConsent(tenant: string): boolean {
+    return (
+      (!!this.faults.consentRevoked || !!this.tenantFaults.get(tenant)?.consentRevoked) &&
+      !this.consents.has(tenant)
+    );
   }
 
   setFaults(f: GlobalFaults): void {

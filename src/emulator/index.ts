@@ -218,11 +218,11 @@ export const startEmulator: StartEmulator = async (options: EmulatorOptions): Pr
         },
         Number(core.users.user.associateId),
       ),
-    stateChangeNotification: async ({ changeType, forge }) => {
+    stateChangeNotification: async ({ changeType, forge, tenant = core.tenant }) => {
       const iat = Math.floor(Date.now() / 1000);
       const payload = {
-        sub: core.tenant,
-        [`${SO_CLAIM}ctx`]: core.tenant,
+        sub: tenant,
+        [`${SO_CLAIM}ctx`]: tenant,
         iat,
         nbf: iat - 60,
         exp: iat + 300,
@@ -233,7 +233,7 @@ export const startEmulator: StartEmulator = async (options: EmulatorOptions): Pr
       core.addSecret(token);
       const msg: Record<string, unknown> = {
         ChangeType: changeType,
-        ContextIdentifier: core.tenant,
+        ContextIdentifier: tenant,
         VersionName: NETSERVER_LABEL,
         FileVersion: '11.10.721.0',
         Token: token,

@@ -342,8 +342,11 @@ export interface GlobalFaults {
   secretReplaced?: boolean;
 }
 
-/** What can change for one tenant alone: its state, and its host. */
-export type TenantFaults = Pick<GlobalFaults, 'tenantState' | 'tenantMoved' | 'tenantMovesAfterStateCheck'>;
+/** What can change for one tenant alone: its state, its host, and the app's consent there. */
+export type TenantFaults = Pick<
+  GlobalFaults,
+  'tenantState' | 'tenantMoved' | 'tenantMovesAfterStateCheck' | 'consentRevoked'
+>;
 
 /**
  * A tenant made for one check ({@link Emulator.createTenant}): its own administrator and user,
@@ -404,7 +407,10 @@ export interface Emulator {
    * it where checks running beside it never look. {@link reset} leaves these tenants alone.
    */
   createTenant(): OwnTenant;
-  /** Change the state or host of a tenant made by {@link createTenant} (fields not given stay). */
+  /**
+   * Change the state, host or consent of a tenant made by {@link createTenant} (fields not given
+   * stay); revoking consent there revokes the credentials issued for that tenant alone.
+   */
   setTenantFaults(tenant: string, faults: TenantFaults): void;
   /**
    * Generate a new signing key and publish it in JWKS (old key kept unless `dropOld`). It signs
@@ -434,10 +440,12 @@ export interface Emulator {
    * PublicEndpoint?}`. `Token` is a JWT signed with the environment key (kid in JWKS), `iss` =
    * superidUrl (as the only SuperOffice sample validates), `aud` = client id, claim
    * `http://schemes.superoffice.net/identity/ctx` = tenant, `exp` = now + 300 s. `forge` makes the
-   * token invalid in one way (the app must then not act and should answer 4xx).
+   * token invalid in one way (the app must then not act and should answer 4xx). `tenant`: the
+   * tenant it is about (default: the run's).
    */
   stateChangeNotification(options: {
     changeType: 0 | 1 | 2 | 3 | 4 | 5;
+    tenant?: string;
     forge?: 'bad-signature' | 'wrong-issuer' | 'wrong-audience' | 'expired' | 'alg-none' | 'unknown-key';
   }): Promise<Record<string, unknown>>;
   /**

@@ -3,10 +3,17 @@
  * consent revoked later (ERR-ACCESS-LOST), and the URLs the app uses with SuperOffice being the
  * registered ones (post-logout redirect, CORS origins).
  */
-import { bodyText, GLOBAL_TAG, test } from '../../fixtures/index.ts';
+import { bodyText, tenantChangeTags, test } from '../../fixtures/index.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
+import { loadRunConfig } from '../../fixtures/harness.ts';
 import { findStackTrace } from '../../src/evidence/stacktrace.ts';
-import { cannotJudge, needsApiAction, signedIn } from '../../fixtures/jobs.ts';
+import {
+  cannotJudge,
+  needsApiAction,
+  signedIn,
+  signedInToChange,
+  unconsentedSignIn,
+} from '../../fixtures/jobs.ts';
 import { needsConfig } from '../../src/judge/index.ts';
 
 async function pageProblems(
@@ -22,16 +29,27 @@ async function pageProblems(
   return undefined;
 }
 
-test.describe('consent', { tag: GLOBAL_TAG }, () => {
+/** Whether the app holds a session for the flow: its probe, or a native app's API call with its token. */
+async function sessionProbe(preflight: Preflight, session: FlowSession) {
+  return preflight.config.app.type === 'native'
+    ? { signedIn: await preflight.accepted(session), status: 0, excerpt: '' }
+    : await preflight.probe(session);
+}
+
+// Consent is given, relied on and revoked on a tenant of each check's own when the app serves any
+// tenant (fixtures/index.ts); else on the run's tenant, alone.
+test.describe('consent', { tag: tenantChangeTags(await loadRunConfig()) }, () => {
   test(
     'An administrator approves the app and ends signed in',
     { tag: ['@AUTH-CONSENT-FLOW'] },
     async ({ preflight }) => {
       const check = 'admin-consent';
       const title = 'A first administrator sign-in goes through SuperID consent and ends signed in';
-      await preflight.emulator.reset();
-      const session = await preflight.newFlow({ user: 'admin' });
-      const r = await preflight.signIn(session);
+      const { session, result: r } = await unconsentedSignIn(
+        preflight,
+        {},
+        async (s) => (await sessionProbe(preflight, s)).signedIn === true,
+      );
       const consentShown = session.flow
         .exchanges()
         .some((e) => e.endpoint === 'interaction' && /I approve/.test(e.responseBody));
@@ -51,10 +69,7 @@ test.describe('consent', { tag: GLOBAL_TAG }, () => {
         return;
       }
       // A native app has no session page: its API call with the flow's token is the evidence.
-      const probe =
-        preflight.config.app.type === 'native'
-          ? { signedIn: await preflight.accepted(session), status: 0, excerpt: '' }
-          : await preflight.probe(session);
+      const probe = await sessionProbe(preflight, session);
       if (probe.signedIn === undefined)
         return cannotJudge(
           preflight,
@@ -88,10 +103,13 @@ test.describe('consent', { tag: GLOBAL_TAG }, () => {
         'A normal (non-administrator) user of a consented tenant gets a working page, not an error screen';
       const control = await preflight.control();
       if (!control.ok) return cannotJudge(preflight, 'AUTH-ADMIN-ONLY-CONSENT', check, title, control.reason);
-      // The tenant consents first, as it does in life: an administrator signs in (approving the
-      // app on SuperID's consent page when no consent is left, e.g. after the revocation check).
-      const admin = await preflight.newFlow({ user: 'admin' });
-      const approved = await preflight.signIn(admin);
+      // The tenant consents first, as it does in life: an administrator signs in, approving the
+      // app on SuperID's consent page.
+      const { result: approved } = await unconsentedSignIn(
+        preflight,
+        {},
+        async (s) => (await sessionProbe(preflight, s)).signedIn === true,
+      );
       if (approved.outcome !== 'returned')
         return cannotJudge(
           preflight,
@@ -100,7 +118,8 @@ test.describe('consent', { tag: GLOBAL_TAG }, () => {
           title,
           `an administrator's sign-in, to consent for the tenant, did not complete (${approved.detail})`,
         );
-      const session = await preflight.newFlow({ user: 'user' });
+      const tenant = preflight.ownTenantId;
+      const session = await preflight.newFlow({ user: 'user', ...(tenant ? { tenant } : {}) });
       const r = await preflight.signIn(session);
       if (r.outcome !== 'returned')
         return cannotJudge(preflight, 'AUTH-ADMIN-ONLY-CONSENT', check, title, r.detail);
@@ -138,13 +157,13 @@ test.describe('consent', { tag: GLOBAL_TAG }, () => {
       const title =
         'After the tenant revokes the app, it stops calling SuperOffice (bounded retries) and says so';
       if (await needsApiAction(preflight, { rule, check, title })) return;
-      const session = await signedIn(preflight);
+      const session = await signedInToChange(preflight, {}, undefined, { onRunTenant: signedIn });
       if (typeof session === 'string') return cannotJudge(preflight, rule, check, title, session);
       if ((await session.native?.process.waitForExit(15_000)) === null)
         return cannotJudge(preflight, rule, check, title, 'the sign-in run did not exit in 15 s');
       const before = preflight.emulator.recorder.lastSeq();
       await preflight.apiAction(session);
-      if (!preflight.emulator.recorder.since(before).some((e) => e.endpoint === 'api'))
+      if (!(await preflight.changedTenantTraffic(session, before)).some((e) => e.endpoint === 'api'))
         return cannotJudge(
           preflight,
           rule,
@@ -152,15 +171,14 @@ test.describe('consent', { tag: GLOBAL_TAG }, () => {
           title,
           `the app made no API call on ${preflight.apiActionLabel}`,
         );
-      const { emulator } = preflight;
-      await emulator.setFaults({ consentRevoked: true });
-      const mark = emulator.recorder.lastSeq();
+      await preflight.revokeConsent();
+      const mark = preflight.emulator.recorder.lastSeq();
       await preflight.apiAction(session);
       const seen = await preflight.apiAction(session);
       const status = seen.status ?? seen.exitCode;
-      const after = emulator.recorder
-        .since(mark)
-        .filter((e) => e.endpoint === 'api' || e.endpoint === 'token' || e.endpoint === 'system-user');
+      const after = (await preflight.changedTenantTraffic(session, mark)).filter(
+        (e) => e.endpoint === 'api' || e.endpoint === 'token' || e.endpoint === 'system-user',
+      );
       const text = seen.answered ? seen.text : '';
       const trace = findStackTrace(text);
       const bounded = after.length <= 10;

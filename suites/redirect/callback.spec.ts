@@ -3,10 +3,14 @@
  * from another browser (login CSRF), code replay, error responses, hostile error text, garbage
  * parameters, and open redirects through return parameters.
  */
-import { bodyText, GLOBAL_TAG, test } from '../../fixtures/index.ts';
-import { cannotJudge } from '../../fixtures/jobs.ts';
+import { bodyText, tenantChangeTags, test } from '../../fixtures/index.ts';
+import { loadRunConfig } from '../../fixtures/harness.ts';
+import { cannotJudge, unconsentedSignIn } from '../../fixtures/jobs.ts';
 import { judgeCodeReplay, needsConfig } from '../../src/judge/index.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
+
+/** Where declining consent happens: a tenant of the check's own, or the run's, alone. */
+const tenantTags = tenantChangeTags(await loadRunConfig());
 
 test.skip(
   ({ harness }) => harness.config.app.type === 'native',
@@ -259,13 +263,17 @@ test.describe('callback: codes and errors', () => {
 
   test(
     'Declining consent leaves the user signed out with a message',
-    { tag: ['@AUTH-CONSENT-FLOW', '@ERROR-PAGE', GLOBAL_TAG] },
+    // On a tenant of its own, not yet consented, when the app serves any tenant (fixtures/index.ts).
+    { tag: ['@AUTH-CONSENT-FLOW', '@ERROR-PAGE', ...tenantTags] },
     async ({ preflight }) => {
       const check = 'consent-declined';
       const title = 'Declining consent (error=access_denied) leaves the user signed out with a message';
-      await preflight.emulator.reset();
-      const session = await preflight.newFlow();
-      const result = await preflight.signIn(session, { declineConsent: true });
+      // Declined, no session is made whatever the tenant: any return to the app will do there.
+      const { session, result } = await unconsentedSignIn(
+        preflight,
+        { declineConsent: true },
+        async () => true,
+      );
       const sawConsent = session.flow
         .exchanges()
         .some((e) => e.endpoint === 'interaction' && /consent/i.test(e.path + e.responseBody.slice(0, 2000)));

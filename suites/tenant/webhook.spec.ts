@@ -3,9 +3,10 @@
  * on; genuine Suspend/Resume must stop and restore calls to the tenant. Judged from the NetServer
  * traffic of the app's API action after each notification.
  */
-import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
+import { tenantChangeTags, test } from '../../fixtures/index.ts';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
-import { signedIn, runJob, cannotJudge as error } from '../../fixtures/jobs.ts';
+import { loadRunConfig } from '../../fixtures/harness.ts';
+import { signedIn, signedInToChange, runJob, cannotJudge as error } from '../../fixtures/jobs.ts';
 import { needsConfig } from '../../src/judge/index.ts';
 
 test.skip(({ harness }) => harness.config.app.type === 'native', 'native apps have no state-change URL');
@@ -24,14 +25,34 @@ async function post(
   return res?.status();
 }
 
+/** The API calls the app made for the check's tenant while it did its API action. */
 async function apiCallsOfJob(preflight: Preflight, session: FlowSession): Promise<number> {
   const mark = preflight.emulator.recorder.lastSeq();
   await runJob(preflight, session);
-  return preflight.emulator.recorder.since(mark).filter((e) => e.origin === 'tenant' && e.endpoint === 'api')
-    .length;
+  return (await preflight.changedTenantTraffic(session, mark)).filter(
+    (e) => e.origin === 'tenant' && e.endpoint === 'api',
+  ).length;
 }
 
-test.describe('tenant state-change notifications', { tag: GLOBAL_TAG }, () => {
+/** A notification about the check's tenant (its own, or the run's). */
+const notification = (
+  preflight: Preflight,
+  o: Parameters<Preflight['emulator']['stateChangeNotification']>[0],
+) => preflight.emulator.stateChangeNotification({ ...o, tenant: preflight.changedTenant });
+
+/**
+ * Signed in on a tenant of the check's own, where the app's API action calls that tenant (else
+ * on the run's tenant, alone): a notification about it must not reach other checks' tenant.
+ */
+const signedInForNotifications = (preflight: Preflight) =>
+  signedInToChange(preflight, {}, undefined, {
+    onRunTenant: signedIn,
+    serves: async (session) =>
+      (await apiCallsOfJob(preflight, session)) > 0 ? undefined : `the app's API action made no call to it`,
+  });
+
+// On a tenant of each check's own when the app serves any tenant (fixtures/index.ts).
+test.describe('tenant state-change notifications', { tag: tenantChangeTags(await loadRunConfig()) }, () => {
   test(
     'Rejects forged state-change notifications',
     { tag: ['@TOKEN-WEBHOOK-VALIDATE', '@TOKEN-VALIDATE-ALL'] },
@@ -46,7 +67,7 @@ test.describe('tenant state-change notifications', { tag: GLOBAL_TAG }, () => {
         );
         return preflight.finding({ rule, check: 'forged-suspend', title: title0, ...judged });
       }
-      const session = await signedIn(preflight);
+      const session = await signedInForNotifications(preflight);
       if (typeof session === 'string') return error(preflight, rule, 'forged-suspend', title0, session);
       if ((await apiCallsOfJob(preflight, session)) === 0) {
         return error(
@@ -67,7 +88,7 @@ test.describe('tenant state-change notifications', { tag: GLOBAL_TAG }, () => {
       ] as const;
       for (const forge of forgeries) {
         const title = `A Suspend notification whose token has ${forge.replace('-', ' ')} is refused and not acted on`;
-        const body = await preflight.emulator.stateChangeNotification({ changeType: 2, forge });
+        const body = await notification(preflight, { changeType: 2, forge });
         const status = await post(preflight, session, body);
         const calls = await apiCallsOfJob(preflight, session);
         const acted = calls === 0;
@@ -92,8 +113,7 @@ test.describe('tenant state-change notifications', { tag: GLOBAL_TAG }, () => {
           status: acted ? 'fail' : 'pass',
           message: acted ? `acted on a forged notification; see ${rule}` : 'not acted on',
         });
-        if (acted)
-          await post(preflight, session, await preflight.emulator.stateChangeNotification({ changeType: 3 }));
+        if (acted) await post(preflight, session, await notification(preflight, { changeType: 3 }));
       }
     },
   );
@@ -112,7 +132,7 @@ test.describe('tenant state-change notifications', { tag: GLOBAL_TAG }, () => {
       });
       return;
     }
-    const session = await signedIn(preflight);
+    const session = await signedInForNotifications(preflight);
     if (typeof session === 'string') return error(preflight, rule, 'suspend-resume', title, session);
     const before = await apiCallsOfJob(preflight, session);
     if (before === 0)
@@ -123,17 +143,9 @@ test.describe('tenant state-change notifications', { tag: GLOBAL_TAG }, () => {
         title,
         'the job made no API call before the notification',
       );
-    const s1 = await post(
-      preflight,
-      session,
-      await preflight.emulator.stateChangeNotification({ changeType: 2 }),
-    );
+    const s1 = await post(preflight, session, await notification(preflight, { changeType: 2 }));
     const whileSuspended = await apiCallsOfJob(preflight, session);
-    const s2 = await post(
-      preflight,
-      session,
-      await preflight.emulator.stateChangeNotification({ changeType: 3 }),
-    );
+    const s2 = await post(preflight, session, await notification(preflight, { changeType: 3 }));
     const afterResume = await apiCallsOfJob(preflight, session);
     const ok =
       s1 !== undefined && s1 < 300 && whileSuspended === 0 && s2 !== undefined && s2 < 300 && afterResume > 0;

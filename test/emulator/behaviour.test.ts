@@ -483,6 +483,51 @@ test('global faults: tenant state, JWKS 503, tenant moved, consent revoked; stat
   expect(r.json.error).toBe('invalid_grant');
 });
 
+test('a tenant made for one check: its administrator consents there, its claims name it, and its changes stay there', async () => {
+  emulator.reset({ keepConsent: true });
+  const run = await signIn();
+  const own = emulator.createTenant();
+  // Not consented yet: its administrator sees SuperID's consent page, and is signed in on it.
+  const { flow, auth, tokens } = await signIn({ tenant: own.ctx });
+  expect(flow.user.username).toBe(own.users.admin.username);
+  expect(auth.steps.join(' ')).toMatch(/consent/i);
+  const claims = decodeJwt(tokens.id_token);
+  expect(claims[`${SO}ctx`]).toBe(own.ctx);
+  expect(claims[`${SO}company_name`]).toBe(own.companyName);
+  expect(claims[`${SO}webapi_url`]).toBe(`${emulator.tenantOrigin}/${own.ctx}/api/`);
+  const ownApi = (token: string) =>
+    http(`${emulator.tenantOrigin}/${own.ctx}/api/v1/User/currentPrincipal`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+    });
+  expect((await ownApi(tokens.access_token)).status).toBe(200);
+  // The run's token is not valid there, nor the tenant's on the run's tenant.
+  expect((await ownApi(run.tokens.access_token)).status).toBe(401);
+  expect((await api('v1/User/currentPrincipal', tokens.access_token)).status).toBe(401);
+
+  // Revoked there: its tokens stop working, the run's go on.
+  emulator.setTenantFaults(own.ctx, { consentRevoked: true });
+  expect((await ownApi(tokens.access_token)).status).toBe(401);
+  expect((await api('v1/User/currentPrincipal', run.tokens.access_token)).status).toBe(200);
+  const refresh = (t: string) =>
+    http(`${emulator.superidUrl}/login/common/oauth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: t,
+        client_id: emulator.client.id,
+        client_secret: emulator.client.secret!,
+      }).toString(),
+    });
+  expect((await refresh(tokens.refresh_token)).json.error).toBe('invalid_grant');
+  expect((await refresh(run.tokens.refresh_token)).status).toBe(200);
+  // Moved and offline there alone.
+  emulator.setTenantFaults(own.ctx, { tenantMoved: true, tenantState: 'OfflineMaintenance' });
+  expect((await http(`${emulator.superidUrl}/api/state/${own.ctx}`)).json.State).toBe('OfflineMaintenance');
+  expect((await http(`${emulator.superidUrl}/api/state/Cust34567`)).json.State).toBe('Running');
+  expect((await api('v1/User/currentPrincipal', run.tokens.access_token)).status).toBe(200);
+});
+
 test('PartnerSystemUser: signature, timestamp, app token, faults, ReturnTokenType note, ticket expiry', async () => {
   const { tokens } = await signIn();
   const systemToken = decodeJwt(tokens.id_token)[`${SO}system_token`] as string;

@@ -40,7 +40,8 @@ export function authenticate(
     if (!a) return unauthorized('Invalid access token');
     meta.flowId = a.flowId;
     if (a.revoked) return unauthorized('The access token has been revoked');
-    if (core.isRevokedByConsent(a.issuedAt)) return unauthorized('The app authorization was revoked');
+    if (core.isRevokedByConsent(a.tenant, a.issuedAt))
+      return unauthorized('The app authorization was revoked');
     if (Date.now() > a.exp) return unauthorized('The access token has expired');
     if (a.tenant !== tenant) return unauthorized(`The access token is not valid for tenant ${tenant}`);
     return { kind: 'bearer', tenant, flow: core.flowOf(a.flowId), userKey: a.userKey, access: a };
@@ -54,8 +55,7 @@ export function authenticate(
       meta.notes.push('SO-AppToken missing or wrong');
       return unauthorized('SO-AppToken missing or invalid');
     }
-    if (core.faults.consentRevoked && !core.consents.has(t.tenant))
-      return unauthorized('The app authorization was revoked');
+    if (core.ticketsRevokedByConsent(t.tenant)) return unauthorized('The app authorization was revoked');
     if (Date.now() > t.expiresAt) return unauthorized('The ticket has expired');
     const limit = core.faults.ticketExpiresAfterCalls;
     if (limit !== undefined && (t.calls ?? 0) >= limit) {

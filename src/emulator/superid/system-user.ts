@@ -59,7 +59,7 @@ export async function handleSystemUser(core: EmulatorCore, ctx: Ctx): Promise<vo
   if (!core.appPublicKeyPem) return fail(ctx, 200, 'Denied (4): the application has no system user access');
   const t = core.tenants.get(tenant);
   if (!t) return fail(ctx, 200, 'Denied (4): unknown ContextIdentifier');
-  if (core.faults.consentRevoked && !core.consents.has(tenant))
+  if (core.ticketsRevokedByConsent(tenant))
     return fail(ctx, 200, 'Revoked (1): the app authorization was revoked');
   const last = signed.lastIndexOf('.');
   const mid = signed.lastIndexOf('.', last - 1);

@@ -77,7 +77,7 @@ export async function token(sid: SuperId, ctx: Ctx): Promise<void> {
     const flow = core.flowOf(r?.flowId);
     let revokedWhy: string | undefined;
     if (r?.revoked) revokedWhy = 'refresh token revoked';
-    else if (r && core.isRevokedByConsent(r.issuedAt)) revokedWhy = 'consent revoked';
+    else if (r && core.isRevokedByConsent(r.tenant, r.issuedAt)) revokedWhy = 'consent revoked';
     else if (flow?.options.api?.refreshRevoked) revokedWhy = 'refresh revoked (flow fault)';
     if (revokedWhy) {
       rec.notes.push(revokedWhy);
