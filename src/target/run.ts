@@ -24,9 +24,9 @@ import {
 
 /**
  * The state API's ValidUntil in a check run: short, so apps that cache it see changes soon. A check
- * that changes the tenant state waits it out twice (before judging, and before the next check),
- * holding the run alone: in a full check of acme-web the two such checks held it for 15 s with
- * 3 s, and for 9 s with 1 s.
+ * that changes the tenant state waits it out before judging; on the run's tenant (an app that
+ * keeps to it) also before the next check, holding the run alone: in a full check of acme-web the
+ * two such checks held it for 15 s with 3 s, and for 9 s with 1 s.
  */
 export const STATE_VALID_SECONDS = 1;
 
