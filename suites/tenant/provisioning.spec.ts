@@ -8,13 +8,15 @@
  * shows tenant data to a browser with no session (API-WEBPANEL-BOUNDARY); list items it created are
  * checked for the multi-language format (LANG-MULTILINGUAL-LISTS). Then the administrator uninstalls the app (config
  * `app.provisioning.uninstall`) and none of its web panels may be left (PROV-UNINSTALL). The
- * uninstall changes the tenant for every check, so this one runs alone.
+ * uninstall changes the tenant for every check, so this one runs on a tenant of its own when the
+ * app serves any tenant, else alone.
  */
-import { bodyText, GLOBAL_TAG, test } from '../../fixtures/index.ts';
+import { bodyText, tenantChangeTags, test } from '../../fixtures/index.ts';
+import { loadRunConfig } from '../../fixtures/harness.ts';
 import type { Frame, Page, Request } from '@playwright/test';
 import type { FlowSession, Preflight } from '../../fixtures/index.ts';
 import type { Evidence } from '../../src/findings.ts';
-import { cannotJudge, signedIn, writeExchange } from '../../fixtures/jobs.ts';
+import { cannotJudge, signedIn, signedInToChange, writeExchange } from '../../fixtures/jobs.ts';
 import { waitFor } from '../../fixtures/preflight.ts';
 import { SEEDED_COMPANIES } from '../../src/emulator/netserver/data.ts';
 import {
@@ -94,7 +96,7 @@ async function boundary(preflight: Preflight, created: readonly WebPanel[]): Pro
     .filter((p) => /^https?:\/\//i.test(p.url.trim()))
     .slice(0, 3)
     .flatMap((p) =>
-      [preflight.emulator.tenant, 'Cust99999'].map((ctx) => ({ panel: p, url: panelUrl(preflight, p, ctx) })),
+      [preflight.changedTenant, 'Cust99999'].map((ctx) => ({ panel: p, url: panelUrl(preflight, p, ctx) })),
     );
   if (targets.length === 0)
     return created.length
@@ -137,7 +139,7 @@ async function boundary(preflight: Preflight, created: readonly WebPanel[]): Pro
 const SIGN_IN = /sign.?in|log.?in|log.?on|logg inn|logga in|anmelden|inloggen|connect|authori[sz]e/i;
 
 /** A web panel URL with its template variables filled in for a tenant and the administrator. */
-function panelUrl(preflight: Preflight, p: WebPanel, ctx = preflight.emulator.tenant): string {
+function panelUrl(preflight: Preflight, p: WebPanel, ctx = preflight.changedTenant): string {
   return p.url
     .trim()
     .replace(/<uctx>|%3Cuctx%3E/gi, ctx)
@@ -198,7 +200,7 @@ async function framed(
   let refusedFraming = false;
   try {
     // The tenant's web client framing the panel, from the tenant's host, as SuperOffice does.
-    const client = `${preflight.emulator.tenantOrigin}/${preflight.emulator.tenant}/default.aspx?webpanel=${encodeURIComponent(url)}`;
+    const client = `${preflight.emulator.tenantOrigin}/${preflight.changedTenant}/default.aspx?webpanel=${encodeURIComponent(url)}`;
     await page.goto(client, { timeout: 15_000 }).catch(() => null);
     const frame = page.frames().find((f) => f !== page.mainFrame());
     await frame?.waitForLoadState('load', { timeout: 15_000 }).catch(() => undefined);
@@ -239,7 +241,8 @@ async function framed(
   };
 }
 
-test.describe('provisioning', { tag: GLOBAL_TAG }, () => {
+// Installed on a tenant of its own when the app serves any tenant (fixtures/index.ts).
+test.describe('provisioning', { tag: tenantChangeTags(await loadRunConfig()) }, () => {
   test(
     'Sets itself up at install and removes it all at uninstall',
     {
@@ -256,7 +259,9 @@ test.describe('provisioning', { tag: GLOBAL_TAG }, () => {
     },
     async ({ preflight }) => {
       const report = (rule: Rule, j: Judgement) => preflight.finding({ rule, ...CHECKS[rule], ...j });
-      const session = await signedIn(preflight, { user: 'admin' });
+      const session = await signedInToChange(preflight, { user: 'admin' }, undefined, {
+        onRunTenant: signedIn,
+      });
       if (typeof session === 'string') {
         for (const rule of RULES)
           await cannotJudge(preflight, rule, CHECKS[rule].check, CHECKS[rule].title, session);

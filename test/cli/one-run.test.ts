@@ -93,6 +93,8 @@ test('checks that change a tenant: on tenants of their own beside the others, or
     'ERR-ACCESS-LOST',
     'STATUS-WEBHOOK',
     'TOKEN-WEBHOOK-VALIDATE',
+    'PROV-AUTOMATIC',
+    'PROV-UNINSTALL',
   ];
   const rules = [...changing, 'API-USE-CLAIM-URLS'].join(',');
   // Not handed the run's tenant: any tenant may sign in. Set up for Cust12345 by hand (nothing
@@ -102,9 +104,16 @@ test('checks that change a tenant: on tenants of their own beside the others, or
     const config = writeJson(
       scratch(`tenant-${tenant || 'any'}.config.json`),
       acmeWebConfig(
-        { stateChangeUrl: 'http://127.0.0.1:${app.port}/webhook' },
+        {
+          stateChangeUrl: 'http://127.0.0.1:${app.port}/webhook',
+          provisioning: {
+            install: { path: '/install' },
+            webPanels: ['acme-web.contacts'],
+            uninstall: { path: '/admin/uninstall', click: 'role=button[name="Uninstall Acme Web"]' },
+          },
+        },
         {},
-        { SUPEROFFICE_TENANT: tenant },
+        { SUPEROFFICE_TENANT: tenant, PANEL_FRAME_ANCESTORS: '${tenant.origin}' },
       ),
     );
     const out = scratch(`report-${tenant || 'any'}`);
@@ -116,9 +125,9 @@ test('checks that change a tenant: on tenants of their own beside the others, or
     for (const id of rules.split(',')) expect(results[id], `${id} (tenant "${tenant}")`).toBe('pass');
     // No `${tenant.id}` in the app's start: these checks ran in the shared phase (tenant state
     // and host, consent given, relied on by a normal user, declined, revoked, state-change
-    // notifications genuine and forged).
+    // notifications genuine and forged, install and uninstall).
     const records = readResults(out).filter((x) => x.ruleIds.some((id) => changing.includes(id)));
-    expect(records.length).toBe(8);
+    expect(records.length).toBe(9);
     for (const x of records) expect(x.phase, x.test).toBe('shared');
   }
 });
