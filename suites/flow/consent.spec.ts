@@ -133,7 +133,15 @@ test.describe('consent', { tag: tenantChangeTags(await loadRunConfig()) }, () =>
           title,
           'the sign-in run did not exit in 15 s',
         );
-      const text = native ? native.process.output().join('\n') : ((await bodyText(session.page)) ?? '');
+      const text = native ? native.process.output().join('\n') : await bodyText(session.page);
+      if (text === undefined)
+        return cannotJudge(
+          preflight,
+          'AUTH-ADMIN-ONLY-CONSENT',
+          check,
+          title,
+          "the normal user's page could not be read",
+        );
       const problem = await pageProblems(preflight, text, r.status);
       await preflight.finding({
         rule: 'AUTH-ADMIN-ONLY-CONSENT',
@@ -182,6 +190,16 @@ test.describe('consent', { tag: tenantChangeTags(await loadRunConfig()) }, () =>
       const text = seen.answered ? seen.text : '';
       const trace = findStackTrace(text);
       const bounded = after.length <= 10;
+      // A page that did not load, or whose text could not be read, showed nothing either way (a
+      // command that did not finish is the app's doing).
+      if (bounded && preflight.config.app.type !== 'native' && (!seen.answered || !seen.textRead))
+        return cannotJudge(
+          preflight,
+          rule,
+          check,
+          title,
+          `${preflight.apiActionLabel} ${seen.answered ? 'answered, but its text could not be read' : 'did not answer'} after the revocation`,
+        );
       await preflight.finding({
         rule,
         check,
