@@ -33,6 +33,11 @@ export type StandardUserKey = 'admin' | 'user' | 'multiTenant';
  */
 export type UserKey = string;
 
+/** A tenant's licence serial (the `serial` claim), derived from its number. */
+function serialOf(ctx: string): string {
+  return String(1800000000 + (Number(ctx.replace(/\D/g, '')) % 99999999));
+}
+
 const OWN_TENANT_NAMES = [
   'Havbris Shipping',
   'Solglimt Design',
@@ -201,16 +206,15 @@ export class EmulatorCore {
     this.otherTenant = otherTenantOf(options.tenant);
     this.accessTtl = options.accessTokenTtlSeconds ?? 3600;
     this.idTtl = options.idTokenTtlSeconds ?? 300;
-    const serial = (t: string): string => String(1800000000 + (Number(t.replace(/\D/g, '')) % 99999999));
     this.tenants.set(this.tenant, {
       ctx: this.tenant,
       companyName: 'Nordlys Consulting AS',
-      serial: serial(this.tenant),
+      serial: serialOf(this.tenant),
     });
     this.tenants.set(this.otherTenant, {
       ctx: this.otherTenant,
       companyName: 'Fjellvind Trading AS',
-      serial: serial(this.otherTenant),
+      serial: serialOf(this.otherTenant),
     });
     const domain = `${this.tenant.toLowerCase()}.so-preflight.test`;
     this.users = {
@@ -351,8 +355,7 @@ export class EmulatorCore {
     do ctx = `Cust${base + 100 + ++n}`;
     while (this.tenants.has(ctx));
     const companyName = `${OWN_TENANT_NAMES[n % OWN_TENANT_NAMES.length]} ${n} AS`;
-    const serial = String(1800000000 + (Number(ctx.replace(/\D/g, '')) % 99999999));
-    this.tenants.set(ctx, { ctx, companyName, serial });
+    this.tenants.set(ctx, { ctx, companyName, serial: serialOf(ctx) });
     this.tenantFaults.set(ctx, {});
     const domain = `${ctx.toLowerCase()}.so-preflight.test`;
     const users = {
