@@ -24,6 +24,7 @@ import { summaryLines } from '../src/report/terminal.ts';
 import { TOOL_VERSION } from '../src/version.ts';
 
 import { redactPorts } from '../src/target/process.ts';
+import { NOTE_ANNOTATION } from '../src/target/phases.ts';
 import { MANIFEST_ENV, type RunManifest } from '../src/target/run.ts';
 import { browserOfRun } from '../src/browser.ts';
 
@@ -41,6 +42,12 @@ export interface TestRecord {
   phase?: string;
   durationMs: number;
   findings: Finding[];
+  /**
+   * How the harness ran the check, when it had to deviate from the usual (annotations of type
+   * `so-preflight`), e.g. "checked on the run's tenant, alone: ..." for a check that changes a
+   * tenant and whose app refused a tenant of the check's own.
+   */
+  notes?: string[];
 }
 
 function ruleTags(test: TestCase): string[] {
@@ -125,6 +132,10 @@ export default class ReadinessReporter implements Reporter {
       .filter(Boolean)
       .join('; ');
     if (errorText) rec.error = errorText;
+    const notes = result.annotations
+      .filter((a) => a.type === NOTE_ANNOTATION && a.description)
+      .map((a) => a.description!);
+    if (notes.length) rec.notes = notes;
     this.records.set(test, rec);
     for (const f of findings) {
       const mark =
@@ -139,6 +150,7 @@ export default class ReadinessReporter implements Reporter {
                 : 'ERR ';
       process.stdout.write(`  ${mark} ${f.rule.padEnd(28)} ${f.title}\n`);
     }
+    for (const note of notes) process.stdout.write(`  note ${test.title}: ${note}\n`);
     if (findings.length === 0 && result.status !== 'passed' && result.status !== 'skipped') {
       // A run problem (e.g. the app did not start) is printed once, not once per check.
       const why =

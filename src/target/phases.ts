@@ -39,6 +39,13 @@ export const GLOBAL_TAG = '@global-state';
 export const OWN_TENANT_TAG = '@own-tenant';
 
 /**
+ * Type of the annotations in which a check says how the harness ran it when that differs from
+ * its tags (a check of a tenant of its own that went back to the run's tenant, alone); the
+ * reporter writes them into the check's record in `results.json` (`notes`).
+ */
+export const NOTE_ANNOTATION = 'so-preflight';
+
+/**
  * Whether a check that changes a tenant may do it on a tenant of its own, which the emulator makes
  * for it: the app must serve whichever tenant signs in. Not so for a server-to-server app (its
  * system user works for the tenant it was set up for), nor for an app whose start hands it the

@@ -129,6 +129,12 @@ test('checks that change a tenant: on tenants of their own beside the others, or
     const records = readResults(out).filter((x) => x.ruleIds.some((id) => changing.includes(id)));
     expect(records.length).toBe(9);
     for (const x of records) expect(x.phase, x.test).toBe('shared');
+    // The record says when the check went back to the run's tenant, and so does the output.
+    for (const x of records)
+      if (tenant) expect(x.notes?.join(' '), x.test).toMatch(/^checked on the run's tenant, alone: /);
+      else expect(x.notes, x.test).toBeUndefined();
+    if (tenant) expect(r.stdout).toMatch(/^ {2}note .+: checked on the run's tenant, alone: /m);
+    else expect(r.stdout).not.toMatch(/^ {2}note /m);
   }
 });
 
