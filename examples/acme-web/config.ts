@@ -83,6 +83,11 @@ export interface AppConfig {
    * tenant's host. Default `https://*.superoffice.com`.
    */
   panelFrameAncestors: string;
+  /**
+   * How long storing a new session takes, in ms (default 0): an app that writes its sessions to
+   * a database answers its sign-in callback that much later.
+   */
+  sessionWriteDelayMs: number;
   defects: ReadonlySet<Defect>;
 }
 
@@ -145,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     privacySource: privacySource(env['PRIVACY_SOURCE']),
     mailApi: env['MAIL_API']?.trim().replace(/\/+$/, '') || undefined,
     panelFrameAncestors: frameAncestors(env['PANEL_FRAME_ANCESTORS']),
+    sessionWriteDelayMs: Math.min(Math.max(Number(env['SESSION_WRITE_DELAY_MS'] ?? '0') || 0, 0), 10_000),
     defects: parseDefects(env['DEFECTS']),
   };
 }

@@ -291,6 +291,16 @@ export function createApp(
     render(res, session, 'Home', body);
   });
 
+  // A sign-in page that forwards itself: it says where the user is going and sends the browser
+  // on to /login once loaded (a link for browsers that do not follow the refresh).
+  app.get('/signin', (_req, res) => {
+    res.type('html').send(
+      page('Signing in', html`<p>Taking you to SuperOffice to sign in. <a href="/login">Continue</a></p>`, {
+        head: html`<meta http-equiv="refresh" content="0; url=/login" />`,
+      }),
+    );
+  });
+
   app.get('/login', async (req, res, next) => {
     try {
       const returnUrl = safeReturnUrl(req.query['returnUrl'], config.defects.has('open-redirect'));
@@ -361,6 +371,7 @@ export function createApp(
         res.status(500).type('text').send('Internal Server Error');
         return;
       }
+      if (config.sessionWriteDelayMs > 0) await delay(config.sessionWriteDelayMs);
       sessions.create(res, {
         user: {
           sub: claims.sub,

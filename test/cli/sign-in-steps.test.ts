@@ -57,3 +57,24 @@ test('a step that cannot be done is named in the report, and nothing passes', as
   const messages = report.rules.flatMap((rule) => rule.checks.map((c) => c.message)).join('\n');
   expect(messages).toContain('sign-in step 2 of 3 (fill #work-email) failed');
 });
+
+test('a callback that answers slowly (sessions written to a database): valid sign-ins are signed in, forged ones judged', async () => {
+  test.setTimeout(180_000);
+  const dir = scratch();
+  // The sign-in starts from a page that forwards the browser once it has loaded (as next-auth's
+  // sign-in page does); the browser comes back from SuperID in redirects alone (SuperID session)
+  // while the app's callback takes 1.5 s to answer, showing the forwarding page meanwhile. A
+  // check that looked at the app before that answer would find no session after a valid sign-in.
+  const config = writeJson(
+    join(dir, 'preflight.config.json'),
+    acmeWebConfig({ signIn: { path: '/signin' } }, {}, { SESSION_WRITE_DELAY_MS: '1500' }),
+  );
+  const out = join(dir, 'report');
+  const rules = ['TOKEN-AUDIENCE', 'API-USE-CLAIM-URLS'];
+  const r = await runCli(['check', '--config', config, '--out', out, '--rules', rules.join(',')], {
+    timeoutMs: 170_000,
+  });
+  expect(r.code, explain(r)).toBe(0);
+  const s = statuses(readReport(out));
+  for (const id of rules) expect(s[id], id).toBe('pass');
+});
