@@ -30,6 +30,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -37,9 +38,9 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir, tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import type { BrowserType } from 'playwright-core';
 
 export type BrowserSource = 'PREFLIGHT_CHROMIUM' | 'playwright' | 'system' | 'bundled';
 export type DiscoveryStep = 'env' | 'playwright' | 'system' | 'bundled';
@@ -148,6 +149,49 @@ export class BrowserDiscoveryUsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'BrowserDiscoveryUsageError';
+  }
+}
+
+/**
+ * Playwright's Chromium launcher, loaded on first use: loading playwright-core costs about a second
+ * of CPU, and the CLI needs it only when Playwright's own browsers may be installed (or for
+ * `doctor`'s launch); the checks themselves run in Playwright's processes, which load it anyway.
+ */
+export function playwrightChromium(): BrowserType {
+  const core = createRequire(import.meta.url)('playwright-core') as { chromium: BrowserType };
+  return core.chromium;
+}
+
+/**
+ * Where `npx playwright install` puts browsers, as Playwright documents it:
+ * `PLAYWRIGHT_BROWSERS_PATH` (`0`: inside the playwright-core package; relative: from the folder
+ * npm ran in), else `ms-playwright` in the platform's cache folder.
+ */
+export function playwrightBrowsersDir(env: NodeJS.ProcessEnv = process.env): string {
+  const set = env['PLAYWRIGHT_BROWSERS_PATH'];
+  if (set === '0') {
+    const pkg = createRequire(import.meta.url).resolve('playwright-core/package.json');
+    return join(dirname(pkg), '.local-browsers');
+  }
+  if (set) return isAbsolute(set) ? set : resolve(env['INIT_CWD'] || process.cwd(), set);
+  const cache =
+    process.platform === 'darwin'
+      ? join(homedir(), 'Library', 'Caches')
+      : process.platform === 'win32'
+        ? env['LOCALAPPDATA'] || join(homedir(), 'AppData', 'Local')
+        : env['XDG_CACHE_HOME'] || join(homedir(), '.cache');
+  return join(cache, 'ms-playwright');
+}
+
+/**
+ * False when Playwright's browser folder holds no Chromium at all, so discovery need not load
+ * playwright-core to learn that; true sends it to ask Playwright for the exact executable.
+ */
+function mayHavePlaywrightChromium(env: NodeJS.ProcessEnv): boolean {
+  try {
+    return readdirSync(playwrightBrowsersDir(env)).some((name) => /^chromium/i.test(name));
+  } catch {
+    return false;
   }
 }
 
@@ -395,7 +439,7 @@ function syncStep(step: DiscoveryStep, env: NodeJS.ProcessEnv, args: string[]): 
     case 'playwright': {
       let path: string | undefined;
       try {
-        path = chromium.executablePath();
+        path = mayHavePlaywrightChromium(env) ? playwrightChromium().executablePath() : undefined;
       } catch {
         path = undefined;
       }
@@ -580,7 +624,7 @@ export function launchOptions(choice: BrowserChoice): {
 export function browserExecutable(choice: BrowserChoice): string | undefined {
   if (choice.executablePath) return choice.executablePath;
   try {
-    return chromium.executablePath();
+    return playwrightChromium().executablePath();
   } catch {
     return undefined;
   }

@@ -9,7 +9,6 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import type { ResolvedConfig } from '../config/schema.ts';
 import {
@@ -19,6 +18,7 @@ import {
   discoverySteps,
   DISCOVERY_STEPS,
   launchOptions,
+  playwrightChromium,
   type BrowserChoice,
 } from '../browser.ts';
 import { probeUrl } from '../target/process.ts';
@@ -84,7 +84,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 async function launchProbe(choice: BrowserChoice): Promise<number> {
   const started = Date.now();
   const browser = await withTimeout(
-    chromium.launch({ ...launchOptions(choice), headless: true }),
+    playwrightChromium().launch({ ...launchOptions(choice), headless: true }),
     60_000,
     'launching',
   );

@@ -5,10 +5,10 @@
  * the Lambda flags that would change the web platform, and runs a page; it is chosen before the
  * system's Chromium, which takes over when the bundled one cannot be unpacked.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { chromium } from 'playwright-core';
 import {
@@ -71,6 +71,47 @@ test('--version keeps stdout to the version and names Node and the browser on st
   expect(r.code, explain(r)).toBe(0);
   expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   expect(r.stderr).toContain(`node ${process.versions.node}; browser: `);
+});
+
+test("Playwright's own Chromium, where Playwright installs it, is still found (discovery loads playwright-core only when that folder has a Chromium)", async () => {
+  test.skip(process.platform === 'win32', 'the stand-in executable is a shell script');
+  const browsers = scratch('ms-playwright');
+  mkdirSync(browsers);
+  // Where Playwright itself expects its Chromium under this folder, from Playwright.
+  const expected = execFileSync(
+    process.execPath,
+    ['-e', "process.stdout.write(require('playwright-core').chromium.executablePath())"],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, PLAYWRIGHT_BROWSERS_PATH: browsers },
+      encoding: 'utf8',
+    },
+  );
+  expect(expected.startsWith(browsers), expected).toBe(true);
+  mkdirSync(dirname(expected), { recursive: true });
+  writeFileSync(expected, '#!/bin/sh\necho "Chromium 140.0.1234.5"\n', { mode: 0o755 });
+
+  const r = await runCli(['--version'], {
+    env: {
+      PREFLIGHT_BROWSER_DISCOVERY: 'playwright',
+      PLAYWRIGHT_BROWSERS_PATH: browsers,
+      PREFLIGHT_CHROMIUM: undefined,
+    },
+  });
+  expect(r.code, explain(r)).toBe(0);
+  expect(r.stderr).toContain(`browser: Playwright's Chromium at ${expected} (Chromium 140.0.1234.5)`);
+
+  // A folder with other browsers only: not installed, said without asking Playwright.
+  const others = scratch('ms-playwright-firefox');
+  mkdirSync(join(others, 'firefox-1490'), { recursive: true });
+  await expect(
+    discoverBrowser({
+      ...process.env,
+      PREFLIGHT_BROWSER_DISCOVERY: 'playwright',
+      PLAYWRIGHT_BROWSERS_PATH: others,
+      PREFLIGHT_CHROMIUM: '',
+    }),
+  ).rejects.toThrow(/Playwright's Chromium is not installed/);
 });
 
 test.describe('the bundled Chromium', () => {
