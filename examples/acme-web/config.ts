@@ -88,6 +88,8 @@ export interface AppConfig {
    * a database answers its sign-in callback that much later.
    */
   sessionWriteDelayMs: number;
+  /** How long after a JWKS fetch a token with an unknown kid may fetch it again (jose's cooldownDuration). */
+  jwksCooldownMs: number;
   defects: ReadonlySet<Defect>;
 }
 
@@ -151,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     mailApi: env['MAIL_API']?.trim().replace(/\/+$/, '') || undefined,
     panelFrameAncestors: frameAncestors(env['PANEL_FRAME_ANCESTORS']),
     sessionWriteDelayMs: Math.min(Math.max(Number(env['SESSION_WRITE_DELAY_MS'] ?? '0') || 0, 0), 10_000),
+    jwksCooldownMs: Math.min(Math.max(Number(env['JWKS_COOLDOWN_MS'] ?? '1000') || 0, 0), 120_000),
     defects: parseDefects(env['DEFECTS']),
   };
 }

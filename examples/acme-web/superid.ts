@@ -131,9 +131,10 @@ export class SuperId {
       if (!jwks.ok) throw new Error(`SuperID JWKS answered ${jwks.status}`);
       keys = createLocalJWKSet((await jwks.json()) as JSONWebKeySet);
     } else {
-      // Refetches when a token names a kid we have not seen (key rollover), at most once a second.
+      // Refetches when a token names a kid we have not seen (key rollover), at most once per
+      // cooldown (JWKS_COOLDOWN_MS; 1 s unless set, jose's own default is 30 s).
       keys = createRemoteJWKSet(jwksUri, {
-        cooldownDuration: 1_000,
+        cooldownDuration: this.#config.jwksCooldownMs,
         cacheMaxAge: 10 * 60_000,
         timeoutDuration: 5_000,
       });
