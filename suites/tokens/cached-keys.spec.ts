@@ -1,27 +1,13 @@
 /**
- * SuperID's signing keys as an app caches them (TOKEN-SIGNATURE, TOKEN-JWKS-REFRESH): no JWKS
- * hammering for a kid that never resolves; a kid-less token while the JWKS has one key; a key
- * rollover, the new key signing while the old stays published, accepted after a refetch; and a
- * fail-closed sign-in when the JWKS endpoint is down and the key is new.
- *
- * One worker runs them in this order, the two `@global-state` ones (the unknown kid, whose JWKS
- * fetches are counted, and the JWKS outage) in the run's last phase. Only this file publishes
- * keys, so the kid-less case comes before the rollover, while the JWKS still has one. The rollover
- * is seen by its own flows only (their tokens are signed with the new key; every other flow keeps
- * the current one), so it runs alongside other checks and lets go of the run while it waits out
- * the app's JWKS refetch cooldown. The file sorts before the other token checks so that this wait
- * overlaps them.
+ * SuperID's signing keys as an app caches them, the checks that change what every flow sees
+ * (TOKEN-JWKS-REFRESH, TOKEN-SIGNATURE): no JWKS hammering for a kid that never resolves (its
+ * fetches are counted, so no other check's unknown kid may run beside it), and a fail-closed
+ * sign-in when the JWKS endpoint is down and the key is new. Both run in the run's last phase,
+ * in this order. The kid-less token and the key rollover run first in the run instead
+ * (suites/_first/key-rollover.spec.ts).
  */
 import { GLOBAL_TAG, test } from '../../fixtures/index.ts';
 import { cannotJudge } from '../../fixtures/jobs.ts';
-import type { Exchange } from '../../src/emulator/types.ts';
-import { judgeAccept } from './accept.ts';
-import { ALL_STEPS_MS, rolloverWait } from './rollover.ts';
-
-/** Sign-ins retried at once when the app fetched the JWKS while (or just after) refusing one. */
-const RACE_RETRIES = 2;
-
-const isJwks = (e: Exchange) => e.endpoint === 'jwks';
 
 test.describe('cached signing keys', () => {
   test.describe.configure({ mode: 'serial' });
@@ -73,140 +59,6 @@ test.describe('cached signing keys', () => {
         title,
         status: fetches <= 3 ? 'pass' : 'fail',
         message: `${fetches} JWKS fetch${fetches === 1 ? '' : 'es'} for one token with an unknown kid${fetches > 3 ? ': cache the JWKS and refetch at most once per unknown kid (rate-limited)' : ''}`,
-      });
-    },
-  );
-
-  test(
-    'accepts a valid id_token without kid while the JWKS has one key',
-    { tag: ['@TOKEN-SIGNATURE'] },
-    ({ preflight }) =>
-      judgeAccept(
-        preflight,
-        {
-          scenario: 'kid-absent-single-key',
-          rule: 'TOKEN-SIGNATURE',
-          title: 'a valid id_token without kid while the JWKS has one key',
-        },
-        // The app's keys are what it last fetched. Not fetched in this run (an app checked with
-        // --attach before), it may still hold keys SuperID published then: no longer one key.
-        () =>
-          preflight.emulator.recorder.all().some((e) => isJwks(e) && e.status === 200)
-            ? undefined
-            : 'the app did not fetch the JWKS in this run, so it may still hold several keys from an earlier one, and then a token without kid is ambiguous',
-      ),
-  );
-
-  test(
-    'keeps signing users in after SuperID rotates its signing key',
-    { tag: ['@TOKEN-JWKS-REFRESH'] },
-    async ({ preflight }) => {
-      const check = 'accepts-rotated-key';
-      const title = 'After a signing-key rotation the app refetches the JWKS and accepts the new key';
-      // The cooldowns, and getting the run back after each (an exclusive check may hold it).
-      test.setTimeout(
-        preflight.config.harness.testTimeout +
-          ALL_STEPS_MS.reduce((a, b) => a + b, 0) +
-          ALL_STEPS_MS.length * 60_000,
-      );
-      const control = await preflight.control();
-      if (!control.ok) {
-        return cannotJudge(preflight, 'TOKEN-JWKS-REFRESH', check, title, control.reason);
-      }
-      const { emulator } = preflight;
-      const { recorder } = emulator;
-      await emulator.sync();
-      const publishedAt = recorder.lastSeq();
-      // A rollover as SuperID does it (the new key signs, the old one stays published), seen by
-      // this check's flows only.
-      const { kid } = await emulator.rotateSigningKey({ publishOnly: true });
-      // A JWKS the app fetched that holds the new key. A fetch recorded after the rotation may
-      // have been answered before it (another check's unknown kid, in flight meanwhile): only the
-      // key set it got says whether the app could know the new key.
-      const holdsNewKey = (e: Exchange) =>
-        isJwks(e) && e.status === 200 && e.responseBody.includes(`"${kid}"`);
-      const attempt = async () => {
-        await emulator.sync();
-        const startedAt = recorder.lastSeq();
-        const session = await preflight.newFlow({ signingKid: kid, superIdSession: true });
-        const signIn = await preflight.signIn(session);
-        const signedIn = signIn.outcome === 'returned' && (await preflight.accepted(session));
-        await emulator.sync();
-        return { session, signIn, signedIn, startedAt };
-      };
-      let result = await attempt();
-      let note = '';
-      let cooldowns = 0;
-      let raceRetries = 0;
-      // JWKS clients rate-limit refetches after a fetch (./rollover.ts). Until the app has fetched
-      // the JWKS with the new key in it, give it each likely cooldown since its last fetch and
-      // try again, not holding the run meanwhile.
-      while (!result.signedIn && result.signIn.outcome === 'returned') {
-        const fetches = recorder.since(publishedAt).filter(holdsNewKey);
-        // It had fetched the JWKS with the new key before this sign-in, and still refused it.
-        if (fetches.some((e) => e.seq <= result.startedAt)) break;
-        if (fetches.length) {
-          // A fetch during or after the refused sign-in (this check's, or another's unknown kid):
-          // a fresh sign-in finds the new key in the app's cache.
-          if (raceRetries++ >= RACE_RETRIES) break;
-          result = await attempt();
-          continue;
-        }
-        const jwks = recorder.all().filter(isJwks);
-        const fetchTimes = jwks.map((e) => Date.parse(e.time));
-        const wait = rolloverWait(
-          cooldowns++,
-          fetchTimes,
-          jwks.filter((e) => e.status === 200).length,
-          Date.now(),
-        );
-        if (wait === undefined) break;
-        if (wait > 0) {
-          const lastFetch = Math.max(...fetchTimes);
-          await preflight.idle(wait);
-          note = ` (after waiting ${Math.round((Date.now() - lastFetch) / 1000)} s since its last JWKS fetch, for its refetch cooldown)`;
-        }
-        result = await attempt();
-      }
-      if (result.signIn.outcome !== 'returned') {
-        return cannotJudge(preflight, 'TOKEN-JWKS-REFRESH', check, title, result.signIn.detail);
-      }
-      // No answer from the session probe is no observation, not a failed sign-in.
-      if (result.signedIn === undefined) {
-        return cannotJudge(
-          preflight,
-          'TOKEN-JWKS-REFRESH',
-          check,
-          title,
-          `the session probe gave no answer after the sign-in with the new key (kid ${kid})`,
-        );
-      }
-      // Accepting the new key is only evidence of a refetch when the app did fetch the JWKS.
-      const refetched = recorder.since(publishedAt).some(holdsNewKey);
-      const keySets = recorder.all().filter((e) => isJwks(e) && e.status === 200).length;
-      if (result.signedIn && !refetched) {
-        await preflight.finding({
-          rule: 'TOKEN-JWKS-REFRESH',
-          check,
-          title,
-          status: 'not-run',
-          message: `not run: the app accepted a token from the new key (kid ${kid}) without fetching the JWKS, so it cannot have checked its signature (see TOKEN-SIGNATURE)`,
-        });
-        return;
-      }
-      await preflight.finding({
-        rule: 'TOKEN-JWKS-REFRESH',
-        check,
-        title,
-        status: result.signedIn ? 'pass' : 'fail',
-        message: result.signedIn
-          ? `signed in with a token from the new key (kid ${kid})${note}`
-          : refetched
-            ? `sign-in failed after the key rotation (new kid ${kid}) although the app had fetched the JWKS that holds it: select the key by kid from the fetched JWKS`
-            : keySets > 1
-              ? `sign-in failed after the key rotation (new kid ${kid}): the app fetched the JWKS ${keySets} times in this run, but not for the new kid, also 5 min after its last fetch; refetch the JWKS on an unknown kid`
-              : `sign-in failed after the key rotation (new kid ${kid}), also a minute after its last JWKS fetch, with no fetch since: the app pins the old key (or holds back refetches longer than that); select keys by kid and refetch the JWKS on an unknown kid within a minute`,
-        evidence: [await preflight.screenshot(result.session, 'after-rotation')],
       });
     },
   );

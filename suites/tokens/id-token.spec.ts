@@ -18,7 +18,7 @@ interface RejectCase {
  * In batches of {@link CONCURRENCY}, in this order. The cases whose kid SuperID never published
  * (an unknown key, an embedded jwk, jku, x5u, an injected kid) make an app refetch the JWKS, which
  * starts its refetch cooldown; they are the last batch, so that they start after the key-rotation
- * check beside them (tokens/cached-keys.spec.ts, dispatched first) has published its new key,
+ * check (_first/key-rollover.spec.ts, dispatched first in the run) has published its new key,
  * and their refetches hold it, instead of making that check wait out the cooldown.
  */
 const REJECT: RejectCase[] = [
