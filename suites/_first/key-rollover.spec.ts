@@ -17,7 +17,7 @@ import { test } from '../../fixtures/index.ts';
 import { cannotJudge } from '../../fixtures/jobs.ts';
 import type { Exchange } from '../../src/emulator/types.ts';
 import { judgeAccept } from '../tokens/accept.ts';
-import { ALL_STEPS_MS, rolloverWait } from '../tokens/rollover.ts';
+import { ALL_STEPS_MS, rolloverWait, seenRefetching } from '../tokens/rollover.ts';
 
 /** Sign-ins retried at once when the app fetched the JWKS while (or just after) refusing one. */
 const RACE_RETRIES = 2;
@@ -88,9 +88,17 @@ test.describe('signing-key rollover', () => {
       let note = '';
       let cooldowns = 0;
       let raceRetries = 0;
-      // JWKS clients rate-limit refetches after a fetch (../tokens/rollover.ts). Until the app has fetched
-      // the JWKS with the new key in it, give it each likely cooldown since its last fetch and
-      // try again, not holding the run meanwhile.
+      // The app's JWKS fetches in this run: when, and how many SuperID answered with keys.
+      const jwksFetches = () => {
+        const all = recorder.all().filter(isJwks);
+        return {
+          times: all.map((e) => Date.parse(e.time)),
+          answered: all.filter((e) => e.status === 200).length,
+        };
+      };
+      // JWKS clients rate-limit refetches after a fetch (../tokens/rollover.ts). Until the app
+      // has fetched the JWKS with the new key in it, give it each likely cooldown since its last
+      // fetch and try again, not holding the run meanwhile.
       while (!result.signedIn && result.signIn.outcome === 'returned') {
         const fetches = recorder.since(publishedAt).filter(holdsNewKey);
         // It had fetched the JWKS with the new key before this sign-in, and still refused it.
@@ -102,17 +110,11 @@ test.describe('signing-key rollover', () => {
           result = await attempt();
           continue;
         }
-        const jwks = recorder.all().filter(isJwks);
-        const fetchTimes = jwks.map((e) => Date.parse(e.time));
-        const wait = rolloverWait(
-          cooldowns++,
-          fetchTimes,
-          jwks.filter((e) => e.status === 200).length,
-          Date.now(),
-        );
+        const { times, answered } = jwksFetches();
+        const wait = rolloverWait(cooldowns++, times, answered, Date.now());
         if (wait === undefined) break;
         if (wait > 0) {
-          const lastFetch = Math.max(...fetchTimes);
+          const lastFetch = Math.max(...times);
           await preflight.idle(wait);
           note = ` (after waiting ${Math.round((Date.now() - lastFetch) / 1000)} s since its last JWKS fetch, for its refetch cooldown)`;
         }
@@ -133,7 +135,7 @@ test.describe('signing-key rollover', () => {
       }
       // Accepting the new key is only evidence of a refetch when the app did fetch the JWKS.
       const refetched = recorder.since(publishedAt).some(holdsNewKey);
-      const keySets = recorder.all().filter((e) => isJwks(e) && e.status === 200).length;
+      const keySets = jwksFetches().answered;
       if (result.signedIn && !refetched) {
         await preflight.finding({
           rule: 'TOKEN-JWKS-REFRESH',
@@ -153,7 +155,7 @@ test.describe('signing-key rollover', () => {
           ? `signed in with a token from the new key (kid ${kid})${note}`
           : refetched
             ? `sign-in failed after the key rotation (new kid ${kid}) although the app had fetched the JWKS that holds it: select the key by kid from the fetched JWKS`
-            : keySets > 1
+            : seenRefetching(keySets)
               ? `sign-in failed after the key rotation (new kid ${kid}): the app fetched the JWKS ${keySets} times in this run, but not for the new kid, also 5 min after its last fetch; refetch the JWKS on an unknown kid`
               : `sign-in failed after the key rotation (new kid ${kid}), also a minute after its last JWKS fetch, with no fetch since: the app pins the old key (or holds back refetches longer than that); select keys by kid and refetch the JWKS on an unknown kid within a minute`,
         evidence: [await preflight.screenshot(result.session, 'after-rotation')],

@@ -20,6 +20,14 @@ export const JWKS_COOLDOWNS_MS: readonly number[] = [2_000, 11_000, 31_000, 61_0
  */
 export const THROTTLED_REFRESH_MS = 301_000;
 
+/**
+ * Whether the app gets {@link THROTTLED_REFRESH_MS}: it fetched the JWKS more than once in this
+ * run (`answered`: the fetches SuperID answered with keys), so it does refetch.
+ */
+export function seenRefetching(answered: number): boolean {
+  return answered > 1;
+}
+
 /** Every step an app may get, for the check's timeout. */
 export const ALL_STEPS_MS: readonly number[] = [...JWKS_COOLDOWNS_MS, THROTTLED_REFRESH_MS];
 
@@ -34,7 +42,7 @@ export function rolloverWait(
   answered: number,
   now: number,
 ): number | undefined {
-  const steps = answered > 1 ? ALL_STEPS_MS : JWKS_COOLDOWNS_MS;
+  const steps = seenRefetching(answered) ? ALL_STEPS_MS : JWKS_COOLDOWNS_MS;
   const cooldown = steps[step];
   if (cooldown === undefined) return undefined;
   const last = fetches.length ? Math.max(...fetches) : 0;
