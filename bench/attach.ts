@@ -1,0 +1,145 @@
+/**
+ * Attach-mode benchmark (`npm run bench:attach`): one `so-preflight emulator` and one compliant
+ * acme-web started against it, as a partner runs them for a working session, then BENCH_RUNS
+ * (default 4) full `check --attach` runs one after the other. Prints per run the exit code, wall
+ * time, the machine's CPU time (all processes, from /proc/stat where there is one) and the summed
+ * test time, so a run that costs more the longer the emulator lives shows as a rising column.
+ * Prints figures; asserts nothing about speed.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const CLI = join(ROOT, 'src/cli/main.ts');
+const ACME_WEB = join(ROOT, 'examples/acme-web');
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 4);
+const HOST = '127.0.0.1';
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, HOST, () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** Busy CPU seconds of the whole machine so far, or undefined without /proc/stat. */
+function machineCpu(): number | undefined {
+  if (!existsSync('/proc/stat')) return undefined;
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const [user, nice, system, , , irq, softirq, steal] = ticks.map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
+}
+
+/** Waits for `text` in a child's output; throws with the output after `ms`. */
+async function waitForOutput(proc: ChildProcess, out: () => string, text: string, ms: number) {
+  const deadline = Date.now() + ms;
+  while (!out().includes(text)) {
+    if (proc.exitCode !== null || Date.now() > deadline)
+      throw new Error(`bench:attach: no "${text}" within ${ms / 1000} s:\n${out()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'so-bench-attach-'));
+const children: ChildProcess[] = [];
+const stopAll = () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGINT');
+};
+process.on('exit', stopAll);
+
+try {
+  // acme-web's own config on a fixed port: an attached run needs the app's real URL.
+  const appPort = await freePort();
+  const { default: config } = (await import(join(ACME_WEB, 'preflight.config.ts'))) as { default: object };
+  const fixed = JSON.parse(
+    JSON.stringify(config)
+      .replaceAll('${app.port}', String(appPort))
+      .replaceAll('"cwd":"."', `"cwd":${JSON.stringify(ACME_WEB)}`),
+  ) as { app: { journeys?: string[] } };
+  if (fixed.app.journeys) fixed.app.journeys = fixed.app.journeys.map((j) => join(ACME_WEB, j));
+  const configFile = join(dir, 'preflight.config.json');
+  writeFileSync(configFile, JSON.stringify(fixed, null, 2));
+
+  let emuOut = '';
+  const emulator = spawn(
+    process.execPath,
+    [CLI, 'emulator', '--config', configFile, '--state', join(dir, 'state')],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  children.push(emulator);
+  emulator.stdout!.setEncoding('utf8').on('data', (d: string) => (emuOut += d));
+  emulator.stderr!.setEncoding('utf8').on('data', (d: string) => (emuOut += d));
+  await waitForOutput(emulator, () => emuOut, 'Press Ctrl-C to stop.', 60_000);
+  const field = (label: string) => new RegExp(`^\\s*${label}:?\\s+(\\S+)`, 'm').exec(emuOut)?.[1] ?? '';
+  const mail = /^\s*Mail sink \(HTTP API\):\s+(\S+)/m.exec(emuOut)?.[1] ?? '';
+  const webClient = /^\s*Web client \(frames web panels\):\s+(\S+)/m.exec(emuOut)?.[1] ?? '';
+
+  let appOut = '';
+  const app = spawn(process.execPath, ['server.ts'], {
+    cwd: ACME_WEB,
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: process.env['HOME'] ?? '',
+      PORT: String(appPort),
+      PUBLIC_URL: `http://${HOST}:${appPort}`,
+      SUPEROFFICE_URL: field('SuperID \\(issuer\\)'),
+      SUPEROFFICE_CLIENT_ID: field('Client ID'),
+      SUPEROFFICE_CLIENT_SECRET: field('Client secret'),
+      MAIL_API: mail,
+      PANEL_FRAME_ANCESTORS: webClient,
+      NODE_EXTRA_CA_CERTS: join(dir, 'state', 'superoffice-emulator-ca.pem'),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(app);
+  app.stdout!.setEncoding('utf8').on('data', (d: string) => (appOut += d));
+  app.stderr!.setEncoding('utf8').on('data', (d: string) => (appOut += d));
+  for (const deadline = Date.now() + 20_000; ;) {
+    const ok = await fetch(`http://${HOST}:${appPort}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (app.exitCode !== null || Date.now() > deadline)
+      throw new Error(`bench:attach: acme-web did not start:\n${appOut}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  console.log(`emulator and acme-web (port ${appPort}) started once; ${RUNS} full checks with --attach`);
+
+  for (let i = 1; i <= RUNS; i++) {
+    const out = join(dir, `report-${i}`);
+    const cpu0 = machineCpu();
+    const started = performance.now();
+    const run = spawnSync(
+      process.execPath,
+      [CLI, 'check', '--attach', '--config', configFile, '--state', join(dir, 'state'), '--out', out],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    const wall = (performance.now() - started) / 1000;
+    const cpu1 = machineCpu();
+    const resultsFile = join(out, 'results.json');
+    const tests = existsSync(resultsFile)
+      ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as { records: Array<{ durationMs: number }> }).records
+      : [];
+    const summed = tests.reduce((s, r) => s + r.durationMs, 0) / 1000;
+    const cpu = cpu0 !== undefined && cpu1 !== undefined ? `, machine CPU ${(cpu1 - cpu0).toFixed(1)} s` : '';
+    console.log(
+      `run ${i}: exit ${run.status}, wall ${wall.toFixed(1)} s${cpu}, tests ${summed.toFixed(1)} s summed over ${tests.length}`,
+    );
+    if (run.status !== 0 && run.status !== 1) console.log(run.stdout.split('\n').slice(-6).join('\n'));
+  }
+} finally {
+  stopAll();
+  await new Promise((r) => setTimeout(r, 1_000));
+  rmSync(dir, { recursive: true, force: true });
+}
