@@ -3,7 +3,8 @@
  * acme-web started against it, as a partner runs them for a working session, then BENCH_RUNS
  * (default 4) full `check --attach` runs one after the other. Prints per run the exit code, wall
  * time, the machine's CPU time (all processes, from /proc/stat where there is one) and the summed
- * test time, so a run that costs more the longer the emulator lives shows as a rising column.
+ * test time, and the emulator's resident memory after it, so a run that costs more the longer the
+ * emulator lives shows as a rising column.
  * Prints figures; asserts nothing about speed.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -35,6 +36,13 @@ function machineCpu(): number | undefined {
   const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
   const [user, nice, system, , , irq, softirq, steal] = ticks.map(Number);
   return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
+}
+
+/** A process's resident memory in MB, or undefined without /proc. */
+function rssMb(pid: number | undefined): number | undefined {
+  const status = pid && existsSync(`/proc/${pid}/status`) ? readFileSync(`/proc/${pid}/status`, 'utf8') : '';
+  const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+  return kb ? Number(kb) / 1024 : undefined;
 }
 
 /** Waits for `text` in a child's output; throws with the output after `ms`. */
@@ -133,8 +141,10 @@ try {
       : [];
     const summed = tests.reduce((s, r) => s + r.durationMs, 0) / 1000;
     const cpu = cpu0 !== undefined && cpu1 !== undefined ? `, machine CPU ${(cpu1 - cpu0).toFixed(1)} s` : '';
+    const rss = rssMb(emulator.pid);
+    const mem = rss === undefined ? '' : `, emulator RSS ${rss.toFixed(0)} MB`;
     console.log(
-      `run ${i}: exit ${run.status}, wall ${wall.toFixed(1)} s${cpu}, tests ${summed.toFixed(1)} s summed over ${tests.length}`,
+      `run ${i}: exit ${run.status}, wall ${wall.toFixed(1)} s${cpu}, tests ${summed.toFixed(1)} s summed over ${tests.length}${mem}`,
     );
     if (run.status !== 0 && run.status !== 1) console.log(run.stdout.split('\n').slice(-6).join('\n'));
   }
