@@ -7,28 +7,18 @@
  * emulator lives shows as a rising column.
  * Prints figures; asserts nothing about speed.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from '../src/config/load.ts';
+import { startProcess, waitUntilReady, type TargetProcess } from '../src/target/process.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLI = join(ROOT, 'src/cli/main.ts');
 const ACME_WEB = join(ROOT, 'examples/acme-web');
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 4);
 const HOST = '127.0.0.1';
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, HOST, () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
 
 /** Busy CPU seconds of the whole machine so far, or undefined without /proc/stat. */
 function machineCpu(): number | undefined {
@@ -45,22 +35,19 @@ function rssMb(pid: number | undefined): number | undefined {
   return kb ? Number(kb) / 1024 : undefined;
 }
 
-/** Waits for `text` in a child's output; throws with the output after `ms`. */
-async function waitForOutput(proc: ChildProcess, out: () => string, text: string, ms: number) {
+/** Waits for a line holding `text` in a process's output; throws with the output after `ms`. */
+async function waitForLine(proc: TargetProcess, text: string, ms: number): Promise<string> {
   const deadline = Date.now() + ms;
-  while (!out().includes(text)) {
-    if (proc.exitCode !== null || Date.now() > deadline)
-      throw new Error(`bench:attach: no "${text}" within ${ms / 1000} s:\n${out()}`);
+  while (!proc.output().some((l) => l.includes(text))) {
+    if (proc.exitCode() !== null || Date.now() > deadline)
+      throw new Error(`bench:attach: no "${text}" within ${ms / 1000} s:\n${proc.output().join('\n')}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+  return proc.output().join('\n');
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'so-bench-attach-'));
-const children: ChildProcess[] = [];
-const stopAll = () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGINT');
-};
-process.on('exit', stopAll);
+const children: TargetProcess[] = [];
 
 try {
   // acme-web's own config on a fixed port: an attached run needs the app's real URL.
@@ -75,25 +62,29 @@ try {
   const configFile = join(dir, 'preflight.config.json');
   writeFileSync(configFile, JSON.stringify(fixed, null, 2));
 
-  let emuOut = '';
-  const emulator = spawn(
-    process.execPath,
-    [CLI, 'emulator', '--config', configFile, '--state', join(dir, 'state')],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  // `exec`: the shell becomes the emulator, so its pid is the one whose memory is printed.
+  const emulator = startProcess({
+    command: [
+      'exec',
+      process.execPath,
+      CLI,
+      'emulator',
+      '--config',
+      configFile,
+      '--state',
+      join(dir, 'state'),
+    ]
+      .map((a, i) => (i === 0 ? a : JSON.stringify(a)))
+      .join(' '),
+    cwd: ROOT,
+    env: process.env,
+  });
   children.push(emulator);
-  emulator.stdout!.setEncoding('utf8').on('data', (d: string) => (emuOut += d));
-  emulator.stderr!.setEncoding('utf8').on('data', (d: string) => (emuOut += d));
-  await waitForOutput(emulator, () => emuOut, 'Press Ctrl-C to stop.', 60_000);
+  const emuOut = await waitForLine(emulator, 'Press Ctrl-C to stop.', 60_000);
   const field = (label: string) => new RegExp(`^\\s*${label}:?\\s+(\\S+)`, 'm').exec(emuOut)?.[1] ?? '';
-  const mail = /^\s*Mail sink \(HTTP API\):\s+(\S+)/m.exec(emuOut)?.[1] ?? '';
-  const webClient = /^\s*Web client \(frames web panels\):\s+(\S+)/m.exec(emuOut)?.[1] ?? '';
 
-  let appOut = '';
-  const app = spawn(process.execPath, ['server.ts'], {
+  const app = startProcess({
+    command: 'node server.ts',
     cwd: ACME_WEB,
     env: {
       PATH: process.env['PATH'] ?? '',
@@ -103,25 +94,13 @@ try {
       SUPEROFFICE_URL: field('SuperID \\(issuer\\)'),
       SUPEROFFICE_CLIENT_ID: field('Client ID'),
       SUPEROFFICE_CLIENT_SECRET: field('Client secret'),
-      MAIL_API: mail,
-      PANEL_FRAME_ANCESTORS: webClient,
+      MAIL_API: field('Mail sink \\(HTTP API\\)'),
+      PANEL_FRAME_ANCESTORS: field('Web client \\(frames web panels\\)'),
       NODE_EXTRA_CA_CERTS: join(dir, 'state', 'superoffice-emulator-ca.pem'),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(app);
-  app.stdout!.setEncoding('utf8').on('data', (d: string) => (appOut += d));
-  app.stderr!.setEncoding('utf8').on('data', (d: string) => (appOut += d));
-  for (const deadline = Date.now() + 20_000; ;) {
-    const ok = await fetch(`http://${HOST}:${appPort}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (app.exitCode !== null || Date.now() > deadline)
-      throw new Error(`bench:attach: acme-web did not start:\n${appOut}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitUntilReady(`http://${HOST}:${appPort}/healthz`, 20_000, app);
   console.log(`emulator and acme-web (port ${appPort}) started once; ${RUNS} full checks with --attach`);
 
   for (let i = 1; i <= RUNS; i++) {
@@ -149,7 +128,6 @@ try {
     if (run.status !== 0 && run.status !== 1) console.log(run.stdout.split('\n').slice(-6).join('\n'));
   }
 } finally {
-  stopAll();
-  await new Promise((r) => setTimeout(r, 1_000));
+  await Promise.all(children.map((c) => c.stop()));
   rmSync(dir, { recursive: true, force: true });
 }
